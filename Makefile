@@ -1,0 +1,49 @@
+# Design Mall. Two commands set everything up on a fresh machine:
+#   make demo   - install, migrate, build the demo design week (once), serve it
+#   make test   - install, lint, run the whole test suite
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format bench install messages test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	PORT=$(PORT) $(BIN)/designmall demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test: lint
+	$(BIN)/pytest -n 2 --dist loadfile
+
+# The same suite against PostgreSQL, in a fresh database named for this run.
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
+	  $(BIN)/pytest -n 2 --dist loadfile --create-db
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+messages: $(STAMP)
+	cd src/designmall && ../../$(BIN)/designmall makemessages -l en --no-obsolete && \
+	  ../../$(BIN)/designmall compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var

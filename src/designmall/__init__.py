@@ -1,0 +1,1 @@
+"""Design Mall: the commerce platform of a city design week."""

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from designmall.accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("-date_joined",)
+    list_display = ("public_id", "email", "mobile", "display_name", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", "groups")
+    search_fields = ("email", "mobile", "display_name", "public_id")
+    readonly_fields = ("public_id", "date_joined", "last_login")
+    fieldsets = (
+        (None, {"fields": ("public_id", "email", "mobile", "display_name", "password")}),
+        (_("角色与权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("时间"), {"fields": ("date_joined", "last_login")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "mobile", "password1", "password2")}),
+    )
+    filter_horizontal = ("groups",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("public_id", "user", "name", "prefix", "created_at", "last_used_at")
+    exclude = ("key_hash",)
+    search_fields = ("name", "user__email", "user__mobile")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "designmall.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_sync_role_groups, dispatch_uid="designmall-role-groups")
+
+
+def _sync_role_groups(**kwargs):
+    # Runs after each app's migration; idempotent, so the last run sees every permission.
+    from designmall.accounts.services import roles_sync_groups
+
+    roles_sync_groups()

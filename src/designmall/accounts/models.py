@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from designmall.core import clock
+from designmall.core.fields import PublicIdField
+
+MOBILE_RE = r"^1[3-9]\d{9}$"
+mobile_validator = RegexValidator(MOBILE_RE, _("请输入 11 位中国大陆手机号。"))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, *, email, mobile, password, **extra):
+        if not email and not mobile:
+            raise ValueError("a user needs an email address or a mobile number")
+        email = self.normalize_email(email) if email else None
+        user = self.model(email=email or None, mobile=mobile or None, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, *, mobile=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email=email, mobile=mobile, password=password, **extra)
+
+    def create_superuser(self, email=None, password=None, *, mobile=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email=email, mobile=mobile, password=password, **extra)
+
+    def get_by_natural_key(self, identifier):
+        return self.get(Q(email__iexact=identifier) | Q(mobile=identifier))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: buyer, seller, operator, venue staff or finance (by group)."""
+
+    public_id = PublicIdField(prefix="u")
+    email = models.EmailField(_("邮箱"), unique=True, null=True, blank=True)
+    mobile = models.CharField(
+        _("手机号"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[mobile_validator],
+    )
+    display_name = models.CharField(_("昵称"), max_length=60, blank=True)
+    is_staff = models.BooleanField(_("可登录后台"), default=False)
+    is_active = models.BooleanField(_("有效"), default=True)
+    date_joined = models.DateTimeField(_("注册时间"), default=clock.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__isnull=False) | Q(mobile__isnull=False),
+                name="user_has_email_or_mobile",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email or self.mobile or self.public_id
+
+    def get_username(self) -> str:
+        return self.email or self.mobile or ""
+
+    def natural_key(self):
+        return (self.get_username(),)
+
+    def has_role(self, role: str) -> bool:
+        if not self.is_active:
+            return False
+        cached = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = set(self.groups.values_list("name", flat=True))
+            self._role_names = cached
+        return role in cached
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(self.groups.values_list("name", flat=True))
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only a hash is stored; the token is shown once."""
+
+    public_id = PublicIdField(prefix="tok")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,47 @@
+"""The five roles, kept as Django groups with their permissions."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    OPERATOR = "operator"
+    VENUE_STAFF = "venue_staff"
+    FINANCE = "finance"
+
+
+# Model permissions each role's group carries (app_label.codename).
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.BUYER: [],
+    Role.SELLER: [
+        "catalog.view_product",
+        "catalog.add_product",
+        "catalog.change_product",
+    ],
+    Role.OPERATOR: [
+        "catalog.view_designer",
+        "catalog.add_designer",
+        "catalog.change_designer",
+        "catalog.view_shop",
+        "catalog.change_shop",
+        "catalog.review_shop",
+        "catalog.view_category",
+        "catalog.add_category",
+        "catalog.change_category",
+        "catalog.delete_category",
+        "catalog.view_product",
+        "catalog.change_product",
+        "catalog.moderate_product",
+        "catalog.view_sku",
+        "catalog.change_sku",
+        "catalog.view_productimage",
+        "accounts.view_user",
+        "core.view_auditevent",
+    ],
+    Role.VENUE_STAFF: [],
+    Role.FINANCE: ["core.view_auditevent", "catalog.view_shop"],
+}
+
+# Roles whose members work in the back office (Django admin).
+STAFF_ROLES = {Role.OPERATOR, Role.FINANCE}

@@ -1,0 +1,199 @@
+"""Accounts: registration, login with throttling, roles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from designmall.accounts.models import MOBILE_RE, ApiToken, User
+from designmall.accounts.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+from designmall.core import clock
+from designmall.core.audit import audit_record
+from designmall.core.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
+
+TOKEN_PREFIX = "dm_"
+MAX_ACTIVE_TOKENS = 20
+
+
+# --- roles -----------------------------------------------------------------------
+
+
+def roles_sync_groups() -> None:
+    """Create the role groups and give them their permissions (idempotent)."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm:
+                wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+@transaction.atomic
+def user_grant_role(*, user: User, role: Role, by: User | None = None) -> None:
+    group, _created = Group.objects.get_or_create(name=Role(role).value)
+    user.groups.add(group)
+    if role in STAFF_ROLES and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_role_names", None)
+    audit_record(actor=by, action="user.role_granted", target=user, data={"role": role})
+
+
+# --- registration and login ------------------------------------------------------------
+
+
+def _clean_identifier(identifier: str) -> tuple[str | None, str | None]:
+    """Split what a person typed into (email, mobile); raise if it is neither."""
+    import re
+
+    value = (identifier or "").strip()
+    if re.match(MOBILE_RE, value):
+        return None, value
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationFailed(
+            _("请输入有效的邮箱地址或 11 位手机号。"), code="invalid_identifier"
+        ) from None
+    return value.lower(), None
+
+
+@transaction.atomic
+def user_register(*, identifier: str, password: str, display_name: str = "") -> User:
+    """Create a buyer account from an email address or a mobile number."""
+    email, mobile = _clean_identifier(identifier)
+    if len(display_name) > 60:
+        raise ValidationFailed(_("昵称最多 60 个字符。"), code="display_name_too_long")
+    if User.objects.filter(Q(email__iexact=email) if email else Q(mobile=mobile)).exists():
+        raise Conflict(_("该账号已注册，请直接登录。"), code="account_exists")
+    candidate = User(email=email, mobile=mobile, display_name=display_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), code="weak_password", details=exc.messages
+        ) from None
+    user = User.objects.create_user(
+        email=email, mobile=mobile, password=password, display_name=display_name
+    )
+    user_grant_role(user=user, role=Role.BUYER)
+    audit_record(actor=user, action="user.registered", target=user)
+    return user
+
+
+def _throttle_keys(identifier: str, client_ip: str | None) -> list[str]:
+    ident = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
+    keys = [f"login-fail:id:{ident}"]
+    if client_ip:
+        keys.append(f"login-fail:ip:{client_ip}")
+    return keys
+
+
+def _failures(key: str) -> int:
+    return int(cache.get(key) or 0)
+
+
+def login_check(*, identifier: str, password: str, client_ip: str | None = None) -> User:
+    """Authenticate, counting failures per identifier and per client address.
+
+    After ``LOGIN_THROTTLE_ATTEMPTS`` failures in the window, further attempts
+    are refused (even with the right password) until the window passes. The
+    per-address limit is ten times looser, so one shared address (a venue's
+    Wi-Fi) is not locked out by one person's typos.
+    """
+    from django.conf import settings
+
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
+    keys = _throttle_keys(identifier, client_ip)
+    limits = [limit, limit * 10][: len(keys)]
+    if any(_failures(k) >= lim for k, lim in zip(keys, limits, strict=True)):
+        raise TooManyRequests(
+            _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": window // 60},
+            code="login_throttled",
+        )
+    user = authenticate(username=identifier, password=password)
+    if user is None:
+        for key in keys:
+            if cache.add(key, 1, timeout=window) is False:
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, timeout=window)
+        raise NotAuthenticated(_("账号或密码不正确。"), code="invalid_credentials")
+    cache.delete(keys[0])
+    return user
+
+
+# --- API tokens -------------------------------------------------------------------
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns it and the raw secret, which is never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationFailed(_("令牌名称须为 1–60 个字符。"), code="invalid_token_name")
+    if user.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise Conflict(_("有效令牌数量已达上限，请先撤销不用的令牌。"), code="too_many_tokens")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=_hash_token(raw), prefix=raw[:10], created_at=clock.now()
+    )
+    audit_record(actor=user, action="api_token.created", target=token)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_public_id: str) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, public_id=token_public_id).first()
+    if token is None:
+        raise NotFound(_("没有这个令牌。"), code="token_not_found")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=user, action="api_token.revoked", target=token)
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = clock.now()
+    # Touch at most once a minute: no write per request on hot paths.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from designmall.core.fields import PublicIdField
+from designmall.core.money import format_fen
+
+
+def _pick(zh: str, en: str) -> str:
+    """The text for the active language, falling back to the other one."""
+    if (get_language() or "zh-hans").startswith("en"):
+        return en or zh
+    return zh or en
+
+
+class Origin(models.TextChoices):
+    DOMESTIC = "domestic", _("国内")
+    INTERNATIONAL = "international", _("国际")
+
+
+class Designer(models.Model):
+    public_id = PublicIdField(prefix="d")
+    name_zh = models.CharField(_("中文名"), max_length=100)
+    name_en = models.CharField(_("英文名"), max_length=100, blank=True)
+    bio_zh = models.TextField(_("中文简介"), blank=True)
+    bio_en = models.TextField(_("英文简介"), blank=True)
+    country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
+    is_renowned = models.BooleanField(_("知名设计师"), default=False, db_index=True)
+    portrait = models.ImageField(_("头像"), upload_to="designers/", blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("设计师")
+        verbose_name_plural = _("设计师")
+        ordering = ["name_en", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick(self.name_zh, self.name_en)
+
+    @property
+    def bio(self) -> str:
+        return _pick(self.bio_zh, self.bio_en)
+
+
+class ShopStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已开通")
+    REJECTED = "rejected", _("已驳回")
+    SUSPENDED = "suspended", _("已暂停")
+
+
+class Shop(models.Model):
+    public_id = PublicIdField(prefix="s")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shops"
+    )
+    designer = models.ForeignKey(
+        Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
+    )
+    name_zh = models.CharField(_("中文店名"), max_length=100)
+    name_en = models.CharField(_("英文店名"), max_length=100, blank=True)
+    description_zh = models.TextField(_("中文介绍"), blank=True)
+    description_en = models.TextField(_("英文介绍"), blank=True)
+    country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ShopStatus.choices, default=ShopStatus.PENDING
+    )
+    reject_reason = models.TextField(_("驳回原因"), blank=True)
+    # Platform commission in basis points (1/100 of a percent): 800 = 8%.
+    commission_bp = models.PositiveIntegerField(_("佣金（基点）"), default=800)
+    created_at = models.DateTimeField(_("申请时间"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("店铺")
+        verbose_name_plural = _("店铺")
+        ordering = ["name_en", "id"]
+        permissions = [("review_shop", "Can approve or reject shops")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_bp__lte=10000), name="shop_commission_bp_le_100pct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick(self.name_zh, self.name_en)
+
+    @property
+    def description(self) -> str:
+        return _pick(self.description_zh, self.description_en)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ShopStatus.APPROVED
+
+
+class Category(models.Model):
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    slug = models.SlugField(_("标识"), max_length=60, unique=True)
+    name_zh = models.CharField(_("中文名"), max_length=60)
+    name_en = models.CharField(_("英文名"), max_length=60)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick(self.name_zh, self.name_en)
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PENDING_REVIEW = "pending_review", _("待审核")
+    LIVE = "live", _("在售")
+    DELISTED = "delisted", _("已下架")
+
+
+class Product(models.Model):
+    public_id = PublicIdField(prefix="p")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
+    designer = models.ForeignKey(
+        Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    title_zh = models.CharField(_("中文标题"), max_length=120)
+    title_en = models.CharField(_("英文标题"), max_length=120, blank=True)
+    description_zh = models.TextField(_("中文描述"), blank=True)
+    description_en = models.TextField(_("英文描述"), blank=True)
+    origin = models.CharField(
+        _("产地"), max_length=16, choices=Origin.choices, default=Origin.DOMESTIC
+    )
+    country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    moderation_note = models.TextField(_("审核意见"), blank=True)
+    # Kept by catalog services from the active SKUs, so lists and search can
+    # filter and sort without joining SKUs.
+    price_min_fen = models.BigIntegerField(_("最低价（分）"), null=True, blank=True)
+    in_stock = models.BooleanField(_("有货"), default=False)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    published_at = models.DateTimeField(_("上架时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+        ordering = ["-published_at", "-id"]
+        permissions = [("moderate_product", "Can approve, reject and delist products")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="product_live_newest"),
+            models.Index(fields=["status", "price_min_fen"], name="product_live_price"),
+            models.Index(fields=["status", "category"], name="product_live_category"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return _pick(self.title_zh, self.title_en)
+
+    @property
+    def description(self) -> str:
+        return _pick(self.description_zh, self.description_en)
+
+    @property
+    def price_display(self) -> str:
+        return format_fen(self.price_min_fen)
+
+    @property
+    def is_sellable(self) -> bool:
+        return self.status == ProductStatus.LIVE and self.shop.is_open
+
+
+class Sku(models.Model):
+    public_id = PublicIdField(prefix="k")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    code = models.CharField(_("货号"), max_length=40)
+    # e.g. {"颜色": "胡桃木", "尺寸": "L"}: attribute name → value, shown as chosen.
+    attributes = models.JSONField(_("规格"), default=dict, blank=True)
+    price_fen = models.BigIntegerField(_("价格（分）"))
+    stock = models.IntegerField(_("库存"), default=0)
+    is_active = models.BooleanField(_("可售"), default=True)
+
+    class Meta:
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKU")
+        ordering = ["price_fen", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_fen__gt=0), name="sku_price_positive"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
+            models.UniqueConstraint(fields=["product", "code"], name="sku_code_unique_per_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}".strip()
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(v) for v in self.attributes.values())
+
+    @property
+    def price_display(self) -> str:
+        return format_fen(self.price_fen)
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("图片"), upload_to="products/%Y/%m/")
+    alt = models.CharField(_("说明"), max_length=120, blank=True)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("商品图片")
+        verbose_name_plural = _("商品图片")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name

@@ -1,0 +1,92 @@
+"""Catalog reads for pages and the API."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from designmall.catalog.models import (
+    Category,
+    Designer,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Shop,
+    ShopStatus,
+    Sku,
+)
+from designmall.core.errors import NotFound
+
+
+def products_on_sale() -> QuerySet[Product]:
+    """Live products of approved shops: the only ones a buyer sees."""
+    return Product.objects.filter(status=ProductStatus.LIVE, shop__status=ShopStatus.APPROVED)
+
+
+def product_on_sale(*, public_id: str) -> Product:
+    product = (
+        products_on_sale()
+        .select_related("shop", "designer", "category", "category__parent")
+        .prefetch_related(
+            Prefetch("skus", queryset=Sku.objects.filter(is_active=True)),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+    if product is None:
+        raise NotFound("没有找到这个商品。", code="product_not_found")
+    return product
+
+
+def designer_by_public_id(*, public_id: str) -> Designer:
+    designer = Designer.objects.filter(public_id=public_id).first()
+    if designer is None:
+        raise NotFound("没有找到这位设计师。", code="designer_not_found")
+    return designer
+
+
+def shop_open_by_public_id(*, public_id: str) -> Shop:
+    shop = (
+        Shop.objects.select_related("designer")
+        .filter(public_id=public_id, status=ShopStatus.APPROVED)
+        .first()
+    )
+    if shop is None:
+        raise NotFound("没有找到这个店铺。", code="shop_not_found")
+    return shop
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories with their children prefetched (one query each level)."""
+    return list(
+        Category.objects.filter(parent__isnull=True).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("position", "id"))
+        )
+    )
+
+
+def category_with_descendant_ids(*, slug: str) -> tuple[Category, list[int]]:
+    """A category and the ids of it and everything below it (the tree is small)."""
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise NotFound("没有这个分类。", code="category_not_found")
+    parents: dict[int | None, list[int]] = {}
+    for cid, parent_id in Category.objects.values_list("id", "parent_id"):
+        parents.setdefault(parent_id, []).append(cid)
+    ids, frontier = [], [category.id]
+    while frontier:
+        current = frontier.pop()
+        ids.append(current)
+        frontier.extend(parents.get(current, []))
+    return category, ids
+
+
+def first_images(products: list[Product]) -> dict[int, ProductImage]:
+    """The cover image of each product, in one query."""
+    covers: dict[int, ProductImage] = {}
+    images = ProductImage.objects.filter(product_id__in=[p.id for p in products]).order_by(
+        "product_id", "position", "id"
+    )
+    for image in images:
+        covers.setdefault(image.product_id, image)
+    return covers

@@ -1,0 +1,40 @@
+"""Public ids: random, unguessable, URL-safe, with a readable type prefix.
+
+Database keys stay internal; every id a person or client sees is one of these.
+16 characters of Crockford base32 carry 80 bits of randomness.
+"""
+
+import re
+import secrets
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford: no i, l, o, u
+_BODY_LENGTH = 16
+_PUBLIC_ID_RE = re.compile(rf"^[a-z]{{1,4}}_[{_ALPHABET}]{{{_BODY_LENGTH}}}$")
+
+
+def new_public_id(prefix: str) -> str:
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH))
+    return f"{prefix}_{body}"
+
+
+def looks_like_public_id(value: str) -> bool:
+    return bool(_PUBLIC_ID_RE.match(value or ""))
+
+
+class PublicIdDefault:
+    """A picklable default for model fields (migrations serialise it)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def __call__(self) -> str:
+        return new_public_id(self.prefix)
+
+    def deconstruct(self):
+        return ("designmall.core.ids.PublicIdDefault", (self.prefix,), {})
+
+    def __eq__(self, other):
+        return isinstance(other, PublicIdDefault) and other.prefix == self.prefix
+
+    def __hash__(self):
+        return hash(self.prefix)

@@ -1,0 +1,3 @@
+def storefront(request):
+    """What every page's layout needs."""
+    return {}
