@@ -1,0 +1,261 @@
+"""Back office for the catalog. Actions call catalog services, never save models themselves."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from designmall.catalog import services
+from designmall.catalog.models import (
+    Category,
+    Designer,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Shop,
+    ShopStatus,
+    Sku,
+)
+from designmall.core.errors import DomainError
+
+
+def _run_each(request, objects, action, success_message):
+    done = 0
+    for obj in objects:
+        try:
+            action(obj)
+            done += 1
+        except DomainError as exc:
+            messages.error(request, f"{obj}: {exc.message}")
+    if done:
+        messages.success(request, success_message % {"n": done})
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+def _ask_reason(modeladmin, request, queryset, *, title, apply):
+    """An intermediate page asking for the reason before a rejecting action."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            apply(queryset, form.cleaned_data["reason"])
+            return HttpResponseRedirect(request.get_full_path())
+    else:
+        form = ReasonForm()
+    return TemplateResponse(
+        request,
+        "admin/catalog/reason_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@admin.register(Designer)
+class DesignerAdmin(admin.ModelAdmin):
+    list_display = ("name_zh", "name_en", "country", "is_renowned", "public_id")
+    list_filter = ("is_renowned", "country")
+    search_fields = ("name_zh", "name_en", "public_id")
+    readonly_fields = ("public_id",)
+
+    def save_model(self, request, obj, form, change):
+        from designmall.core import clock
+
+        if not obj.created_at:
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = (
+        "name_zh",
+        "name_en",
+        "owner",
+        "country",
+        "status",
+        "commission_bp",
+        "created_at",
+    )
+    list_filter = ("status", "country")
+    search_fields = ("name_zh", "name_en", "public_id", "owner__email", "owner__mobile")
+    readonly_fields = (
+        "public_id",
+        "owner",
+        "status",
+        "reject_reason",
+        "created_at",
+        "reviewed_at",
+        "reviewed_by",
+    )
+    fields = (
+        "public_id",
+        "owner",
+        "designer",
+        "name_zh",
+        "name_en",
+        "description_zh",
+        "description_en",
+        "country",
+        "commission_bp",
+        "status",
+        "reject_reason",
+        "created_at",
+        "reviewed_at",
+        "reviewed_by",
+    )
+    autocomplete_fields = ("designer",)
+    actions = ["approve", "reject", "suspend", "reinstate"]
+
+    def has_add_permission(self, request):
+        return False  # shops are opened by a seller's application
+
+    @admin.action(description=_("批准开店"), permissions=["review"])
+    def approve(self, request, queryset):
+        _run_each(
+            request,
+            queryset.filter(status=ShopStatus.PENDING),
+            lambda shop: services.shop_approve(shop=shop, by=request.user),
+            _("已批准 %(n)d 个店铺。"),
+        )
+
+    @admin.action(description=_("驳回开店申请…"), permissions=["review"])
+    def reject(self, request, queryset):
+        def apply(shops, reason):
+            _run_each(
+                request,
+                shops,
+                lambda shop: services.shop_reject(shop=shop, by=request.user, reason=reason),
+                _("已驳回 %(n)d 个申请。"),
+            )
+
+        return _ask_reason(self, request, queryset, title=_("驳回开店申请"), apply=apply)
+
+    @admin.action(description=_("暂停店铺…"), permissions=["review"])
+    def suspend(self, request, queryset):
+        def apply(shops, reason):
+            _run_each(
+                request,
+                shops,
+                lambda shop: services.shop_suspend(shop=shop, by=request.user, reason=reason),
+                _("已暂停 %(n)d 个店铺。"),
+            )
+
+        return _ask_reason(self, request, queryset, title=_("暂停店铺"), apply=apply)
+
+    @admin.action(description=_("恢复店铺"), permissions=["review"])
+    def reinstate(self, request, queryset):
+        _run_each(
+            request,
+            queryset,
+            lambda shop: services.shop_reinstate(shop=shop, by=request.user),
+            _("已恢复 %(n)d 个店铺。"),
+        )
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("catalog.review_shop")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name_zh", "name_en", "slug", "parent", "position")
+    list_filter = ("parent",)
+    search_fields = ("name_zh", "name_en", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
+
+
+class SkuInline(admin.TabularInline):
+    model = Sku
+    fields = ("public_id", "code", "attributes", "price_fen", "stock", "is_active")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    fields = ("image", "alt", "position")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """Operators moderate; sellers edit their products in the seller center."""
+
+    list_display = (
+        "title_zh",
+        "title_en",
+        "shop",
+        "status",
+        "price_min_fen",
+        "in_stock",
+        "updated_at",
+    )
+    list_filter = ("status", "origin", "category")
+    search_fields = ("title_zh", "title_en", "public_id", "shop__name_zh", "shop__name_en")
+    list_select_related = ("shop",)
+    readonly_fields = [f.name for f in Product._meta.fields if f.name != "id"]
+    inlines = [SkuInline, ProductImageInline]
+    actions = ["approve", "reject", "delist"]
+    date_hierarchy = "updated_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("catalog.moderate_product")
+
+    @admin.action(description=_("审核通过并上架"), permissions=["moderate"])
+    def approve(self, request, queryset):
+        _run_each(
+            request,
+            queryset.filter(status=ProductStatus.PENDING_REVIEW),
+            lambda p: services.product_approve(product=p, by=request.user),
+            _("已上架 %(n)d 个商品。"),
+        )
+
+    @admin.action(description=_("驳回…"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        def apply(products, reason):
+            _run_each(
+                request,
+                products,
+                lambda p: services.product_reject(product=p, by=request.user, reason=reason),
+                _("已驳回 %(n)d 个商品。"),
+            )
+
+        return _ask_reason(self, request, queryset, title=_("驳回商品"), apply=apply)
+
+    @admin.action(description=_("下架…"), permissions=["moderate"])
+    def delist(self, request, queryset):
+        def apply(products, reason):
+            _run_each(
+                request,
+                products,
+                lambda p: services.product_delist(product=p, by=request.user, reason=reason),
+                _("已下架 %(n)d 个商品。"),
+            )
+
+        return _ask_reason(self, request, queryset, title=_("下架商品"), apply=apply)
