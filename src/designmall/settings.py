@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs' Swagger assets locally (no CDN)
     "designmall.core",
     "designmall.accounts",
     "designmall.catalog",

@@ -142,3 +142,12 @@ def test_a_file_that_is_not_an_image_is_refused():
         services.product_image_add(product=product, by=shop.owner, upload=fake)
     assert exc.value.code == "invalid_image"
     assert product.images.count() == 0
+
+
+def test_sellers_current_shop_is_the_new_application_after_a_rejection():
+    applicant, operator = make_user(), make_operator()
+    rejected = services.shop_apply(owner=applicant, name_zh="一期")
+    services.shop_reject(shop=rejected, by=operator, reason="资料不全")
+    second = services.shop_apply(owner=applicant, name_zh="二期")
+    assert services.shop_for_seller(user=applicant) == second
+    assert services.shop_for_seller(user=applicant, shop_public_id=rejected.public_id) == rejected

@@ -83,11 +83,14 @@ def _check_country(country: str) -> str:
 
 
 def shop_for_seller(*, user: User, shop_public_id: str | None = None) -> Shop:
-    """The seller's own shop (the only one, or the one named). Others' shops are 404."""
+    """The seller's own shop: the one named, else the current one (not a rejected
+    application, newest first). Others' shops are 404."""
     shops = Shop.objects.filter(owner=user)
     if shop_public_id:
-        shops = shops.filter(public_id=shop_public_id)
-    shop = shops.order_by("id").first()
+        shop = shops.filter(public_id=shop_public_id).first()
+    else:
+        shop = shops.exclude(status=ShopStatus.REJECTED).order_by("-id").first()
+        shop = shop or shops.order_by("-id").first()
     if shop is None:
         raise NotFound(_("没有找到你的店铺。"), code="shop_not_found")
     return shop

@@ -1,0 +1,68 @@
+"""Version 1 of the JSON API: one NinjaAPI, one router per domain.
+
+Served at ``/api/v1/``; the OpenAPI document is ``/api/v1/openapi.json`` and
+the interactive docs ``/api/v1/docs``. Path ids are public ids, matched by the
+``pid`` converter, so a malformed id is an unknown route (404), never a query.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, register_converter
+from ninja import NinjaAPI
+
+from designmall.api.errors import JsonBodyParser, install_error_handlers, shaped_view
+from designmall.api.v1 import accounts, catalog, operator, seller
+
+
+class PublicIdConverter:
+    regex = r"[a-z]{1,4}_[0-9a-z]{16}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class DatabaseIdConverter:
+    """A row id that fits a 64-bit column (an overflow would otherwise be a 500)."""
+
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+# Registered before ``urls()`` turns the routers' paths into URL patterns.
+register_converter(PublicIdConverter, "pid")
+register_converter(DatabaseIdConverter, "dbid")
+
+api = NinjaAPI(
+    title="Design Mall API",
+    version="1",
+    description=(
+        "The JSON API of Design Mall. Authenticate with `Authorization: Bearer dm_...` "
+        "(tokens from `POST /auth/tokens`) or the browser session (changes need the "
+        "`X-CSRFToken` header). Money is integer fen with a formatted `*_display` text. "
+        'Every error is `{"error": {"code", "message", "details"}}`.'
+    ),
+    urls_namespace="api-v1",
+    parser=JsonBodyParser(),
+)
+install_error_handlers(api)
+api.add_router("", accounts.router)
+api.add_router("", catalog.router)
+api.add_router("/seller", seller.router)
+api.add_router("/operator", operator.router)
+
+
+def urls() -> tuple[list[URLPattern], str, str]:
+    """``api.urls`` with every view giving the error shape for 404 and 405 too."""
+    patterns, app_name, namespace = api.urls
+    wrapped = [
+        URLPattern(p.pattern, shaped_view(p.callback), p.default_args, p.name) for p in patterns
+    ]
+    return wrapped, app_name, namespace

@@ -1,0 +1,148 @@
+"""Accounts: registration, API tokens and the caller's own profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+
+from designmall.accounts.models import ApiToken, User
+from designmall.accounts.selectors import api_tokens_of
+from designmall.accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    login_check,
+    user_register,
+)
+from designmall.api.auth import AUTHENTICATED
+from designmall.api.errors import with_errors
+from designmall.api.schemas import Input, Page, PageQuery, page_out, text
+
+router = Router(tags=["accounts"])
+
+
+class MeOut(Schema):
+    public_id: str
+    email: str | None
+    mobile: str | None
+    display_name: str
+    roles: list[str]
+    date_joined: datetime
+
+
+def me_out(user: User) -> dict[str, Any]:
+    return {
+        "public_id": user.public_id,
+        "email": user.email,
+        "mobile": user.mobile,
+        "display_name": user.display_name,
+        "roles": user.role_names,
+        "date_joined": user.date_joined,
+    }
+
+
+# --- POST /auth/register ------------------------------------------------------------------
+
+
+class RegisterIn(Input):
+    identifier: text(254, min_length=1)
+    password: text(128, min_length=1)
+    display_name: text(60) = ""
+
+
+@router.post("/auth/register", response=with_errors({201: MeOut}, 400, 409, 422))
+def auth_register(request: HttpRequest, payload: RegisterIn):
+    """Create a buyer account from an email address or an 11-digit mobile number."""
+    user = user_register(
+        identifier=payload.identifier,
+        password=payload.password,
+        display_name=payload.display_name,
+    )
+    return Status(201, me_out(user))
+
+
+# --- POST /auth/tokens --------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    public_id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    is_active: bool
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+def token_out(token: ApiToken) -> dict[str, Any]:
+    return {
+        "public_id": token.public_id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+        "is_active": token.is_active,
+    }
+
+
+class TokenCreateIn(Input):
+    identifier: text(254, min_length=1)
+    password: text(128, min_length=1)
+    name: text(60, min_length=1)
+
+
+@router.post("/auth/tokens", response=with_errors({201: TokenCreatedOut}, 400, 401, 409, 422, 429))
+def auth_token_create(request: HttpRequest, payload: TokenCreateIn):
+    """Log in with identifier and password and get a new API token.
+
+    The token (``dm_...``) is in this response only; it is never shown again.
+    Repeated failures are throttled (429 ``login_throttled``).
+    """
+    user = login_check(
+        identifier=payload.identifier,
+        password=payload.password,
+        client_ip=request.META.get("REMOTE_ADDR"),
+    )
+    token, raw = api_token_create(user=user, name=payload.name)
+    return Status(201, {**token_out(token), "token": raw})
+
+
+# --- GET /auth/tokens ---------------------------------------------------------------------
+
+
+@router.get(
+    "/auth/tokens", auth=AUTHENTICATED, response=with_errors({200: Page[TokenOut]}, 401, 422)
+)
+def auth_token_list(request: HttpRequest, query: Query[PageQuery]):
+    """The caller's tokens, newest first, revoked ones included. Never the secret."""
+    return page_out(api_tokens_of(user=request.auth), query, token_out)
+
+
+# --- DELETE /auth/tokens/{public_id} ------------------------------------------------------
+
+
+@router.delete(
+    "/auth/tokens/{pid:public_id}",
+    auth=AUTHENTICATED,
+    response=with_errors({204: None}, 401, 403, 404),
+)
+def auth_token_revoke(request: HttpRequest, public_id: str):
+    """Revoke one of the caller's tokens (revoking twice is harmless)."""
+    api_token_revoke(user=request.auth, token_public_id=public_id)
+    return HttpResponse(status=204)
+
+
+# --- GET /me ------------------------------------------------------------------------------
+
+
+@router.get("/me", auth=AUTHENTICATED, response=with_errors({200: MeOut}, 401))
+def me(request: HttpRequest):
+    """The caller's profile and roles."""
+    return me_out(request.auth)

@@ -1,0 +1,387 @@
+"""The seller center: the caller's shop, its products, SKUs and images.
+
+Everything is looked up through the caller's ownership: another seller's
+shop, product or SKU is 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+
+from designmall.api.auth import AUTHENTICATED
+from designmall.api.errors import with_errors
+from designmall.api.schemas import (
+    CategoryRef,
+    CommissionBp,
+    CountryCode,
+    DesignerRef,
+    ImageOut,
+    Input,
+    OptionalReasonIn,
+    OriginValue,
+    Page,
+    PageQuery,
+    PriceFen,
+    ProductStatusValue,
+    PublicId,
+    ShopStatusValue,
+    Slug,
+    Stock,
+    category_ref,
+    designer_ref,
+    image_out,
+    page_out,
+    text,
+)
+from designmall.api.selectors import products_of_seller
+from designmall.catalog.models import Product, Shop, Sku
+from designmall.catalog.selectors import designer_by_public_id
+from designmall.catalog.services import (
+    product_create,
+    product_delist,
+    product_for_seller,
+    product_image_add,
+    product_image_remove,
+    product_submit,
+    product_update,
+    shop_apply,
+    shop_for_seller,
+    sku_create,
+    sku_for_seller,
+    sku_update,
+)
+from designmall.core.errors import NotFound, ValidationFailed
+from designmall.core.money import format_fen
+
+router = Router(tags=["seller"], auth=AUTHENTICATED)
+
+
+# --- the shop -----------------------------------------------------------------------------
+
+
+class SellerShopOut(Schema):
+    public_id: str
+    status: ShopStatusValue
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+    country: str
+    designer: DesignerRef | None
+    commission_bp: CommissionBp
+    reject_reason: str
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+def seller_shop_out(shop: Shop) -> dict[str, Any]:
+    return {
+        "public_id": shop.public_id,
+        "status": shop.status,
+        "name_zh": shop.name_zh,
+        "name_en": shop.name_en,
+        "description_zh": shop.description_zh,
+        "description_en": shop.description_en,
+        "country": shop.country,
+        "designer": designer_ref(shop.designer),
+        "commission_bp": shop.commission_bp,
+        "reject_reason": shop.reject_reason,
+        "created_at": shop.created_at,
+        "reviewed_at": shop.reviewed_at,
+    }
+
+
+class ShopApplyIn(Input):
+    name_zh: text(100, min_length=1)
+    name_en: text(100) = ""
+    description_zh: text(5000) = ""
+    description_en: text(5000) = ""
+    country: CountryCode = "CN"
+    designer: PublicId | None = None
+
+
+@router.post("/shop", response=with_errors({201: SellerShopOut}, 400, 401, 403, 409, 422))
+def seller_shop_apply(request: HttpRequest, payload: ShopApplyIn):
+    """Apply to open a shop. An operator reviews the application."""
+    designer = None
+    if payload.designer:
+        try:
+            designer = designer_by_public_id(public_id=payload.designer)
+        except NotFound:
+            raise ValidationFailed(
+                _("没有这位设计师。"), code="unknown_designer", details={"field": "designer"}
+            ) from None
+    shop = shop_apply(
+        owner=request.auth,
+        name_zh=payload.name_zh,
+        name_en=payload.name_en,
+        description_zh=payload.description_zh,
+        description_en=payload.description_en,
+        country=payload.country,
+        designer=designer,
+    )
+    return Status(201, seller_shop_out(shop))
+
+
+@router.get("/shop", response=with_errors({200: SellerShopOut}, 401, 404))
+def seller_shop_detail(request: HttpRequest):
+    """The caller's shop and the state of its application."""
+    return seller_shop_out(shop_for_seller(user=request.auth))
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+class SellerSkuOut(Schema):
+    public_id: str
+    code: str
+    attributes: dict[str, str]
+    price_fen: int
+    price_display: str
+    stock: int
+    is_active: bool
+
+
+def seller_sku_out(sku: Sku) -> dict[str, Any]:
+    return {
+        "public_id": sku.public_id,
+        "code": sku.code,
+        "attributes": sku.attributes,
+        "price_fen": sku.price_fen,
+        "price_display": format_fen(sku.price_fen),
+        "stock": sku.stock,
+        "is_active": sku.is_active,
+    }
+
+
+class SellerProductOut(Schema):
+    public_id: str
+    status: ProductStatusValue
+    title_zh: str
+    title_en: str
+    origin: str
+    country: str
+    category: CategoryRef
+    designer: DesignerRef | None
+    price_fen: int | None
+    price_display: str
+    in_stock: bool
+    moderation_note: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+def seller_product_out(product: Product) -> dict[str, Any]:
+    return {
+        "public_id": product.public_id,
+        "status": product.status,
+        "title_zh": product.title_zh,
+        "title_en": product.title_en,
+        "origin": product.origin,
+        "country": product.country,
+        "category": category_ref(product.category),
+        "designer": designer_ref(product.designer),
+        "price_fen": product.price_min_fen,
+        "price_display": format_fen(product.price_min_fen),
+        "in_stock": product.in_stock,
+        "moderation_note": product.moderation_note,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+        "published_at": product.published_at,
+    }
+
+
+class SellerProductDetailOut(SellerProductOut):
+    description_zh: str
+    description_en: str
+    skus: list[SellerSkuOut]
+    images: list[ImageOut]
+
+
+def seller_product_detail_out(request: HttpRequest, product: Product) -> dict[str, Any]:
+    return {
+        **seller_product_out(product),
+        "description_zh": product.description_zh,
+        "description_en": product.description_en,
+        "skus": [seller_sku_out(sku) for sku in product.skus.all()],
+        "images": [image_out(request, image) for image in product.images.all()],
+    }
+
+
+class SellerProductQuery(PageQuery):
+    status: ProductStatusValue | None = None
+
+
+@router.get("/products", response=with_errors({200: Page[SellerProductOut]}, 401, 422))
+def seller_product_list(request: HttpRequest, query: Query[SellerProductQuery]):
+    """The caller's products in any status (filter with ``status``), latest change first."""
+    return page_out(
+        products_of_seller(user=request.auth, status=query.status), query, seller_product_out
+    )
+
+
+class ProductCreateIn(Input):
+    title_zh: text(120, min_length=1)
+    title_en: text(120) = ""
+    description_zh: text(10000) = ""
+    description_en: text(10000) = ""
+    category: Slug
+    designer: PublicId | None = None
+    # Left out: taken from the shop (domestic for a CN shop, else international).
+    origin: OriginValue = None
+    country: CountryCode = None
+
+
+@router.post(
+    "/products", response=with_errors({201: SellerProductDetailOut}, 400, 401, 403, 404, 409, 422)
+)
+def seller_product_create(request: HttpRequest, payload: ProductCreateIn):
+    """Draft a product in the caller's (approved) shop. It is sold only after review."""
+    product = product_create(
+        shop=shop_for_seller(user=request.auth),
+        by=request.auth,
+        **payload.model_dump(exclude_unset=True),
+    )
+    return Status(201, seller_product_detail_out(request, product))
+
+
+@router.get(
+    "/products/{pid:public_id}", response=with_errors({200: SellerProductDetailOut}, 401, 404)
+)
+def seller_product_detail(request: HttpRequest, public_id: str):
+    """One of the caller's products with all its SKUs (inactive too) and images."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    return seller_product_detail_out(request, product)
+
+
+class ProductUpdateIn(Input):
+    # Only the fields sent are changed; ``designer: null`` removes the designer.
+    title_zh: text(120, min_length=1) = None
+    title_en: text(120) = None
+    description_zh: text(10000) = None
+    description_en: text(10000) = None
+    category: Slug = None
+    designer: PublicId | None = None
+    origin: OriginValue = None
+    country: CountryCode = None
+
+
+@router.patch(
+    "/products/{pid:public_id}",
+    response=with_errors({200: SellerProductDetailOut}, 400, 401, 403, 404, 422),
+)
+def seller_product_update(request: HttpRequest, public_id: str, payload: ProductUpdateIn):
+    """Change a product. Changing the text of a live product sends it back to review."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    product = product_update(
+        product=product, by=request.auth, **payload.model_dump(exclude_unset=True)
+    )
+    return seller_product_detail_out(request, product)
+
+
+@router.post(
+    "/products/{pid:public_id}/submit",
+    response=with_errors({200: SellerProductDetailOut}, 401, 403, 404, 409, 422),
+)
+def seller_product_submit(request: HttpRequest, public_id: str):
+    """Send a draft (or delisted) product for review; it needs an active SKU."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    product = product_submit(product=product, by=request.auth)
+    return seller_product_detail_out(request, product)
+
+
+@router.post(
+    "/products/{pid:public_id}/delist",
+    response=with_errors({200: SellerProductDetailOut}, 400, 401, 403, 404, 409, 422),
+)
+def seller_product_delist(
+    request: HttpRequest, public_id: str, payload: OptionalReasonIn | None = None
+):
+    """Take a live (or pending) product off sale. The body and its reason are optional."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    product = product_delist(
+        product=product, by=request.auth, reason=payload.reason if payload else ""
+    )
+    return seller_product_detail_out(request, product)
+
+
+# --- SKUs ---------------------------------------------------------------------------------
+
+SkuAttributes = dict[text(20, min_length=1), text(40, min_length=1)]
+
+
+class SkuCreateIn(Input):
+    code: text(40, min_length=1)
+    price_fen: PriceFen
+    stock: Stock = 0
+    attributes: SkuAttributes = {}
+    is_active: bool = True
+
+
+@router.post(
+    "/products/{pid:public_id}/skus",
+    response=with_errors({201: SellerSkuOut}, 400, 401, 403, 404, 409, 422),
+)
+def seller_sku_create(request: HttpRequest, public_id: str, payload: SkuCreateIn):
+    """Add a SKU (a sellable variant with its own price in fen and stock)."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    sku = sku_create(product=product, by=request.auth, **payload.model_dump())
+    return Status(201, seller_sku_out(sku))
+
+
+class SkuUpdateIn(Input):
+    # Only the fields sent are changed.
+    code: text(40, min_length=1) = None
+    price_fen: PriceFen = None
+    stock: Stock = None
+    attributes: SkuAttributes = None
+    is_active: bool = None
+
+
+@router.patch(
+    "/skus/{pid:public_id}", response=with_errors({200: SellerSkuOut}, 400, 401, 403, 404, 409, 422)
+)
+def seller_sku_update(request: HttpRequest, public_id: str, payload: SkuUpdateIn):
+    """Change a SKU of one of the caller's products."""
+    sku = sku_for_seller(user=request.auth, sku_public_id=public_id)
+    sku = sku_update(sku=sku, by=request.auth, **payload.model_dump(exclude_unset=True))
+    return seller_sku_out(sku)
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/products/{pid:public_id}/images",
+    response=with_errors({201: ImageOut}, 400, 401, 403, 404, 413, 422),
+)
+def seller_image_upload(
+    request: HttpRequest,
+    public_id: str,
+    image: File[UploadedFile],
+    alt: str = Form("", max_length=120, pattern=r"^[^\x00]*$"),
+):
+    """Upload a product image (multipart form: ``image`` file, optional ``alt`` text).
+
+    JPEG, PNG, WebP or GIF, at most 5 MB, at most 12 per product.
+    """
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    added = product_image_add(product=product, by=request.auth, upload=image, alt=alt)
+    return Status(201, image_out(request, added))
+
+
+@router.delete(
+    "/products/{pid:public_id}/images/{dbid:image_id}",
+    response=with_errors({204: None}, 401, 403, 404),
+)
+def seller_image_delete(request: HttpRequest, public_id: str, image_id: int):
+    """Remove an image of one of the caller's products."""
+    product = product_for_seller(user=request.auth, product_public_id=public_id)
+    product_image_remove(product=product, by=request.auth, image_id=image_id)
+    return HttpResponse(status=204)

@@ -1,0 +1,188 @@
+"""What holds for the whole API: the OpenAPI document and the one error shape."""
+
+import pytest
+from django.db import IntegrityError
+from django.test import Client
+
+from designmall.catalog.models import Category
+from tests.api.conftest import assert_error, invalid_fields
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_PATHS = {
+    "/api/v1/auth/register": {"post"},
+    "/api/v1/auth/tokens": {"get", "post"},
+    "/api/v1/auth/tokens/{public_id}": {"delete"},
+    "/api/v1/me": {"get"},
+    "/api/v1/products": {"get"},
+    "/api/v1/products/{public_id}": {"get"},
+    "/api/v1/categories": {"get"},
+    "/api/v1/designers": {"get"},
+    "/api/v1/designers/{public_id}": {"get"},
+    "/api/v1/shops/{public_id}": {"get"},
+    "/api/v1/seller/shop": {"get", "post"},
+    "/api/v1/seller/products": {"get", "post"},
+    "/api/v1/seller/products/{public_id}": {"get", "patch"},
+    "/api/v1/seller/products/{public_id}/submit": {"post"},
+    "/api/v1/seller/products/{public_id}/delist": {"post"},
+    "/api/v1/seller/products/{public_id}/skus": {"post"},
+    "/api/v1/seller/skus/{public_id}": {"patch"},
+    "/api/v1/seller/products/{public_id}/images": {"post"},
+    "/api/v1/seller/products/{public_id}/images/{image_id}": {"delete"},
+    "/api/v1/operator/shops": {"get"},
+    "/api/v1/operator/shops/{public_id}/approve": {"post"},
+    "/api/v1/operator/shops/{public_id}/reject": {"post"},
+    "/api/v1/operator/products": {"get"},
+    "/api/v1/operator/products/{public_id}/approve": {"post"},
+    "/api/v1/operator/products/{public_id}/reject": {"post"},
+    "/api/v1/operator/products/{public_id}/delist": {"post"},
+}
+
+
+@pytest.fixture(scope="module")
+def openapi():
+    """Fetched once: building the document takes a while and it never changes."""
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+# --- the document ---------------------------------------------------------------------
+
+
+def test_openapi_document_names_the_api_and_its_version(openapi):
+    assert openapi["info"]["title"] == "Design Mall API"
+    assert openapi["info"]["version"] == "1"
+
+
+def test_openapi_document_lists_every_operation(openapi):
+    listed = {path: set(methods) for path, methods in openapi["paths"].items()}
+    assert listed == EXPECTED_PATHS
+
+
+def test_every_operation_documents_the_error_shape(openapi):
+    for path, methods in openapi["paths"].items():
+        for method, operation in methods.items():
+            error = operation["responses"]["500"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorOut"}, (method, path)
+    assert set(openapi["components"]["schemas"]["ErrorBody"]["properties"]) == {
+        "code",
+        "message",
+        "details",
+    }
+
+
+def test_operations_that_need_login_document_401_and_the_two_ways_in(openapi):
+    operation = openapi["paths"]["/api/v1/me"]["get"]
+    assert "401" in operation["responses"]
+    assert {next(iter(s)) for s in operation["security"]} == {"BearerToken", "SessionCookie"}
+
+
+def test_interactive_docs_page_loads(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"/api/v1/openapi.json" in response.content
+
+
+def test_health_check_still_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+
+
+# --- routes and methods ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/nothing-here", "/api/v1/products/", "/api/v1/seller"]
+)
+def test_unknown_route_is_404_in_the_error_shape(client, path):
+    assert_error(client.get(path), 404, "not_found")
+
+
+def test_unknown_route_refuses_posts_with_404_not_a_csrf_page(client):
+    assert_error(client.post("/api/v1/nothing-here", {}), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/12", "/api/v1/products/P_NOT-AN-ID"])
+def test_malformed_public_id_is_404(client, path):
+    assert_error(client.get(path), 404, "not_found")
+
+
+def test_row_id_too_big_for_the_database_is_404(api_as, seller):
+    path = "/seller/products/p_0000000000000000/images/" + "9" * 30
+    assert_error(api_as(seller).delete(path), 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allowed_methods(client):
+    response = client.put("/api/v1/products", "{}", content_type="application/json")
+    error = assert_error(response, 405, "method_not_allowed")
+    assert error["details"] == {"allowed": ["GET"]}
+    assert response["Allow"] == "GET"
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw", ["{", '{"identifier": "a@example.com",}', "NaN", '{"n": Infinity}', b"\xff\xfe{"]
+)
+def test_malformed_json_is_400(anon, raw):
+    assert_error(anon.post("/auth/register", raw=raw), 400, "malformed_json")
+
+
+def test_json_that_is_not_an_object_is_invalid(anon):
+    assert invalid_fields(anon.post("/auth/register", ["a@example.com"])) == {"body"}
+
+
+def test_missing_body_is_invalid(anon):
+    assert invalid_fields(anon.post("/auth/register")) == {"body"}
+
+
+def test_validation_error_names_each_field_with_a_message(anon):
+    response = anon.post("/auth/register", {"identifier": 12, "surprise": True})
+    error = assert_error(response, 422, "invalid")
+    by_field = {item["field"]: item for item in error["details"]}
+    assert set(by_field) == {"identifier", "password", "surprise"}
+    assert all(item["source"] == "body" and item["message"] for item in by_field.values())
+
+
+def test_text_with_nul_characters_is_invalid(anon):
+    response = anon.post("/auth/register", {"identifier": "a\x00@example.com", "password": "x"})
+    assert invalid_fields(response) == {"identifier"}
+
+
+def test_body_over_the_upload_limit_is_413(anon, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {"identifier": "a@example.com", "password": "p" * 120}
+    assert_error(anon.post("/auth/register", body), 413, "payload_too_large")
+
+
+# --- failures inside operations ---------------------------------------------------------------
+
+
+def test_unhandled_error_is_500_without_the_traceback(anon, monkeypatch):
+    def broken():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("designmall.api.v1.catalog.category_forest", broken)
+    response = anon.get("/categories")
+    assert_error(response, 500, "internal_error")
+    assert b"secret internals" not in response.content
+    assert b"Traceback" not in response.content
+
+
+def test_does_not_exist_from_the_orm_is_404(anon, monkeypatch):
+    def missing():
+        raise Category.DoesNotExist
+
+    monkeypatch.setattr("designmall.api.v1.catalog.category_forest", missing)
+    assert_error(anon.get("/categories"), 404, "not_found")
+
+
+def test_integrity_race_is_409_conflict(anon, monkeypatch):
+    def race():
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr("designmall.api.v1.catalog.category_forest", race)
+    assert_error(anon.get("/categories"), 409, "conflict")
