@@ -114,7 +114,9 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-32000;"
         ),
     }
-    _default_db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    _default_db["TEST"] = {
+        "NAME": os.environ.get("TEST_DATABASE_NAME") or str(VAR_DIR / "test.sqlite3")
+    }
 else:
     _default_db.setdefault("TEST", {})
     if os.environ.get("TEST_DATABASE_NAME"):
@@ -190,6 +192,13 @@ if not DEBUG and _env_bool("HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- the design week ------------------------------------------------------------
+# The show's dates and theme, shown on the home page.
+DESIGN_WEEK_START = os.environ.get("DESIGN_WEEK_START", "2026-11-20")
+DESIGN_WEEK_DAYS = int(os.environ.get("DESIGN_WEEK_DAYS", "10"))
+DESIGN_WEEK_THEME_ZH = os.environ.get("DESIGN_WEEK_THEME_ZH", "日常的未来")
+DESIGN_WEEK_THEME_EN = os.environ.get("DESIGN_WEEK_THEME_EN", "The Future of Everyday")
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from designmall.catalog.models import (
     Category,
@@ -34,14 +35,14 @@ def product_on_sale(*, public_id: str) -> Product:
         .first()
     )
     if product is None:
-        raise NotFound("没有找到这个商品。", code="product_not_found")
+        raise NotFound(_("没有找到这个商品。"), code="product_not_found")
     return product
 
 
 def designer_by_public_id(*, public_id: str) -> Designer:
     designer = Designer.objects.filter(public_id=public_id).first()
     if designer is None:
-        raise NotFound("没有找到这位设计师。", code="designer_not_found")
+        raise NotFound(_("没有找到这位设计师。"), code="designer_not_found")
     return designer
 
 
@@ -52,7 +53,7 @@ def shop_open_by_public_id(*, public_id: str) -> Shop:
         .first()
     )
     if shop is None:
-        raise NotFound("没有找到这个店铺。", code="shop_not_found")
+        raise NotFound(_("没有找到这个店铺。"), code="shop_not_found")
     return shop
 
 
@@ -69,7 +70,7 @@ def category_with_descendant_ids(*, slug: str) -> tuple[Category, list[int]]:
     """A category and the ids of it and everything below it (the tree is small)."""
     category = Category.objects.filter(slug=slug).first()
     if category is None:
-        raise NotFound("没有这个分类。", code="category_not_found")
+        raise NotFound(_("没有这个分类。"), code="category_not_found")
     parents: dict[int | None, list[int]] = {}
     for cid, parent_id in Category.objects.values_list("id", "parent_id"):
         parents.setdefault(parent_id, []).append(cid)

@@ -1,0 +1,243 @@
+"""Page forms: they parse what people type (yuan, attribute lines) and nothing more.
+
+Rules (lengths that matter, states, ownership) are checked by the services,
+whose messages the pages show next to the form.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from designmall.catalog.models import Origin
+from designmall.core.money import Money
+
+SORT_CHOICES = [
+    ("relevance", _("综合")),
+    ("newest", _("最新上架")),
+    ("price", _("价格从低到高")),
+    ("-price", _("价格从高到低")),
+]
+
+
+class Form(forms.Form):
+    """Our forms: labels without Django's trailing colon (it reads wrong in Chinese)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _parse_yuan(text: str, *, allow_zero: bool) -> int:
+    """Yuan as typed (``129``, ``129.5``, ``¥1,299``) to fen, or a readable error."""
+    cleaned = text.strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    try:
+        fen = Money.from_yuan(cleaned).fen
+    except ValueError:
+        raise forms.ValidationError(
+            _("请输入正确的金额（元），如 99 或 99.50。"), code="invalid_amount"
+        ) from None
+    if fen < 0:
+        raise forms.ValidationError(_("金额不能为负数。"), code="invalid_amount")
+    if fen == 0 and not allow_zero:
+        raise forms.ValidationError(_("金额须大于 0。"), code="invalid_amount")
+    return fen
+
+
+class SearchForm(Form):
+    """The search and filter form. Invalid fields are reported and left out of the search."""
+
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+    category = forms.CharField(label=_("分类"), required=False, max_length=60)
+    designer = forms.CharField(label=_("设计师"), required=False, max_length=24)
+    shop = forms.CharField(label=_("店铺"), required=False, max_length=24)
+    origin = forms.ChoiceField(
+        label=_("产地"),
+        required=False,
+        choices=[("", _("不限")), *Origin.choices],
+        error_messages={"invalid_choice": _("没有这个产地选项。")},
+    )
+    price_min = forms.CharField(label=_("最低价（元）"), required=False, max_length=20)
+    price_max = forms.CharField(label=_("最高价（元）"), required=False, max_length=20)
+    in_stock = forms.BooleanField(label=_("只看有货"), required=False)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=SORT_CHOICES,
+        error_messages={"invalid_choice": _("不支持这种排序，已按默认顺序排列。")},
+    )
+
+    def clean_price_min(self) -> int | None:
+        value = self.cleaned_data["price_min"]
+        return _parse_yuan(value, allow_zero=True) if value.strip() else None
+
+    def clean_price_max(self) -> int | None:
+        value = self.cleaned_data["price_max"]
+        return _parse_yuan(value, allow_zero=True) if value.strip() else None
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", _("最高价不能低于最低价。"))
+        return data
+
+
+class LoginForm(Form):
+    identifier = forms.CharField(
+        label=_("邮箱或手机号"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class RegisterForm(Form):
+    identifier = forms.CharField(
+        label=_("邮箱或手机号"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    display_name = forms.CharField(label=_("昵称"), max_length=60, required=False)
+    password = forms.CharField(
+        label=_("密码"),
+        max_length=128,
+        strip=False,
+        help_text=_("至少 8 位，不要只用数字或常见密码。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("再次输入密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") != data["password"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+class ShopApplyForm(Form):
+    name_zh = forms.CharField(label=_("店铺中文名"), max_length=100)
+    name_en = forms.CharField(label=_("店铺英文名"), max_length=100, required=False)
+    description_zh = forms.CharField(
+        label=_("中文介绍"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    description_en = forms.CharField(
+        label=_("英文介绍"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    country = forms.CharField(
+        label=_("国家/地区代码"),
+        max_length=2,
+        initial="CN",
+        help_text=_("两个字母，如 CN、JP、IT。"),
+    )
+
+
+class ProductForm(Form):
+    title_zh = forms.CharField(label=_("中文标题"), max_length=120)
+    title_en = forms.CharField(label=_("英文标题"), max_length=120, required=False)
+    category = forms.ChoiceField(label=_("分类"))
+    designer = forms.ChoiceField(label=_("设计师"), required=False)
+    origin = forms.ChoiceField(label=_("产地"), choices=Origin.choices)
+    country = forms.CharField(
+        label=_("国家/地区代码"), max_length=2, help_text=_("两个字母，如 CN、JP、IT。")
+    )
+    description_zh = forms.CharField(
+        label=_("中文描述"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    description_en = forms.CharField(
+        label=_("英文描述"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args, categories, designers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", _("请选择分类")),
+            *(
+                (c.slug, ("— " * c.depth) + c.name)
+                for c in categories  # already ordered parents first
+            ),
+        ]
+        self.fields["designer"].choices = [
+            ("", _("不指定")),
+            *((d.public_id, d.name) for d in designers),
+        ]
+
+    def service_fields(self) -> dict:
+        """The cleaned data as the catalog services take it."""
+        data = dict(self.cleaned_data)
+        data["designer"] = data.get("designer") or None
+        return data
+
+
+def parse_attributes(text: str) -> dict[str, str]:
+    """``颜色=黑`` one per line into ``{"颜色": "黑"}``; a readable error for anything else."""
+    attributes: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().replace("＝", "=")
+        if not line:
+            continue
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise forms.ValidationError(
+                _("第 %(n)d 行「%(line)s」格式不对：每行写一项，如 颜色=黑。"),
+                code="invalid_attributes",
+                params={"n": number, "line": raw.strip()},
+            )
+        if name in attributes:
+            raise forms.ValidationError(
+                _("规格「%(name)s」重复了。"), code="invalid_attributes", params={"name": name}
+            )
+        attributes[name] = value
+    return attributes
+
+
+def format_attributes(attributes: dict[str, str]) -> str:
+    return "\n".join(f"{k}={v}" for k, v in attributes.items())
+
+
+class SkuForm(Form):
+    code = forms.CharField(label=_("货号"), max_length=40)
+    price = forms.CharField(
+        label=_("价格（元）"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    stock = forms.IntegerField(label=_("库存"), min_value=0, initial=0)
+    attributes = forms.CharField(
+        label=_("规格"),
+        required=False,
+        help_text=_("每行一项，如 颜色=黑。"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("颜色=黑\n尺寸=L")}),
+    )
+    is_active = forms.BooleanField(label=_("可售"), required=False, initial=True)
+
+    def clean_price(self) -> int:
+        return _parse_yuan(self.cleaned_data["price"], allow_zero=False)
+
+    def clean_attributes(self) -> dict[str, str]:
+        return parse_attributes(self.cleaned_data["attributes"])
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["price_fen"] = data.pop("price")
+        return data
+
+
+class ImageForm(Form):
+    image = forms.FileField(label=_("图片"), help_text=_("JPEG、PNG、WebP 或 GIF，5 MB 以内。"))
+    alt = forms.CharField(label=_("图片说明"), max_length=120, required=False)

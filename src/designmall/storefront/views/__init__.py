@@ -1,0 +1,1 @@
+"""Storefront pages: ``browse`` (buyers), ``account`` (login, sign-up), ``seller``."""

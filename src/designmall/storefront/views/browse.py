@@ -1,0 +1,218 @@
+"""Buyer pages: home, search and categories, product, designer and shop pages."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from designmall.catalog.models import Category
+from designmall.catalog.search import SearchFilters, SearchPage, product_search
+from designmall.catalog.selectors import (
+    category_with_descendant_ids,
+    designer_by_public_id,
+    product_on_sale,
+    shop_open_by_public_id,
+)
+from designmall.core.errors import NotFound
+from designmall.storefront import selectors
+from designmall.storefront.forms import SearchForm
+from designmall.storefront.week import design_week
+
+PER_PAGE = 24
+MAX_PAGE = 1000
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def page_window(current: int, pages: int, *, around: int = 1) -> list[int | None]:
+    """Page numbers to link: first, last and a few around the current one; None is a gap."""
+    shown = {1, pages, *range(max(1, current - around), min(pages, current + around) + 1)}
+    window: list[int | None] = []
+    previous = 0
+    for number in sorted(shown):
+        if number - previous == 2:  # a gap of one page: show the page, not "…"
+            window.append(previous + 1)
+        elif number - previous > 2:
+            window.append(None)
+        window.append(number)
+        previous = number
+    return window
+
+
+def _search(
+    *, query: str, filters: SearchFilters, sort: str, page: int, per_page: int | None = None
+) -> SearchPage:
+    per_page = per_page or PER_PAGE
+    results = product_search(query=query, filters=filters, sort=sort, page=page, per_page=per_page)
+    if results.total and page > results.pages:
+        # A page past the end (an old link, a shrunk result): show the last one.
+        results = product_search(
+            query=query, filters=filters, sort=sort, page=results.pages, per_page=per_page
+        )
+    selectors.with_covers(results.products)
+    return results
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "week": design_week(),
+            "categories": selectors.top_categories(),
+            "designers": selectors.renowned_designers(),
+            "new_arrivals": selectors.new_arrivals(),
+            "shops": selectors.featured_shops(),
+        },
+    )
+
+
+def _search_page(request: HttpRequest, *, category: Category | None, category_ids=None):
+    form = SearchForm(request.GET)
+    form.is_valid()  # invalid fields are reported below and left out of the search
+    data = form.cleaned_data
+    problems = [
+        _("%(field)s：%(message)s") % {"field": form.fields[name].label, "message": message}
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    filters = SearchFilters(
+        category_ids=category_ids,
+        origin=data.get("origin") or None,
+        price_min_fen=data.get("price_min"),
+        price_max_fen=data.get("price_max"),
+        in_stock=True if data.get("in_stock") else None,
+    )
+    if category is None and data.get("category"):
+        try:
+            category, filters.category_ids = category_with_descendant_ids(slug=data["category"])
+        except NotFound:
+            problems.append(_("没有这个分类，已显示全部分类的结果。"))
+    designer = shop = None
+    if data.get("designer"):
+        try:
+            designer = designer_by_public_id(public_id=data["designer"])
+            filters.designer_id = designer.id
+        except NotFound:
+            problems.append(_("没有找到这位设计师，已忽略该条件。"))
+    if data.get("shop"):
+        try:
+            shop = shop_open_by_public_id(public_id=data["shop"])
+            filters.shop_id = shop.id
+        except NotFound:
+            problems.append(_("没有找到这个店铺，已忽略该条件。"))
+    query = data.get("q", "").strip()
+    sort = data.get("sort") or ("relevance" if query else "newest")
+    results = _search(query=query, filters=filters, sort=sort, page=_page_number(request))
+    return render(
+        request,
+        "storefront/search.html",
+        {
+            "form": form,
+            "query": query,
+            "sort": sort,
+            "results": results,
+            "page_window": page_window(results.page, results.pages),
+            "problems": problems,
+            "category": category,
+            "subcategories": list(category.children.all()) if category else [],
+            "designer": designer,
+            "shop": shop,
+            # The search page filters by category in its form; a category page is one already.
+            "category_choices": selectors.category_choices() if category_ids is None else [],
+        },
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    return _search_page(request, category=None)
+
+
+@require_GET
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        found, ids = category_with_descendant_ids(slug=slug)
+    except NotFound:
+        raise Http404(_("没有这个分类。")) from None
+    return _search_page(request, category=found, category_ids=ids)
+
+
+@require_GET
+def product(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        item = product_on_sale(public_id=public_id)
+    except NotFound:
+        raise Http404(_("没有找到这个商品。")) from None
+    skus = list(item.skus.all())
+    attribute_names: list[str] = []
+    for sku in skus:
+        attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
+    more = _search(
+        query="", filters=SearchFilters(shop_id=item.shop_id), sort="newest", page=1, per_page=5
+    )
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            "product": item,
+            "skus": skus,
+            "chosen_sku": next((s for s in skus if s.stock > 0), skus[0] if skus else None),
+            "attribute_names": attribute_names,
+            "images": list(item.images.all()),
+            "more_from_shop": [p for p in more.products if p.id != item.id][:4],
+        },
+    )
+
+
+@require_GET
+def designer(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        found = designer_by_public_id(public_id=public_id)
+    except NotFound:
+        raise Http404(_("没有找到这位设计师。")) from None
+    results = _search(
+        query="",
+        filters=SearchFilters(designer_id=found.id),
+        sort="newest",
+        page=_page_number(request),
+    )
+    return render(
+        request,
+        "storefront/designer.html",
+        {
+            "designer": found,
+            "shops": selectors.designer_open_shops(found),
+            "results": results,
+            "page_window": page_window(results.page, results.pages),
+        },
+    )
+
+
+@require_GET
+def shop(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        found = shop_open_by_public_id(public_id=public_id)
+    except NotFound:
+        raise Http404(_("没有找到这个店铺。")) from None
+    results = _search(
+        query="", filters=SearchFilters(shop_id=found.id), sort="newest", page=_page_number(request)
+    )
+    return render(
+        request,
+        "storefront/shop.html",
+        {
+            "shop": found,
+            "results": results,
+            "page_window": page_window(results.page, results.pages),
+        },
+    )
