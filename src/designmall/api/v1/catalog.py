@@ -30,12 +30,13 @@ from designmall.api.schemas import (
     shop_ref,
     text,
 )
-from designmall.api.selectors import category_forest, designers_listed
 from designmall.catalog.models import Category, Designer, Product, ProductImage, Shop, Sku
 from designmall.catalog.search import SearchFilters, product_search
 from designmall.catalog.selectors import (
+    category_forest,
     category_with_descendant_ids,
     designer_by_public_id,
+    designers_listed,
     first_images,
     product_on_sale,
     shop_open_by_public_id,

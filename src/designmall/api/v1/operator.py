@@ -25,12 +25,6 @@ from designmall.api.schemas import (
     page_out,
     shop_ref,
 )
-from designmall.api.selectors import (
-    product_any_status,
-    products_for_review,
-    shop_any_status,
-    shops_for_review,
-)
 from designmall.api.v1.seller import (
     SellerProductOut,
     SellerShopOut,
@@ -38,6 +32,12 @@ from designmall.api.v1.seller import (
     seller_shop_out,
 )
 from designmall.catalog.models import Product, Shop
+from designmall.catalog.selectors import (
+    product_any_status,
+    products_for_review,
+    shop_any_status,
+    shops_for_review,
+)
 from designmall.catalog.services import (
     product_approve,
     product_delist,

@@ -38,9 +38,8 @@ from designmall.api.schemas import (
     page_out,
     text,
 )
-from designmall.api.selectors import products_of_seller
 from designmall.catalog.models import Product, Shop, Sku
-from designmall.catalog.selectors import designer_by_public_id
+from designmall.catalog.selectors import designer_by_public_id, products_of_seller
 from designmall.catalog.services import (
     product_create,
     product_delist,
