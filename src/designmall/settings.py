@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "designmall.core",
     "designmall.accounts",
     "designmall.catalog",
+    "designmall.payments",
+    "designmall.ledger",
     "designmall.storefront",
     "designmall.api",
     "designmall.demo",
