@@ -1,0 +1,91 @@
+import signal
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from designmall.demo.accounts import DEMO_PASSWORD, accounts_table
+from designmall.demo.generator import DEFAULT_PRODUCTS
+from designmall.demo.services import catalog_exists
+from designmall.demo.serving import (
+    DEFAULT_PORT,
+    ProcessGroup,
+    designmall_argv,
+    env_int,
+    port_is_free,
+    wait_until_healthy,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the demo: migrate, build the demo design week once, then run the worker and "
+        "the web server on 127.0.0.1:$PORT until Ctrl-C. Needs no network."
+    )
+    # It migrates first; Django's warning about unapplied migrations would only confuse.
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=None, help="default $PORT or 8000")
+        parser.add_argument(
+            "--products", type=int, default=DEFAULT_PRODUCTS, help="catalog size on first run"
+        )
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(self, *args, host, port, products, access_log, verbosity, **options):
+        port = port or env_int("PORT", DEFAULT_PORT)
+        if not port_is_free(host, port):
+            raise CommandError(f"端口 {port} 已被占用 / port {port} is in use: try PORT={port + 1}")
+        self.stdout.write(f"data: {settings.VAR_DIR} ({settings.DATABASES['default']['ENGINE']})")
+        call_command("migrate", interactive=False, verbosity=0)
+        if catalog_exists():
+            self.stdout.write("catalog: reusing the existing demo data")
+        else:
+            self.stdout.write("catalog: building the demo design week (once)…")
+            call_command("seed", products=products, no_accounts=True, verbosity=verbosity)
+        # The children open their own connections; this process needs none while it waits.
+        connections.close_all()
+
+        stopping = []
+
+        def stop(signum, _frame):
+            stopping.append(signum)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        children = ProcessGroup()
+        try:
+            children.start("worker", designmall_argv("worker"))
+            serve = ["serve", "--bind", f"{host}:{port}"] + (["--access-log"] if access_log else [])
+            web = children.start("web", designmall_argv(*serve))
+            probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+            url = f"http://{probe_host}:{port}/"
+            healthy = wait_until_healthy(
+                f"{url}healthz", process=web, give_up=lambda: bool(stopping)
+            )
+            if not healthy and not stopping:
+                raise CommandError("the web server did not come up; see its log above")
+            if not stopping:
+                self._banner(url)
+            while not stopping:
+                gone = children.exited()
+                if gone:
+                    name, code = gone
+                    raise CommandError(f"the {name} process stopped unexpectedly (exit {code})")
+                time.sleep(0.5)
+        finally:
+            self.stdout.write("stopping the web server and the worker…")
+            children.stop()
+        self.stdout.write("stopped.")
+
+    def _banner(self, url: str) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(f"\n设计周商城已启动 / Design Mall is running: {url}")
+            + f"\n  后台 / back office: {url}admin/"
+            + f"\n\n演示账号 / demo accounts (密码 / password: {DEMO_PASSWORD}):\n"
+            + accounts_table()
+            + "\n\n按 Ctrl-C 停止 / press Ctrl-C to stop\n"
+        )

@@ -1,0 +1,36 @@
+import os
+import sys
+
+from django.core.management.base import BaseCommand
+
+from designmall.demo.serving import default_bind, env_int, gunicorn_argv
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the site with gunicorn (threaded workers). Bind from --bind or 127.0.0.1:$PORT; "
+        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (4)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=None, help="host:port (default 127.0.0.1:$PORT)")
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument(
+            "--access-log",
+            action="store_true",
+            default=None,
+            help="log every request to stdout (also ACCESS_LOG=1)",
+        )
+
+    def handle(self, *args, bind, workers, threads, access_log, **options):
+        argv = gunicorn_argv(
+            bind=bind or default_bind(),
+            workers=workers or env_int("WEB_CONCURRENCY", 2),
+            threads=threads or env_int("WEB_THREADS", 4),
+            access_log=bool(access_log or env_int("ACCESS_LOG", 0)),
+        )
+        self.stdout.write(f"serve: http://{argv[argv.index('--bind') + 1]}/")
+        sys.stdout.flush()
+        # gunicorn takes this process over: its signals (TERM, INT, HUP) are its own.
+        os.execv(argv[0], argv)

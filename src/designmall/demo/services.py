@@ -1,0 +1,347 @@
+"""Writing the planned design week to the database, and wiping it again.
+
+Seeding is bulk work, not a sequence of catalog actions: rows are built in
+Python from the plan and inserted with ``bulk_create`` in batches, in one
+transaction, with no query per row. The denormalised product summaries
+(``price_min_fen``, ``in_stock``) are set from the planned SKUs exactly as the
+catalog services compute them, and the search index is rebuilt once at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from designmall.accounts.models import User
+from designmall.accounts.services import roles_sync_groups
+from designmall.catalog import search
+from designmall.catalog.models import (
+    Category,
+    Designer,
+    Product,
+    ProductImage,
+    Shop,
+    Sku,
+)
+from designmall.core import clock
+from designmall.core.errors import Conflict
+from designmall.demo import data
+from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_EMAIL
+from designmall.demo.generator import (
+    DEFAULT_PRODUCTS,
+    DEFAULT_SEED,
+    PENDING,
+    Plan,
+    ProductPlan,
+    build_plan,
+    iter_products,
+)
+from designmall.demo.images import ensure_portraits, ensure_product_images
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class SeedReport:
+    counts: dict[str, int] = field(default_factory=dict)  # rows written per kind
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase, and "total"
+    pictures_drawn: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+def _demo_users():
+    return User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
+
+
+def catalog_exists() -> bool:
+    """Whether there is a catalog (or demo accounts) a seed would collide with."""
+    return (
+        Product.objects.exists()
+        or Shop.objects.exists()
+        or Category.objects.exists()
+        or Designer.objects.exists()
+        or _demo_users().exists()
+    )
+
+
+@transaction.atomic
+def catalog_wipe() -> None:
+    """Delete the whole catalog and the demo accounts; the image files stay for reuse.
+
+    Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
+    """
+    try:
+        ProductImage.objects.all().delete()
+        Sku.objects.all().delete()
+        Product.objects.all().delete()
+        Shop.objects.all().delete()
+        # Children before parents: a category protects its children.
+        while Category.objects.exists():
+            Category.objects.filter(children__isnull=True).delete()
+        Designer.objects.all().delete()
+        _demo_users().delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise Conflict(
+            _("还有其他记录引用商品目录，不能清空。"),
+            code="catalog_in_use",
+            details={"protected": sorted({o._meta.label for o in exc.protected_objects})},
+        ) from None
+    search.products_reindex_all()
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _ago(now: datetime, minutes: int) -> datetime:
+    return now - timedelta(minutes=minutes)
+
+
+# --- writers ------------------------------------------------------------------------
+
+
+def _write_categories() -> dict[str, Category]:
+    tops = Category.objects.bulk_create(
+        Category(slug=top.slug, name_zh=top.name[0], name_en=top.name[1], position=n)
+        for n, top in enumerate(data.CATEGORIES, start=1)
+    )
+    children = Category.objects.bulk_create(
+        Category(
+            parent=parent,
+            slug=leaf.slug,
+            name_zh=leaf.name[0],
+            name_en=leaf.name[1],
+            position=n,
+        )
+        for parent, top in zip(tops, data.CATEGORIES, strict=True)
+        for n, leaf in enumerate(top.children, start=1)
+    )
+    return {c.slug: c for c in [*tops, *children]}
+
+
+def _write_users(plan: Plan, now: datetime) -> dict[str, User]:
+    # One hash for everyone: hashing is deliberately slow, and it is one password.
+    password = make_password(DEMO_PASSWORD)
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=u.email,
+                display_name=u.display_name,
+                password=password,
+                is_staff=u.is_staff,
+                is_superuser=u.is_superuser,
+                date_joined=_ago(now, 400 * 24 * 60 - n),
+            )
+            for n, u in enumerate(plan.users)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    groups = {g.name: g.pk for g in Group.objects.all()}
+    User.groups.through.objects.bulk_create(
+        [
+            User.groups.through(user_id=user.pk, group_id=groups[role])
+            for user, u in zip(users, plan.users, strict=True)
+            for role in u.roles
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return {u.email: u for u in users}
+
+
+def _write_designers(plan: Plan, now: datetime) -> list[Designer]:
+    return Designer.objects.bulk_create(
+        [
+            Designer(
+                name_zh=d.name_zh,
+                name_en=d.name_en,
+                bio_zh=d.bio_zh,
+                bio_en=d.bio_en,
+                country=d.country,
+                is_renowned=d.is_renowned,
+                portrait=d.portrait,
+                created_at=_ago(now, d.age_minutes),
+            )
+            for d in plan.designers
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def _write_shops(
+    plan: Plan, users: dict[str, User], designers: list[Designer], now: datetime
+) -> list[Shop]:
+    operator = users[OPERATOR_EMAIL]
+    shops = []
+    for s in plan.shops:
+        created = _ago(now, s.age_minutes)
+        reviewed = s.status != PENDING
+        shops.append(
+            Shop(
+                owner=users[s.owner_email],
+                designer=designers[s.designer] if s.designer is not None else None,
+                name_zh=s.name_zh,
+                name_en=s.name_en,
+                description_zh=s.description_zh,
+                description_en=s.description_en,
+                country=s.country,
+                status=s.status,
+                reject_reason=s.reason,
+                commission_bp=s.commission_bp,
+                created_at=created,
+                reviewed_at=min(created + timedelta(days=2), now) if reviewed else None,
+                reviewed_by=operator if reviewed else None,
+            )
+        )
+    return Shop.objects.bulk_create(shops, batch_size=BATCH_SIZE)
+
+
+def _write_products(
+    batch: list[ProductPlan],
+    *,
+    shops: list[Shop],
+    designers: list[Designer],
+    categories: dict[str, Category],
+    now: datetime,
+) -> tuple[int, int]:
+    products = []
+    for p in batch:
+        created = _ago(now, p.age_minutes)
+        published = (
+            created + timedelta(minutes=p.published_after_minutes)
+            if p.published_after_minutes is not None
+            else None
+        )
+        products.append(
+            Product(
+                shop_id=shops[p.shop].pk,
+                designer_id=designers[p.designer].pk if p.designer is not None else None,
+                category_id=categories[p.category].pk,
+                title_zh=p.title_zh,
+                title_en=p.title_en,
+                description_zh=p.description_zh,
+                description_en=p.description_en,
+                origin=p.origin,
+                country=p.country,
+                status=p.status,
+                moderation_note=p.moderation_note,
+                price_min_fen=p.price_min_fen,
+                in_stock=p.in_stock,
+                created_at=created,
+                updated_at=published or created,
+                published_at=published,
+            )
+        )
+    products = Product.objects.bulk_create(products, batch_size=BATCH_SIZE)
+    skus = [
+        Sku(
+            product_id=product.pk,
+            code=s.code,
+            attributes=s.attributes,
+            price_fen=s.price_fen,
+            stock=s.stock,
+            is_active=s.is_active,
+        )
+        for product, p in zip(products, batch, strict=True)
+        for s in p.skus
+    ]
+    images = [
+        ProductImage(product_id=product.pk, image=name, alt=p.title_zh, position=n)
+        for product, p in zip(products, batch, strict=True)
+        for n, name in enumerate(p.images, start=1)
+    ]
+    Sku.objects.bulk_create(skus, batch_size=BATCH_SIZE)
+    ProductImage.objects.bulk_create(images, batch_size=BATCH_SIZE)
+    return len(skus), len(images)
+
+
+def _refuse_existing_catalog() -> None:
+    if catalog_exists():
+        raise Conflict(
+            _("已有商品目录；如需重建，请使用 seed --reset 先清空。"), code="catalog_exists"
+        )
+
+
+def demo_seed(
+    *,
+    seed: int = DEFAULT_SEED,
+    products: int = DEFAULT_PRODUCTS,
+    reset: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> SeedReport:
+    """Build the demo design week: accounts, designers, shops, categories and products.
+
+    Refuses (``Conflict``) when a catalog exists, unless ``reset`` wipes it
+    first. The same ``seed`` gives the same data (public ids and password
+    salts aside). ``on_progress`` is called with the number of products
+    written after every batch, ``on_stage`` with the name of each phase.
+    """
+    stage = on_stage or (lambda _name: None)
+    if not reset:
+        _refuse_existing_catalog()  # before the slow part; checked again when writing
+    report = SeedReport()
+    started = time.perf_counter()
+    plan = build_plan(seed=seed, products=products)
+    stage("pictures")
+    report.pictures_drawn = ensure_product_images() + ensure_portraits(
+        (d.initials, d.portrait_colour) for d in plan.designers
+    )
+    report.seconds["pictures"] = time.perf_counter() - started
+    now = clock.now()
+    with transaction.atomic():
+        if not reset:
+            _refuse_existing_catalog()
+        elif catalog_exists():
+            stage("wipe")
+            mark = time.perf_counter()
+            catalog_wipe()
+            report.seconds["wipe"] = time.perf_counter() - mark
+        stage("rows")
+        mark = time.perf_counter()
+        roles_sync_groups()
+        categories = _write_categories()
+        users = _write_users(plan, now)
+        designers = _write_designers(plan, now)
+        shops = _write_shops(plan, users, designers, now)
+        counts = report.counts
+        counts.update(
+            categories=len(categories), users=len(users), designers=len(designers), shops=len(shops)
+        )
+        counts.update(products=0, skus=0, images=0)
+        for batch in _batched(iter_products(plan), BATCH_SIZE):
+            skus, images = _write_products(
+                batch, shops=shops, designers=designers, categories=categories, now=now
+            )
+            counts["products"] += len(batch)
+            counts["skus"] += skus
+            counts["images"] += images
+            if on_progress:
+                on_progress(len(batch))
+        report.seconds["rows"] = time.perf_counter() - mark
+        stage("search index")
+        mark = time.perf_counter()
+        search.products_reindex_all()
+        report.seconds["search index"] = time.perf_counter() - mark
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def demo_seed_if_absent(**options) -> SeedReport | None:
+    """Seed unless a catalog exists; ``None`` when there was one already."""
+    if catalog_exists():
+        return None
+    return demo_seed(**options)

@@ -1,0 +1,140 @@
+"""Running the web server (gunicorn) and the worker side by side for the demo."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+WSGI_APP = "designmall.wsgi:application"
+DEFAULT_PORT = 8000
+
+
+def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) -> int:
+    value = (environ.get(name) or "").strip()
+    return int(value) if value else default
+
+
+def default_bind(environ: Mapping[str, str] = os.environ) -> str:
+    return f"127.0.0.1:{env_int('PORT', DEFAULT_PORT, environ)}"
+
+
+def _gunicorn_has(setting: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(s.name == setting for s in KNOWN_SETTINGS)
+
+
+def gunicorn_argv(*, bind: str, workers: int, threads: int, access_log: bool) -> list[str]:
+    """The command line that serves the site with gunicorn's threaded workers."""
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        WSGI_APP,
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "60",
+        # Ctrl-C should not wait half a minute for idle keep-alive connections.
+        "--graceful-timeout",
+        "10",
+        "--error-logfile",
+        "-",
+    ]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    if Path("/dev/shm").is_dir():
+        # Worker heartbeats on a RAM disk: no stalls on a slow or containerised disk.
+        argv += ["--worker-tmp-dir", "/dev/shm"]
+    if _gunicorn_has("control_socket_disable"):
+        # One shared control socket per home directory would make servers collide.
+        argv.append("--no-control-socket")
+    return argv
+
+
+def designmall_argv(*args: str) -> list[str]:
+    """Run another ``designmall`` command with this same interpreter."""
+    return [sys.executable, "-m", "designmall.cli", *args]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_until_healthy(
+    url: str,
+    *,
+    process: subprocess.Popen,
+    give_up: Callable[[], bool] = lambda: False,
+    timeout: float = 60,
+) -> bool:
+    """Poll ``url`` until it answers 200; False when the process dies, gives up or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None or give_up():
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    return False
+
+
+class ProcessGroup:
+    """Child processes started together and stopped together.
+
+    Each child gets its own session, so a Ctrl-C in the terminal reaches only
+    the parent, which then stops the children in order with SIGTERM (and
+    SIGKILL after ``grace`` seconds).
+    """
+
+    def __init__(self) -> None:
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+        process = subprocess.Popen(argv, start_new_session=True)
+        self.processes[name] = process
+        return process
+
+    def exited(self) -> tuple[str, int] | None:
+        """The first child that has exited, with its exit code."""
+        for name, process in self.processes.items():
+            code = process.poll()
+            if code is not None:
+                return name, code
+        return None
+
+    def stop(self, *, grace: float = 15) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

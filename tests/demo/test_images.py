@@ -1,0 +1,40 @@
+"""Demo pictures: drawn locally, the right size, written once."""
+
+import io
+
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from designmall.demo import data, images
+
+# The real drawing functions (the demo tests' fixture swaps in stand-ins for speed).
+from designmall.demo.images import render_portrait, render_product_image
+
+
+def test_a_product_picture_is_an_800px_square_jpeg():
+    picture = Image.open(io.BytesIO(render_product_image(data.CATEGORIES[0], 0)))
+    assert (picture.format, picture.size) == ("JPEG", (800, 800))
+
+
+def test_every_category_has_a_motif_and_its_pictures_differ():
+    for top in data.CATEGORIES:
+        assert top.slug in images.MOTIFS
+    ceramics = data.CATEGORIES[2]
+    assert render_product_image(ceramics, 1) != render_product_image(ceramics, 2)
+
+
+def test_a_picture_is_the_same_every_time_it_is_drawn():
+    lighting = data.CATEGORIES[1]
+    assert render_product_image(lighting, 3) == render_product_image(lighting, 3)
+
+
+def test_a_portrait_is_a_square_jpeg():
+    portrait = Image.open(io.BytesIO(render_portrait("LX", 3)))
+    assert (portrait.format, portrait.size) == ("JPEG", (400, 400))
+
+
+def test_the_picture_pool_is_drawn_only_where_files_are_missing():
+    images.ensure_product_images()
+    default_storage.delete(images.product_image_name("glass", 0))
+    assert images.ensure_product_images() == 1
+    assert images.ensure_product_images() == 0

@@ -1,0 +1,75 @@
+"""``designmall serve`` and the process handling behind ``designmall demo``."""
+
+import os
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from designmall.demo.serving import ProcessGroup, port_is_free
+
+
+@pytest.fixture
+def exec_calls(monkeypatch):
+    """Record the command ``serve`` would turn into instead of becoming gunicorn."""
+    calls = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
+    for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    return calls
+
+
+def _option(argv, name):
+    return argv[argv.index(name) + 1]
+
+
+def test_serve_runs_gunicorn_threaded_on_localhost_8000_by_default(exec_calls):
+    call_command("serve")
+    argv = exec_calls[0]
+    assert argv[:4] == [sys.executable, "-m", "gunicorn", "designmall.wsgi:application"]
+    assert _option(argv, "--bind") == "127.0.0.1:8000"
+    assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("2", "4")
+    assert _option(argv, "--worker-class") == "gthread"
+    assert "--access-logfile" not in argv
+
+
+def test_serve_takes_port_workers_and_threads_from_the_environment(exec_calls, monkeypatch):
+    monkeypatch.setenv("PORT", "8765")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("WEB_THREADS", "8")
+    monkeypatch.setenv("ACCESS_LOG", "1")
+    call_command("serve")
+    argv = exec_calls[0]
+    assert _option(argv, "--bind") == "127.0.0.1:8765"
+    assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("3", "8")
+    assert _option(argv, "--access-logfile") == "-"
+
+
+def test_an_explicit_bind_wins_over_the_port(exec_calls, monkeypatch):
+    monkeypatch.setenv("PORT", "8765")
+    call_command("serve", bind="0.0.0.0:9000")
+    assert _option(exec_calls[0], "--bind") == "0.0.0.0:9000"
+
+
+def test_stopping_the_group_ends_every_child():
+    group = ProcessGroup()
+    sleepers = [group.start(n, [sys.executable, "-c", "import time; time.sleep(60)"]) for n in "ab"]
+    assert group.exited() is None
+    group.stop(grace=10)
+    assert all(p.returncode is not None for p in sleepers)
+
+
+def test_the_group_reports_a_child_that_exited_on_its_own():
+    group = ProcessGroup()
+    group.start("quitter", [sys.executable, "-c", "raise SystemExit(3)"])
+    group.processes["quitter"].wait()
+    assert group.exited() == ("quitter", 3)
+
+
+def test_a_port_in_use_is_not_free():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert not port_is_free("127.0.0.1", taken.getsockname()[1])
