@@ -38,9 +38,19 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "catalog.view_productimage",
         "accounts.view_user",
         "core.view_auditevent",
+        "ledger.view_account",
+        "ledger.view_ledgertransaction",
+        "ledger.view_payout",
     ],
     Role.VENUE_STAFF: [],
-    Role.FINANCE: ["core.view_auditevent", "catalog.view_shop"],
+    Role.FINANCE: [
+        "core.view_auditevent",
+        "catalog.view_shop",
+        "ledger.view_account",
+        "ledger.view_ledgertransaction",
+        "ledger.view_payout",
+        "ledger.settle_payout",
+    ],
 }
 
 # Roles whose members work in the back office (Django admin).

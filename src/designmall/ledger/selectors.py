@@ -1,0 +1,206 @@
+"""Finance reads: the reconciliation report and the payouts export.
+
+Periods are ``[start, end)`` in aware datetimes. Amounts in CSV are yuan strings
+with two decimals (``1299.00``), which spreadsheets read exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from designmall.core.errors import ValidationFailed
+from designmall.core.money import Money
+from designmall.ledger import accounts
+from designmall.ledger.models import Payout, Posting
+from designmall.ledger.services import Kind
+
+_REFUND_KINDS = (Kind.REFUND_FROM_ESCROW, Kind.REFUND_FROM_SELLER)
+
+
+@dataclass
+class GatewayLine:
+    gateway: str
+    received_fen: int = 0
+    refunded_fen: int = 0
+
+    @property
+    def net_fen(self) -> int:
+        return self.received_fen - self.refunded_fen
+
+
+@dataclass
+class SellerLine:
+    """One seller over a period: ``opening + released - commission - refunded - paid_out``
+    equals ``closing``."""
+
+    shop_public_id: str
+    opening_fen: int = 0
+    released_fen: int = 0  # order amounts released from escrow (before commission)
+    commission_fen: int = 0  # commission on those, less commission returned with refunds
+    refunded_fen: int = 0  # refunds taken from the seller after release
+    paid_out_fen: int = 0  # payouts, less failed ones
+    closing_fen: int = 0
+
+
+def _check_period(start: datetime, end: datetime) -> None:
+    for moment in (start, end):
+        if not isinstance(moment, datetime) or timezone.is_naive(moment):
+            raise ValidationFailed(_("对账期间需要带时区的时间。"))
+    if not start < end:
+        raise ValidationFailed(_("开始时间必须早于结束时间。"))
+
+
+def _in_period(start: datetime, end: datetime):
+    return Posting.objects.filter(
+        transaction__created_at__gte=start, transaction__created_at__lt=end
+    )
+
+
+def reconciliation_by_gateway(start: datetime, end: datetime) -> list[GatewayLine]:
+    """Per gateway: money received from buyers, refunded to them, and the net."""
+    _check_period(start, end)
+    lines: dict[str, GatewayLine] = {}
+    rows = (
+        _in_period(start, end)
+        .filter(account__code__startswith="gateway:")
+        .values_list("account__code", "transaction__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for code, kind, total in rows:
+        gateway = code.removeprefix("gateway:")
+        line = lines.setdefault(gateway, GatewayLine(gateway))
+        if kind == Kind.PAYMENT_RECEIVED:
+            line.received_fen += total
+        elif kind in _REFUND_KINDS:
+            line.refunded_fen -= total
+    return [lines[g] for g in sorted(lines)]
+
+
+def _seller_balances(before: datetime) -> dict[str, int]:
+    rows = (
+        Posting.objects.filter(
+            account__code__startswith="seller:", transaction__created_at__lt=before
+        )
+        .values_list("account__code")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    # Seller accounts are liabilities: the balance is credits minus debits.
+    return {code.removeprefix("seller:"): -total for code, total in rows}
+
+
+def reconciliation_by_seller(start: datetime, end: datetime) -> list[SellerLine]:
+    """Per seller: balance at ``start``, the period's movements, balance at ``end``."""
+    _check_period(start, end)
+    opening, closing = _seller_balances(start), _seller_balances(end)
+
+    def line_for(shop: str) -> SellerLine:
+        if shop not in lines:
+            lines[shop] = SellerLine(
+                shop, opening_fen=opening.get(shop, 0), closing_fen=closing.get(shop, 0)
+            )
+        return lines[shop]
+
+    lines: dict[str, SellerLine] = {}
+    for shop in closing:
+        line_for(shop)
+    rows = (
+        _in_period(start, end)
+        .filter(transaction__refs__ref_type="shop")
+        .values_list("transaction__refs__ref_id", "transaction__kind", "account__code")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for shop, kind, code, total in rows:
+        line = line_for(shop)
+        if kind == Kind.ESCROW_RELEASED and code == accounts.ESCROW:
+            line.released_fen += total
+        elif code == accounts.PLATFORM_COMMISSION:
+            line.commission_fen -= total
+        elif kind == Kind.REFUND_FROM_SELLER and code.startswith("gateway:"):
+            line.refunded_fen -= total
+        elif kind in (Kind.PAYOUT, Kind.PAYOUT_REVERSED) and code.startswith("seller:"):
+            line.paid_out_fen += total
+    return [lines[shop] for shop in sorted(lines)]
+
+
+def _yuan(fen: int) -> str:
+    return Money(fen).yuan_str()
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def export_reconciliation_csv(start: datetime, end: datetime) -> str:
+    """The reconciliation report: a gateway table, a blank line, a seller table."""
+    _check_period(start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("对账期间"), _local(start), _local(end)])
+    writer.writerow([])
+    writer.writerow([_("支付渠道"), _("收款（元）"), _("退款（元）"), _("净额（元）")])
+    for g in reconciliation_by_gateway(start, end):
+        writer.writerow([g.gateway, _yuan(g.received_fen), _yuan(g.refunded_fen), _yuan(g.net_fen)])
+    writer.writerow([])
+    writer.writerow(
+        [
+            _("店铺编号"),
+            _("期初余额（元）"),
+            _("结算货款（元）"),
+            _("佣金（元）"),
+            _("售后退款（元）"),
+            _("已打款（元）"),
+            _("期末余额（元）"),
+        ]
+    )
+    for s in reconciliation_by_seller(start, end):
+        writer.writerow(
+            [s.shop_public_id]
+            + [_yuan(getattr(s, f.name)) for f in fields(SellerLine) if f.name.endswith("_fen")]
+        )
+    return out.getvalue()
+
+
+def export_payouts_csv(start: datetime, end: datetime) -> str:
+    """Payouts requested in the period, oldest first."""
+    _check_period(start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("打款编号"),
+            _("店铺编号"),
+            _("金额（元）"),
+            _("状态"),
+            _("银行流水号"),
+            _("申请时间"),
+            _("处理时间"),
+            _("失败原因"),
+        ]
+    )
+    payouts = Payout.objects.filter(requested_at__gte=start, requested_at__lt=end).order_by(
+        "requested_at", "id"
+    )
+    for p in payouts:
+        writer.writerow(
+            [
+                p.public_id,
+                p.shop_public_id,
+                _yuan(p.amount_fen),
+                p.get_status_display(),
+                p.reference,
+                _local(p.requested_at),
+                _local(p.settled_at),
+                p.failure_reason,
+            ]
+        )
+    return out.getvalue()

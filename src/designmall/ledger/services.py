@@ -1,0 +1,487 @@
+"""Ledger services: every money movement as one balanced, idempotent transaction.
+
+``ledger_post`` is the one writer. The business flows below it (payment into
+escrow, release to a seller, refunds, payouts) build their postings from the
+chart in ``ledger.accounts`` and a deterministic idempotency key, so a retried
+call books nothing twice. Ledger rows are never updated or deleted; a
+correction is a new transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from designmall.core import clock
+from designmall.core.audit import audit_record
+from designmall.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from designmall.core.money import MAX_FEN
+from designmall.ledger import accounts
+from designmall.ledger.models import (
+    Account,
+    LedgerRef,
+    LedgerTransaction,
+    Payout,
+    PayoutStatus,
+    Posting,
+)
+from designmall.ledger.rules import split_commission
+
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_REF_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class Kind:
+    """The kinds of transaction the flows below record."""
+
+    PAYMENT_RECEIVED = "payment_received"
+    ESCROW_RELEASED = "escrow_released"
+    REFUND_FROM_ESCROW = "refund_from_escrow"
+    REFUND_FROM_SELLER = "refund_from_seller"
+    PAYOUT = "payout"
+    PAYOUT_REVERSED = "payout_reversed"
+
+
+def _invalid(message: str, **details: Any) -> ValidationFailed:
+    return ValidationFailed(message, details=details or None)
+
+
+# --- the one writer -----------------------------------------------------------------------
+
+
+def _clean_postings(postings: Any) -> list[tuple[str, int]]:
+    if not isinstance(postings, list | tuple):
+        raise _invalid(_("分录必须是列表。"))
+    cleaned: list[tuple[str, int]] = []
+    for item in postings:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise _invalid(_("每条分录是（科目, 金额）。"), posting=repr(item))
+        code, amount = item
+        try:
+            accounts.describe(code)
+        except ValueError:
+            raise _invalid(_("未知的会计科目。"), account=repr(code)) from None
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise _invalid(_("金额必须是整数（分）。"), account=code)
+        if amount == 0:
+            raise _invalid(_("分录金额不能为零。"), account=code)
+        if abs(amount) > MAX_FEN:
+            raise _invalid(_("金额超出范围。"), account=code)
+        cleaned.append((code, amount))
+    if len(cleaned) < 2:
+        raise _invalid(_("一笔凭证至少要有两条分录。"))
+    if len({code for code, _amount in cleaned}) != len(cleaned):
+        raise _invalid(_("同一科目在一笔凭证中只能出现一次。"))
+    total = sum(amount for _code, amount in cleaned)
+    if total != 0:
+        raise _invalid(_("借贷不平衡。"), imbalance_fen=total)
+    return cleaned
+
+
+def _clean_refs(refs: Any) -> dict[str, str]:
+    if refs is None:
+        return {}
+    if not isinstance(refs, dict):
+        raise _invalid(_("关联必须是字典。"))
+    for ref_type, ref_id in refs.items():
+        if not isinstance(ref_type, str) or not _REF_TYPE_RE.match(ref_type):
+            raise _invalid(_("关联类型无效。"), ref_type=repr(ref_type))
+        if not isinstance(ref_id, str) or not 0 < len(ref_id) <= 64:
+            raise _invalid(_("关联编号无效。"), ref_type=ref_type)
+    return dict(refs)
+
+
+def _accounts_for(codes: list[str]) -> dict[str, Account]:
+    found = {a.code: a for a in Account.objects.filter(code__in=codes)}
+    # Sorted, so two transactions creating the same new accounts cannot deadlock.
+    for code in sorted(set(codes) - found.keys()):
+        account_type, name = accounts.describe(code)
+        found[code], _created = Account.objects.get_or_create(
+            code=code,
+            defaults={"type": account_type.value, "name": name, "created_at": clock.now()},
+        )
+    return found
+
+
+def _same_or_conflict(
+    existing: LedgerTransaction, *, kind: str, postings: list[tuple[str, int]]
+) -> LedgerTransaction:
+    recorded = sorted(existing.postings.values_list("account__code", "amount"))
+    if existing.kind != kind or recorded != sorted(postings):
+        raise Conflict(
+            _("这个幂等键已用于另一笔不同的凭证。"),
+            code="ledger_key_reused",
+            details={"key": existing.key, "transaction": existing.public_id},
+        )
+    return existing
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    key: str,
+    kind: str,
+    postings: list[tuple[str, int]],
+    memo: str = "",
+    refs: dict[str, str] | None = None,
+    by=None,
+) -> LedgerTransaction:
+    """Record one balanced transaction, once per ``key``.
+
+    ``postings`` are ``(account code, amount in fen)``: positive debits, negative
+    credits, at least two, each account once, no zero amount, ints only, summing
+    to exactly 0 (else ``ValidationFailed``). Accounts are created on first use.
+    The same ``key`` again returns the first transaction and writes nothing, also
+    when the calls race; the same key with another kind or other postings raises
+    ``Conflict`` ``ledger_key_reused``.
+    """
+    if not isinstance(key, str) or not 0 < len(key) <= 200:
+        raise _invalid(_("幂等键无效。"))
+    if not isinstance(kind, str) or not _KIND_RE.match(kind):
+        raise _invalid(_("凭证类别无效。"), kind=repr(kind))
+    if not isinstance(memo, str) or len(memo) > 500:
+        raise _invalid(_("摘要最多 500 个字符。"))
+    cleaned = _clean_postings(postings)
+    clean_refs = _clean_refs(refs)
+
+    existing = LedgerTransaction.objects.filter(key=key).first()
+    if existing is not None:
+        return _same_or_conflict(existing, kind=kind, postings=cleaned)
+
+    by_account = _accounts_for([code for code, _amount in cleaned])
+    try:
+        with transaction.atomic():
+            txn = LedgerTransaction.objects.create(
+                key=key,
+                kind=kind,
+                memo=memo,
+                created_at=clock.now(),
+                created_by=by if getattr(by, "pk", None) else None,
+            )
+    except IntegrityError:
+        # A concurrent call with the same key committed first (its insert made ours
+        # wait, then fail on the unique key): answer with what it recorded.
+        existing = LedgerTransaction.objects.get(key=key)
+        return _same_or_conflict(existing, kind=kind, postings=cleaned)
+    Posting.objects.bulk_create(
+        Posting(transaction=txn, account=by_account[code], amount=amount)
+        for code, amount in cleaned
+    )
+    LedgerRef.objects.bulk_create(
+        LedgerRef(transaction=txn, ref_type=ref_type, ref_id=ref_id)
+        for ref_type, ref_id in sorted(clean_refs.items())
+    )
+    return txn
+
+
+# --- balances -----------------------------------------------------------------------------
+
+
+def _natural(code: str, debit_minus_credit: int) -> int:
+    account_type, _name = accounts.describe(code)
+    return account_type.debit_sign * debit_minus_credit
+
+
+def _raw_balance(code: str) -> int:
+    total = Posting.objects.filter(account__code=code).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def account_balance(code: str) -> int:
+    """The balance of ``code`` in fen, in the account's natural sign (0 if unused)."""
+    try:
+        return _natural(code, _raw_balance(code))
+    except ValueError:
+        raise _invalid(_("未知的会计科目。"), account=repr(code)) from None
+
+
+def seller_balance(shop_public_id: str) -> int:
+    """What the platform owes the shop, in fen; negative when the shop owes us."""
+    return account_balance(_seller(shop_public_id))
+
+
+def platform_revenue() -> int:
+    return account_balance(accounts.PLATFORM_COMMISSION)
+
+
+def escrow_balance() -> int:
+    return account_balance(accounts.ESCROW)
+
+
+def transactions_for(ref_type: str, ref_id: str):
+    """The transactions that refer to ``ref_type``=``ref_id``, oldest first, with postings."""
+    return (
+        LedgerTransaction.objects.filter(refs__ref_type=ref_type, refs__ref_id=ref_id)
+        .prefetch_related("postings__account", "refs")
+        .order_by("created_at", "id")
+    )
+
+
+def ledger_verify() -> list[str]:
+    """Problems with the books, for tests and the periodic check; empty when sound."""
+    problems = []
+    unbalanced = (
+        Posting.objects.values("transaction__public_id")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .order_by("transaction__public_id")
+    )
+    for row in unbalanced:
+        problems.append(f"transaction {row['transaction__public_id']} sums to {row['total']}")
+    for posting in Posting.objects.filter(amount=0).select_related("transaction"):
+        problems.append(f"transaction {posting.transaction.public_id} has a zero posting")
+    for txn in LedgerTransaction.objects.annotate(n=Count("postings")).filter(n__lt=2):
+        problems.append(f"transaction {txn.public_id} has fewer than two postings")
+    return problems
+
+
+# --- flows --------------------------------------------------------------------------------
+
+
+def _gateway(gateway: str) -> str:
+    try:
+        return accounts.gateway_account(gateway)
+    except ValueError:
+        raise _invalid(_("未知的支付渠道。"), gateway=repr(gateway)) from None
+
+
+def _seller(shop_public_id: str) -> str:
+    try:
+        return accounts.seller_account(shop_public_id)
+    except ValueError:
+        raise _invalid(_("店铺编号无效。"), shop=repr(shop_public_id)) from None
+
+
+def _positive(amount_fen: Any) -> int:
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise _invalid(_("金额必须是正整数（分）。"), amount_fen=repr(amount_fen))
+    return amount_fen
+
+
+def _nonzero(postings: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(code, amount) for code, amount in postings if amount != 0]
+
+
+def _ref(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise _invalid(_("关联编号无效。"), ref_type=what)
+    return value
+
+
+def escrow_receive_payment(
+    *, payment_ref: str, gateway: str, amount_fen: int, refs: dict[str, str] | None = None, by=None
+) -> LedgerTransaction:
+    """A buyer's payment arrived at ``gateway``: the gateway holds it, escrow owes it."""
+    amount = _positive(amount_fen)
+    return ledger_post(
+        key=f"payment:{_ref(payment_ref, 'payment')}",
+        kind=Kind.PAYMENT_RECEIVED,
+        postings=[(_gateway(gateway), amount), (accounts.ESCROW, -amount)],
+        refs={**(refs or {}), "payment": payment_ref, "gateway": gateway},
+        by=by,
+    )
+
+
+def escrow_release_to_seller(
+    *,
+    order_ref: str,
+    shop_public_id: str,
+    amount_fen: int,
+    commission_bp: int,
+    refs: dict[str, str] | None = None,
+    by=None,
+) -> LedgerTransaction:
+    """An order is complete: its amount leaves escrow, the seller is owed it less the
+    commission (``commission_bp``/10000, rounded half up), the platform earns that."""
+    amount = _positive(amount_fen)
+    if isinstance(commission_bp, bool) or not isinstance(commission_bp, int):
+        raise _invalid(_("佣金比例必须是整数（基点）。"))
+    try:
+        seller_fen, commission_fen = split_commission(amount, commission_bp)
+    except ValueError:
+        raise _invalid(_("佣金比例必须在 0 到 10000 基点之间。")) from None
+    return ledger_post(
+        key=f"release:{_ref(order_ref, 'order')}",
+        kind=Kind.ESCROW_RELEASED,
+        postings=_nonzero(
+            [
+                (accounts.ESCROW, amount),
+                (_seller(shop_public_id), -seller_fen),
+                (accounts.PLATFORM_COMMISSION, -commission_fen),
+            ]
+        ),
+        memo=f"佣金费率 {commission_bp} 基点",
+        refs={**(refs or {}), "order": order_ref, "shop": shop_public_id},
+        by=by,
+    )
+
+
+def refund_from_escrow(
+    *, refund_ref: str, gateway: str, amount_fen: int, refs: dict[str, str] | None = None, by=None
+) -> LedgerTransaction:
+    """A refund before release: escrow gives the money back through the gateway."""
+    amount = _positive(amount_fen)
+    return ledger_post(
+        key=f"refund:{_ref(refund_ref, 'refund')}",
+        kind=Kind.REFUND_FROM_ESCROW,
+        postings=[(accounts.ESCROW, amount), (_gateway(gateway), -amount)],
+        refs={**(refs or {}), "refund": refund_ref, "gateway": gateway},
+        by=by,
+    )
+
+
+def refund_from_seller(
+    *,
+    refund_ref: str,
+    shop_public_id: str,
+    gateway: str,
+    amount_fen: int,
+    commission_back_fen: int,
+    refs: dict[str, str] | None = None,
+    by=None,
+) -> LedgerTransaction:
+    """A refund after release: the seller's balance pays it, less the commission share
+    the platform returns (``commission_back_fen``, see ``rules.commission_back``).
+
+    The seller balance may go below zero: that is the seller's debt, kept on record.
+    """
+    amount = _positive(amount_fen)
+    if (
+        isinstance(commission_back_fen, bool)
+        or not isinstance(commission_back_fen, int)
+        or not 0 <= commission_back_fen <= amount
+    ):
+        raise _invalid(_("退回佣金必须在 0 与退款金额之间。"))
+    return ledger_post(
+        key=f"refund:{_ref(refund_ref, 'refund')}",
+        kind=Kind.REFUND_FROM_SELLER,
+        postings=_nonzero(
+            [
+                (_seller(shop_public_id), amount - commission_back_fen),
+                (accounts.PLATFORM_COMMISSION, commission_back_fen),
+                (_gateway(gateway), -amount),
+            ]
+        ),
+        refs={**(refs or {}), "refund": refund_ref, "shop": shop_public_id, "gateway": gateway},
+        by=by,
+    )
+
+
+@transaction.atomic
+def payout_to_seller(
+    *, payout_ref: str, shop_public_id: str, amount_fen: int, by=None
+) -> LedgerTransaction:
+    """Pay ``amount_fen`` of the seller balance out to the bank.
+
+    Refused with ``Conflict`` ``insufficient_balance`` when the balance, read under
+    a row lock on the seller's account, is lower, so concurrent payouts can never
+    take the balance below zero.
+    """
+    amount = _positive(amount_fen)
+    seller = _seller(shop_public_id)
+    key = f"payout:{_ref(payout_ref, 'payout')}"
+    postings = [(seller, amount), (accounts.BANK_PAYOUTS, -amount)]
+    # The lock serialises payouts of one seller; the key is checked after it so a
+    # retry of a payout that just went through returns it instead of failing.
+    locked = Account.objects.select_for_update().filter(code=seller).exists()
+    if not LedgerTransaction.objects.filter(key=key).exists():
+        balance = seller_balance(shop_public_id) if locked else 0
+        if balance < amount:
+            raise Conflict(
+                _("卖家余额不足。"),
+                code="insufficient_balance",
+                details={"balance_fen": balance, "amount_fen": amount},
+            )
+    return ledger_post(
+        key=key,
+        kind=Kind.PAYOUT,
+        postings=postings,
+        refs={"payout": payout_ref, "shop": shop_public_id},
+        by=by,
+    )
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_request(*, shop_public_id: str, amount_fen: int, by=None) -> Payout:
+    """Request a payout of ``amount_fen`` to the shop's bank account.
+
+    The balance is taken now (``payout_to_seller``), so what is requested cannot be
+    requested again. The caller checks that ``by`` may act for the shop.
+    """
+    payout = Payout.objects.create(
+        shop_public_id=shop_public_id,
+        amount_fen=_positive(amount_fen),
+        requested_at=clock.now(),
+        requested_by=by if getattr(by, "pk", None) else None,
+    )
+    payout_to_seller(
+        payout_ref=payout.public_id, shop_public_id=shop_public_id, amount_fen=amount_fen, by=by
+    )
+    audit_record(actor=by, action="payout.request", target=payout, to_state=payout.status)
+    return payout
+
+
+def _require_finance(user) -> None:
+    if not (user is not None and user.has_perm("ledger.settle_payout")):
+        raise PermissionDenied(_("只有财务人员可以处理打款。"), code="finance_only")
+
+
+def _settle(*, payout: Payout, by, to: str, **fields: Any) -> Payout:
+    _require_finance(by)
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.status != PayoutStatus.REQUESTED:
+        raise InvalidTransition(_("这笔打款已处理。"), details={"from": payout.status, "to": to})
+    previous = payout.status
+    payout.status = to
+    payout.settled_at = clock.now()
+    payout.settled_by = by
+    for name, value in fields.items():
+        setattr(payout, name, value)
+    payout.save(update_fields=["status", "settled_at", "settled_by", *fields])
+    audit_record(
+        actor=by,
+        action=f"payout.{to}",
+        target=payout,
+        from_state=previous,
+        to_state=to,
+        reason=fields.get("failure_reason", ""),
+        data={"reference": fields.get("reference", "")},
+    )
+    return payout
+
+
+@transaction.atomic
+def payout_mark_paid(*, payout: Payout, reference: str, by) -> Payout:
+    """Finance confirms the bank transfer went out, with the bank's ``reference``."""
+    reference = (reference or "").strip()
+    if not 0 < len(reference) <= 100:
+        raise _invalid(_("请填写银行流水号（最多 100 个字符）。"))
+    return _settle(payout=payout, by=by, to=PayoutStatus.PAID, reference=reference)
+
+
+@transaction.atomic
+def payout_mark_failed(*, payout: Payout, reason: str, by) -> Payout:
+    """The bank transfer failed: the amount goes back to the seller balance."""
+    reason = (reason or "").strip()
+    if not 0 < len(reason) <= 500:
+        raise _invalid(_("请填写失败原因（最多 500 个字符）。"))
+    payout = _settle(payout=payout, by=by, to=PayoutStatus.FAILED, failure_reason=reason)
+    ledger_post(
+        key=f"payout_reversed:{payout.public_id}",
+        kind=Kind.PAYOUT_REVERSED,
+        postings=[
+            (accounts.BANK_PAYOUTS, payout.amount_fen),
+            (_seller(payout.shop_public_id), -payout.amount_fen),
+        ],
+        memo=reason[:500],
+        refs={"payout": payout.public_id, "shop": payout.shop_public_id},
+        by=by,
+    )
+    return payout
