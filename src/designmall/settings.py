@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "designmall.core",
     "designmall.accounts",
     "designmall.catalog",
+    "designmall.inventory",
+    "designmall.orders",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -202,6 +204,23 @@ DESIGN_WEEK_DAYS = int(os.environ.get("DESIGN_WEEK_DAYS", "10"))
 DESIGN_WEEK_THEME_ZH = os.environ.get("DESIGN_WEEK_THEME_ZH", "日常的未来")
 DESIGN_WEEK_THEME_EN = os.environ.get("DESIGN_WEEK_THEME_EN", "The Future of Everyday")
 
+# --- orders -----------------------------------------------------------------------
+# Quantity limits of a cart and of one checkout.
+ORDER_MAX_QTY_PER_SKU = int(os.environ.get("ORDER_MAX_QTY_PER_SKU", "20"))
+ORDER_MAX_LINES = int(os.environ.get("ORDER_MAX_LINES", "50"))
+ORDER_MAX_QTY = int(os.environ.get("ORDER_MAX_QTY", "200"))
+# Shipping per shop order delivered to an address, free from the given goods total.
+ORDER_SHIPPING_FEE_FEN = int(os.environ.get("ORDER_SHIPPING_FEE_FEN", "1500"))
+ORDER_FREE_SHIPPING_FROM_FEN = int(os.environ.get("ORDER_FREE_SHIPPING_FROM_FEN", "29900"))
+# A shipped order counts as received this many days after shipping.
+ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("ORDER_AUTO_CONFIRM_DAYS", "10"))
+# How long a checkout's Idempotency-Key is remembered (at least 24 hours).
+IDEMPOTENCY_KEY_HOURS = max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
+
+# --- inventory ------------------------------------------------------------------
+# How long a checkout's stock hold lasts; then it may be released.
+STOCK_HOLD_MINUTES = int(os.environ.get("STOCK_HOLD_MINUTES", "15"))
+
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 
@@ -213,3 +232,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"designmall": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
+
+# --- payments ---------------------------------------------------------------------
+# The site's public address: gateways send buyers and notifications back to it.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+)
+# "sandbox" (the embedded default: a local cashier, no real money) or "alipay".
+PAYMENTS_GATEWAY = os.environ.get("PAYMENTS_GATEWAY", "sandbox")
+# The sandbox takes "payments" for free: off wherever real Alipay is the gateway.
+PAYMENTS_SANDBOX_ENABLED = _env_bool("PAYMENTS_SANDBOX_ENABLED", PAYMENTS_GATEWAY == "sandbox")
+# The sandbox's RSA key pairs, generated on first use and shared by every process.
+PAYMENTS_SANDBOX_KEY_DIR = Path(
+    os.environ.get("PAYMENTS_SANDBOX_KEY_DIR", VAR_DIR / "payments-sandbox")
+)
+# How long a buyer has to pay; then the trade is closed.
+PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "15"))
+# A payment still pending this long is looked up at the gateway (a notify may be lost).
+PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "5"))
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_APP_PRIVATE_KEY_PATH = os.environ.get("ALIPAY_APP_PRIVATE_KEY_PATH", "")
+ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
+ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", f"{SITE_URL}/payments/alipay/notify")
+ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", f"{SITE_URL}/payments/return/")
+ALIPAY_TIMEOUT_SECONDS = float(os.environ.get("ALIPAY_TIMEOUT_SECONDS", "10"))

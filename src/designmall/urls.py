@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     *api_urlpatterns,
+    path("payments/", include("designmall.payments.urls")),
     path("", include("designmall.storefront.urls")),
     # Uploaded and generated images. Behind a real web server this path is
     # served by it; here the app serves them so the demo needs nothing else.

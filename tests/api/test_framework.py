@@ -14,6 +14,8 @@ EXPECTED_PATHS = {
     "/api/v1/auth/tokens": {"get", "post"},
     "/api/v1/auth/tokens/{public_id}": {"delete"},
     "/api/v1/me": {"get"},
+    "/api/v1/payments/{public_id}": {"get"},
+    "/api/v1/payments/{public_id}/qr": {"post"},
     "/api/v1/products": {"get"},
     "/api/v1/products/{public_id}": {"get"},
     "/api/v1/categories": {"get"},

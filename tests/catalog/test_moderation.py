@@ -110,9 +110,7 @@ def test_editing_a_live_products_country_keeps_it_live(shop):
 def test_products_of_an_unapproved_shop_cannot_go_live(operator):
     shop = make_shop(status=ShopStatus.PENDING)
     with pytest.raises(Conflict):
-        services.product_create(
-            shop=shop, by=shop.owner, title_zh="灯", category=make_category()
-        )
+        services.product_create(shop=shop, by=shop.owner, title_zh="灯", category=make_category())
 
 
 def test_product_create_starts_as_draft_and_refuses_unknown_fields(shop):

@@ -93,7 +93,11 @@ def test_sku_changes_keep_product_price_and_stock_summary():
     shop = make_shop()
     product = make_product(shop=shop, skus=[(50_000, 0)])
     sku = services.sku_create(
-        product=product, by=shop.owner, code="OAK", price_fen=30_000, stock=3,
+        product=product,
+        by=shop.owner,
+        code="OAK",
+        price_fen=30_000,
+        stock=3,
         attributes={"材质": "橡木"},
     )
     product.refresh_from_db()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from designmall.core.models import AuditEvent
+from designmall.core.models import AuditEvent, Job
 
 
 @admin.register(AuditEvent)
@@ -18,4 +18,24 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Queued work (notification deliveries, refunds, reconciliation): read-only."""
+
+    list_display = ("name", "run_at", "attempts", "done_at", "failed_at", "short_error")
+    list_filter = ("name",)
+    search_fields = ("name", "key")
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    @admin.display(description="last error")
+    def short_error(self, job):
+        return (job.last_error or "")[-80:]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -36,3 +36,47 @@ class PeriodicTaskRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Job(models.Model):
+    """A unit of background work (deliver a notification, execute a refund), run by the worker.
+
+    Rows are written in the caller's transaction, so a job exists only if that
+    transaction commits. A worker claims a due job with one conditional update
+    of ``locked_until`` (a lease: a crashed worker's job becomes due again when
+    it runs out); a failure is retried with exponential backoff until the
+    handler's ``max_attempts``, then the job is given up (``failed_at``) and
+    stays for an operator to see.
+    """
+
+    name = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict, blank=True)
+    # Non-empty: at most one unfinished job with this key (enqueue returns the existing one).
+    key = models.CharField(max_length=200, blank=True, default="")
+    run_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["run_at"],
+                name="core_job_due",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                name="core_job_one_open_per_key",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True)
+                & ~models.Q(key=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

@@ -1,0 +1,160 @@
+"""Back office for payments: read-only records; actions call payments services."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from designmall.core.errors import DomainError
+from designmall.core.money import format_fen
+from designmall.payments.gateways.base import GatewayError
+from designmall.payments.models import (
+    Payment,
+    PaymentNotification,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from designmall.payments.services import payment_reconcile, refund_retry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class NotificationInline(ReadOnlyInline):
+    model = PaymentNotification
+    fields = ("received_at", "trade_status", "verified", "outcome", "answer", "remote_addr")
+    readonly_fields = fields
+    ordering = ("received_at", "id")
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = (
+        "public_id",
+        "out_request_no",
+        "amount",
+        "status",
+        "automatic",
+        "reason",
+        "created_at",
+    )
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    @admin.display(description=_("金额"))
+    def amount(self, refund):
+        return format_fen(refund.amount_fen)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "out_trade_no",
+        "status",
+        "gateway",
+        "amount",
+        "refunded",
+        "buyer",
+        "payable",
+        "created_at",
+        "paid_at",
+    )
+    list_filter = ("status", "gateway", "payable_type")
+    search_fields = ("out_trade_no", "public_id", "trade_no", "payable_id", "buyer__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("buyer",)
+    readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [RefundInline, NotificationInline]
+    actions = ["reconcile"]
+
+    @admin.display(description=_("金额"), ordering="amount_fen")
+    def amount(self, payment):
+        return format_fen(payment.amount_fen)
+
+    @admin.display(description=_("已退款"))
+    def refunded(self, payment):
+        return format_fen(payment.refunded_fen) if payment.refunded_fen else "-"
+
+    @admin.display(description=_("支付对象"))
+    def payable(self, payment):
+        return f"{payment.payable_type}:{payment.payable_id}"
+
+    @admin.action(description=_("向支付渠道查询并同步所选的待支付款项"))
+    def reconcile(self, request, queryset):
+        done = 0
+        for payment in queryset.filter(status=PaymentStatus.PENDING):
+            try:
+                payment_reconcile(payment=payment)
+                done += 1
+            except (DomainError, GatewayError) as exc:
+                messages.error(request, f"{payment.out_trade_no}: {exc}")
+        if done:
+            messages.success(request, _("已同步 %(n)d 笔。") % {"n": done})
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = (
+        "out_request_no",
+        "payment",
+        "amount",
+        "status",
+        "automatic",
+        "reason",
+        "created_at",
+        "succeeded_at",
+    )
+    list_filter = ("status", "automatic")
+    search_fields = ("out_request_no", "public_id", "payment__out_trade_no")
+    date_hierarchy = "created_at"
+    list_select_related = ("payment",)
+    readonly_fields = [f.name for f in Refund._meta.fields]
+    actions = ["retry"]
+
+    @admin.display(description=_("金额"), ordering="amount_fen")
+    def amount(self, refund):
+        return format_fen(refund.amount_fen)
+
+    @admin.action(description=_("重试所选的退款中款项（同一退款请求号）"))
+    def retry(self, request, queryset):
+        done = 0
+        for refund in queryset.filter(status=RefundStatus.PENDING):
+            refund_retry(refund=refund)
+            done += 1
+        messages.success(request, _("已重新排队 %(n)d 笔退款。") % {"n": done})
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "received_at",
+        "out_trade_no",
+        "trade_status",
+        "verified",
+        "outcome",
+        "answer",
+        "remote_addr",
+    )
+    list_filter = ("outcome", "verified", "trade_status")
+    search_fields = ("out_trade_no", "notify_id")
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in PaymentNotification._meta.fields]

@@ -1,0 +1,313 @@
+"""The Alipay open-platform gateway: RSA2-signed requests, verified answers.
+
+The buyer-facing calls (``alipay.trade.page.pay``, ``alipay.trade.wap.pay``)
+are signed GET URLs the buyer's browser opens; the server calls
+(``precreate``, ``query``, ``refund``, ``close``) POST the signed form to the
+gateway URL and read ``<method>_response`` from the JSON answer, whose
+``sign`` over the raw text of that object must verify with the Alipay public
+key before anything in it is believed. The HTTP transport is injected, so
+tests (and the sandbox) answer without a network.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+
+from designmall.core import clock
+from designmall.core.money import Money
+from designmall.payments.gateways import rsa2
+from designmall.payments.gateways.base import (
+    RETRYABLE_SUB_CODES,
+    TRADE_NOT_EXIST,
+    GatewayError,
+    GatewayUnavailable,
+    PayStart,
+    TradeState,
+)
+
+if TYPE_CHECKING:
+    from designmall.payments.models import Payment
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SUCCESS_CODE = "10000"
+UNAVAILABLE_CODE = "20000"
+# Buyer-facing methods: (method, product_code).
+PAY_METHODS = {
+    "page": ("alipay.trade.page.pay", "FAST_INSTANT_TRADE_PAY"),
+    "wap": ("alipay.trade.wap.pay", "QUICK_WAP_WAY"),
+}
+SUBJECT_MAX = 256
+
+
+def alipay_time(moment: datetime) -> str:
+    """Alipay's time format: ``2026-11-20 17:30:00`` in Beijing time."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def yuan(fen: int) -> str:
+    return Money(fen).yuan_str()
+
+
+def fen_or_none(text: Any) -> int | None:
+    """An exact yuan string as fen; None for anything that is not one."""
+    try:
+        return Money.from_yuan(text).fen
+    except (TypeError, ValueError):
+        return None
+
+
+class Transport(Protocol):
+    def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str: ...
+
+
+class UrllibTransport:
+    """POST a form over HTTP(S); the answer's body as text."""
+
+    def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str:
+        request = urllib.request.Request(
+            url,
+            data=urlencode(data).encode("utf-8"),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class AlipayConfig:
+    app_id: str
+    app_private_key: rsa.RSAPrivateKey
+    alipay_public_key: rsa.RSAPublicKey
+    gateway_url: str
+    notify_url: str
+    return_url: str
+    seller_id: str = ""
+    timeout: float = 10.0
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def response_members(raw: str) -> dict[str, tuple[Any, str]]:
+    """The top-level members of a JSON object: name -> (value, its raw text as sent).
+
+    The raw text is what Alipay signed, so it is cut out of the answer exactly
+    (strings may hold braces; re-serialising would change spacing and escapes).
+    """
+    decoder = json.JSONDecoder()
+    members: dict[str, tuple[Any, str]] = {}
+    pos = _WS.match(raw, 0).end()
+    if raw[pos : pos + 1] != "{":
+        raise ValueError("not a JSON object")
+    pos = _WS.match(raw, pos + 1).end()
+    if raw[pos : pos + 1] == "}":
+        pos += 1
+    else:
+        while True:
+            name, pos = decoder.raw_decode(raw, pos)
+            if not isinstance(name, str):
+                raise ValueError("member name is not a string")
+            pos = _WS.match(raw, pos).end()
+            if raw[pos : pos + 1] != ":":
+                raise ValueError("expected ':'")
+            start = _WS.match(raw, pos + 1).end()
+            value, pos = decoder.raw_decode(raw, start)
+            members[name] = (value, raw[start:pos])
+            pos = _WS.match(raw, pos).end()
+            separator = raw[pos : pos + 1]
+            pos = _WS.match(raw, pos + 1).end()
+            if separator == "}":
+                break
+            if separator != ",":
+                raise ValueError("expected ',' or '}'")
+    if raw[_WS.match(raw, pos).end() :]:
+        raise ValueError("text after the JSON object")
+    return members
+
+
+class AlipayGateway:
+    name = "alipay"
+
+    def __init__(self, config: AlipayConfig, transport: Transport | None = None) -> None:
+        self.config = config
+        self.transport = transport or UrllibTransport()
+
+    @property
+    def app_id(self) -> str:
+        return self.config.app_id
+
+    @property
+    def seller_id(self) -> str:
+        return self.config.seller_id
+
+    # --- requests ------------------------------------------------------------------------
+
+    def signed_params(
+        self, method: str, biz_content: Mapping[str, str], **extra: str
+    ) -> dict[str, str]:
+        """The public request parameters of ``method`` with ``sign`` (empty extras left out)."""
+        params = {
+            "app_id": self.config.app_id,
+            "method": method,
+            "format": "JSON",
+            "charset": "utf-8",
+            "sign_type": "RSA2",
+            "timestamp": alipay_time(clock.now()),
+            "version": "1.0",
+            "biz_content": json.dumps(biz_content, ensure_ascii=False, separators=(",", ":")),
+            **{key: value for key, value in extra.items() if value},
+        }
+        params["sign"] = rsa2.sign(self.config.app_private_key, rsa2.request_content(params))
+        return params
+
+    def _trade(self, payment: Payment) -> dict[str, str]:
+        return {
+            "out_trade_no": payment.out_trade_no,
+            "total_amount": yuan(payment.amount_fen),
+            "subject": payment.subject[:SUBJECT_MAX],
+            "time_expire": alipay_time(payment.expires_at),
+        }
+
+    def _call(self, method: str, biz_content: Mapping[str, str], **extra: str) -> dict[str, Any]:
+        params = self.signed_params(method, biz_content, **extra)
+        try:
+            raw = self.transport.post_form(
+                self.config.gateway_url, params, timeout=self.config.timeout
+            )
+        except (OSError, http.client.HTTPException) as exc:
+            raise GatewayError(
+                f"{method}: {exc.__class__.__name__}: {exc}", code="network", retryable=True
+            ) from exc
+        return self.response_body(raw, method)
+
+    def response_body(self, raw: str, method: str) -> dict[str, Any]:
+        """The verified ``<method>_response`` object of a server answer; ``GatewayError``
+        if the answer is unreadable, unsigned, wrongly signed or an error (code != 10000)."""
+        name = method.replace(".", "_") + "_response"
+        try:
+            members = response_members(raw)
+        except ValueError as exc:
+            raise GatewayError(
+                f"{method}: unreadable answer: {raw[:200]!r}", code="bad_response", retryable=True
+            ) from exc
+        found = members.get(name) or members.get("error_response")
+        if found is None or not isinstance(found[0], dict):
+            raise GatewayError(
+                f"{method}: answer without {name}: {raw[:200]!r}",
+                code="bad_response",
+                retryable=True,
+            )
+        body, text = found
+        signature = members.get("sign", (None, ""))[0]
+        if not rsa2.verify(self.config.alipay_public_key, text, signature):
+            raise GatewayError(
+                f"{method}: the answer's signature does not verify: {text[:300]}",
+                code="bad_signature",
+                retryable=True,
+            )
+        code = str(body.get("code", ""))
+        if code != SUCCESS_CODE:
+            sub_code = str(body.get("sub_code", ""))
+            raise GatewayError(
+                f"{method}: {body.get('sub_msg') or body.get('msg') or 'error'}",
+                code=code,
+                sub_code=sub_code,
+                retryable=code == UNAVAILABLE_CODE or sub_code in RETRYABLE_SUB_CODES,
+            )
+        return body
+
+    # --- the gateway interface -----------------------------------------------------------
+
+    def create(self, payment: Payment, *, channel: str = "page") -> PayStart:
+        if channel == "qr":
+            body = self._call(
+                "alipay.trade.precreate", self._trade(payment), notify_url=self.config.notify_url
+            )
+            return PayStart(qr_code=str(body.get("qr_code", "")))
+        method, product_code = PAY_METHODS[channel]
+        params = self.signed_params(
+            method,
+            {**self._trade(payment), "product_code": product_code},
+            notify_url=self.config.notify_url,
+            return_url=self.config.return_url,
+        )
+        return PayStart(url=f"{self.config.gateway_url}?{urlencode(params)}")
+
+    def verify_notification(self, params: Mapping[str, str]) -> bool:
+        if params.get("sign_type", "RSA2") != "RSA2":
+            return False
+        return rsa2.verify(
+            self.config.alipay_public_key, rsa2.notification_content(params), params.get("sign", "")
+        )
+
+    def query(self, payment: Payment) -> TradeState:
+        try:
+            body = self._call("alipay.trade.query", {"out_trade_no": payment.out_trade_no})
+        except GatewayError as exc:
+            if exc.sub_code == TRADE_NOT_EXIST:
+                return TradeState(out_trade_no=payment.out_trade_no, status="")
+            raise
+        return TradeState(
+            out_trade_no=str(body.get("out_trade_no", "")),
+            status=str(body.get("trade_status", "")),
+            trade_no=str(body.get("trade_no", "")),
+            total_fen=fen_or_none(body.get("total_amount")),
+        )
+
+    def refund(
+        self, payment: Payment, *, out_request_no: str, amount_fen: int, reason: str
+    ) -> None:
+        self._call(
+            "alipay.trade.refund",
+            {
+                "out_trade_no": payment.out_trade_no,
+                "out_request_no": out_request_no,
+                "refund_amount": yuan(amount_fen),
+                "refund_reason": reason[:SUBJECT_MAX],
+            },
+        )
+
+    def close(self, payment: Payment) -> bool:
+        try:
+            self._call("alipay.trade.close", {"out_trade_no": payment.out_trade_no})
+        except GatewayError as exc:
+            if exc.sub_code == TRADE_NOT_EXIST:
+                return False
+            raise
+        return True
+
+
+def from_settings(transport: Transport | None = None) -> AlipayGateway:
+    """The gateway configured by the ``ALIPAY_*`` settings."""
+    if not (
+        settings.ALIPAY_APP_ID
+        and settings.ALIPAY_APP_PRIVATE_KEY_PATH
+        and settings.ALIPAY_PUBLIC_KEY_PATH
+    ):
+        raise GatewayUnavailable(
+            "Alipay is not configured: set ALIPAY_APP_ID, ALIPAY_APP_PRIVATE_KEY_PATH "
+            "and ALIPAY_PUBLIC_KEY_PATH"
+        )
+    config = AlipayConfig(
+        app_id=settings.ALIPAY_APP_ID,
+        app_private_key=rsa2.read_private_key(settings.ALIPAY_APP_PRIVATE_KEY_PATH),
+        alipay_public_key=rsa2.read_public_key(settings.ALIPAY_PUBLIC_KEY_PATH),
+        gateway_url=settings.ALIPAY_GATEWAY_URL,
+        notify_url=settings.ALIPAY_NOTIFY_URL,
+        return_url=settings.ALIPAY_RETURN_URL,
+        seller_id=settings.ALIPAY_SELLER_ID,
+        timeout=settings.ALIPAY_TIMEOUT_SECONDS,
+    )
+    return AlipayGateway(config, transport)

@@ -1,0 +1,464 @@
+"""The sandbox gateway: Alipay's protocol, played locally, with no real money.
+
+It keeps two RSA key pairs under ``PAYMENTS_SANDBOX_KEY_DIR`` (files, 0600,
+generated on first use and shared by every process): the *platform* key
+stands in for Alipay's (it signs notifications and answers, and its public key
+verifies them through exactly the code that verifies Alipay's), the *app* key
+for ours (it signs our requests, and the sandbox checks them).
+
+- ``SandboxGateway`` is the Alipay gateway with two differences: the buyer is
+  sent to the local cashier page instead of Alipay's, and its server calls go
+  to ``SandboxServer``, an in-process transport that answers them as Alipay
+  does, from the sandbox's own record of each trade (``SandboxTrade``).
+- At the cashier the buyer pays (``sandbox_pay``) or leaves. Paying signs an
+  Alipay-format ``trade_status_sync`` notification and queues its delivery by
+  HTTP POST to the notify endpoint; the worker retries it with backoff until
+  it is answered ``success``, as Alipay does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from designmall.core import clock
+from designmall.core.errors import Conflict
+from designmall.core.jobs import enqueue
+from designmall.payments.gateways import rsa2
+from designmall.payments.gateways.alipay import (
+    SHANGHAI,
+    AlipayConfig,
+    AlipayGateway,
+    Transport,
+    UrllibTransport,
+    alipay_time,
+    fen_or_none,
+    yuan,
+)
+from designmall.payments.gateways.base import (
+    TRADE_CLOSED,
+    TRADE_NOT_EXIST,
+    TRADE_STATUS_ERROR,
+    TRADE_SUCCESS,
+    WAIT_BUYER_PAY,
+    GatewayError,
+    GatewayUnavailable,
+    PayStart,
+)
+from designmall.payments.models import Payment, SandboxRefund, SandboxTrade
+
+SANDBOX_APP_ID = "9021000000000000"
+SANDBOX_SELLER_ID = "2088000000000000"
+SANDBOX_BUYER_ID = "2088100000000000"
+PLATFORM_KEY_FILE = "alipay_private_key.pem"
+APP_KEY_FILE = "app_private_key.pem"
+NOTIFY_JOB = "payments.sandbox_notify"
+NOTIFY_TIMEOUT_SECONDS = 10.0
+
+# How the worker delivers notifications (tests deliver through the test client).
+NOTIFY_TRANSPORT: Transport = UrllibTransport()
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def _key_file(directory: Path, filename: str) -> Path:
+    """``directory/filename``, holding a private key made on first use.
+
+    The key is written to a private temporary file and linked into place, which
+    fails if another process got there first: then its key is the one used, so
+    every process signs and verifies with the same pair.
+    """
+    path = directory / filename
+    if path.exists():
+        return path
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".new-", suffix=".pem")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(rsa2.private_key_pem(rsa2.generate_private_key()))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: use its key
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return path
+
+
+@dataclass(frozen=True)
+class SandboxKeys:
+    platform: rsa.RSAPrivateKey  # plays Alipay's key
+    app: rsa.RSAPrivateKey  # plays our app's key
+
+
+def sandbox_keys() -> SandboxKeys:
+    directory = Path(settings.PAYMENTS_SANDBOX_KEY_DIR)
+    return SandboxKeys(
+        platform=rsa2.read_private_key(_key_file(directory, PLATFORM_KEY_FILE)),
+        app=rsa2.read_private_key(_key_file(directory, APP_KEY_FILE)),
+    )
+
+
+# --- the gateway --------------------------------------------------------------------------
+
+
+def cashier_url(out_trade_no: str) -> str:
+    return settings.SITE_URL + reverse("payments:sandbox_cashier", args=[out_trade_no])
+
+
+class SandboxGateway(AlipayGateway):
+    name = "sandbox"
+
+    def create(self, payment: Payment, *, channel: str = "page") -> PayStart:
+        if channel == "qr":
+            return super().create(payment, channel="qr")  # precreate, as with Alipay
+        return PayStart(url=cashier_url(payment.out_trade_no))
+
+
+def from_settings() -> SandboxGateway:
+    if not settings.PAYMENTS_SANDBOX_ENABLED:
+        raise GatewayUnavailable("the sandbox gateway is switched off (PAYMENTS_SANDBOX_ENABLED)")
+    keys = sandbox_keys()
+    config = AlipayConfig(
+        app_id=SANDBOX_APP_ID,
+        app_private_key=keys.app,
+        alipay_public_key=keys.platform.public_key(),
+        gateway_url="sandbox://gateway.do",  # never fetched: SandboxServer answers in process
+        notify_url=settings.ALIPAY_NOTIFY_URL,
+        return_url=settings.ALIPAY_RETURN_URL,
+        seller_id=SANDBOX_SELLER_ID,
+    )
+    return SandboxGateway(config, SandboxServer(keys))
+
+
+# --- the sandbox's record of trades ------------------------------------------------------
+
+
+def _new_trade_no(now: datetime) -> str:
+    # Alipay's shape: the date, then digits.
+    return f"{now.astimezone(SHANGHAI):%Y%m%d}2200{secrets.randbelow(10**20):020d}"
+
+
+def _trade_locked(
+    *, out_trade_no: str, total_fen: int, subject: str, expires_at: datetime
+) -> SandboxTrade:
+    """The sandbox's trade for ``out_trade_no``, locked; opened on first sight. A trade
+    left unpaid past its expiry is closed, as Alipay closes it at ``time_expire``."""
+    trades = SandboxTrade.objects.select_for_update()
+    trade = trades.filter(out_trade_no=out_trade_no).first()
+    if trade is None:
+        now = clock.now()
+        try:
+            with transaction.atomic():
+                SandboxTrade.objects.create(
+                    out_trade_no=out_trade_no,
+                    trade_no=_new_trade_no(now),
+                    status=WAIT_BUYER_PAY,
+                    total_fen=total_fen,
+                    subject=subject,
+                    buyer_id=SANDBOX_BUYER_ID,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            pass  # opened at the same moment by another request
+        trade = trades.get(out_trade_no=out_trade_no)
+    _expire(trade)
+    return trade
+
+
+def _existing_trade_locked(out_trade_no: str) -> SandboxTrade | None:
+    trade = SandboxTrade.objects.select_for_update().filter(out_trade_no=out_trade_no).first()
+    if trade is not None:
+        _expire(trade)
+    return trade
+
+
+def _expire(trade: SandboxTrade) -> None:
+    if trade.status == WAIT_BUYER_PAY and clock.now() >= trade.expires_at:
+        trade.status = TRADE_CLOSED
+        trade.closed_at = trade.expires_at
+        trade.save(update_fields=["status", "closed_at"])
+
+
+def sandbox_trade_for(payment: Payment) -> SandboxTrade:
+    """The trade the cashier shows for ``payment`` (opened when the buyer arrives)."""
+    with transaction.atomic():
+        return _trade_locked(
+            out_trade_no=payment.out_trade_no,
+            total_fen=payment.amount_fen,
+            subject=payment.subject,
+            expires_at=payment.expires_at,
+        )
+
+
+def _signed(keys: SandboxKeys, params: dict[str, str]) -> dict[str, str]:
+    params["sign"] = rsa2.sign(keys.platform, rsa2.notification_content(params))
+    return params
+
+
+def notification_params(trade: SandboxTrade, keys: SandboxKeys) -> dict[str, str]:
+    """The ``trade_status_sync`` notification Alipay sends when a trade is paid, signed."""
+    total = yuan(trade.total_fen)
+    return _signed(
+        keys,
+        {
+            "notify_time": alipay_time(clock.now()),
+            "notify_type": "trade_status_sync",
+            "notify_id": secrets.token_hex(16),
+            "app_id": SANDBOX_APP_ID,
+            "auth_app_id": SANDBOX_APP_ID,
+            "charset": "utf-8",
+            "version": "1.0",
+            "sign_type": "RSA2",
+            "trade_no": trade.trade_no,
+            "out_trade_no": trade.out_trade_no,
+            "buyer_id": trade.buyer_id,
+            "buyer_logon_id": "buy***@sandbox.com",
+            "seller_id": SANDBOX_SELLER_ID,
+            "trade_status": trade.status,
+            "total_amount": total,
+            "receipt_amount": total,
+            "invoice_amount": total,
+            "buyer_pay_amount": total,
+            "point_amount": "0.00",
+            "subject": trade.subject,
+            "gmt_create": alipay_time(trade.created_at),
+            "gmt_payment": alipay_time(trade.paid_at or clock.now()),
+            "fund_bill_list": json.dumps(
+                [{"amount": total, "fundChannel": "ALIPAYACCOUNT"}], separators=(",", ":")
+            ),
+        },
+    )
+
+
+def return_params(trade: SandboxTrade, keys: SandboxKeys) -> dict[str, str]:
+    """What Alipay appends to the return URL when it sends the buyer back, signed."""
+    return _signed(
+        keys,
+        {
+            "charset": "utf-8",
+            "method": "alipay.trade.page.pay.return",
+            "app_id": SANDBOX_APP_ID,
+            "auth_app_id": SANDBOX_APP_ID,
+            "seller_id": SANDBOX_SELLER_ID,
+            "out_trade_no": trade.out_trade_no,
+            "trade_no": trade.trade_no,
+            "total_amount": yuan(trade.total_fen),
+            "timestamp": alipay_time(clock.now()),
+            "version": "1.0",
+            "sign_type": "RSA2",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SandboxPaid:
+    trade: SandboxTrade
+    notification: dict[str, str] | None  # None: it had been paid already
+    job_id: int | None
+    return_params: dict[str, str]
+
+
+@transaction.atomic
+def sandbox_pay(*, payment: Payment) -> SandboxPaid:
+    """The buyer pays at the sandbox cashier: the trade succeeds and its notification is
+    queued for delivery. Paying again returns the first result and notifies nothing;
+    a closed or expired trade is refused (``Conflict`` ``trade_closed``)."""
+    keys = sandbox_keys()
+    trade = _trade_locked(
+        out_trade_no=payment.out_trade_no,
+        total_fen=payment.amount_fen,
+        subject=payment.subject,
+        expires_at=payment.expires_at,
+    )
+    if trade.status == TRADE_SUCCESS:
+        return SandboxPaid(trade, None, None, return_params(trade, keys))
+    if trade.status != WAIT_BUYER_PAY:
+        raise Conflict(_("交易已关闭，无法支付。"), code="trade_closed")
+    trade.status = TRADE_SUCCESS
+    trade.paid_at = clock.now()
+    trade.save(update_fields=["status", "paid_at"])
+    params = notification_params(trade, keys)
+    job = enqueue(
+        NOTIFY_JOB,
+        {"url": settings.ALIPAY_NOTIFY_URL, "params": params},
+        key=f"{NOTIFY_JOB}:{trade.out_trade_no}",
+    )
+    return SandboxPaid(trade, params, job.id, return_params(trade, keys))
+
+
+def notification_deliver(*, url: str, params: Mapping[str, str]) -> None:
+    """POST a notification to the notify endpoint; fails unless answered ``success``."""
+    answer = NOTIFY_TRANSPORT.post_form(url, params, timeout=NOTIFY_TIMEOUT_SECONDS)
+    if answer.strip() != "success":
+        raise GatewayError(f"the notify endpoint answered {answer[:100]!r}", retryable=True)
+
+
+# --- the server side of the protocol ---------------------------------------------------------
+
+
+def _ok(**fields: Any) -> dict[str, Any]:
+    return {"code": "10000", "msg": "Success", **fields}
+
+
+def _business_error(sub_code: str, sub_msg: str) -> dict[str, Any]:
+    return {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg}
+
+
+def _not_exist() -> dict[str, Any]:
+    return _business_error(TRADE_NOT_EXIST, "交易不存在")
+
+
+def _parse_time(text: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
+    except ValueError:
+        return None
+
+
+class SandboxServer:
+    """A transport that answers the Alipay gateway's server calls in process, as Alipay
+    would: it checks the request's signature with the app's public key, acts on the
+    sandbox's trades, and signs its answer with the platform key."""
+
+    def __init__(self, keys: SandboxKeys) -> None:
+        self.keys = keys
+        self.actions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "alipay.trade.precreate": self._precreate,
+            "alipay.trade.query": self._query,
+            "alipay.trade.refund": self._refund,
+            "alipay.trade.close": self._close,
+        }
+
+    def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str:
+        params = dict(data)
+        method = params.get("method", "")
+        if params.get("app_id") != SANDBOX_APP_ID or not rsa2.verify(
+            self.keys.app.public_key(), rsa2.request_content(params), params.get("sign", "")
+        ):
+            error = {
+                "code": "40002",
+                "msg": "Invalid Arguments",
+                "sub_code": "isv.invalid-signature",
+                "sub_msg": "验签出错",
+            }
+            return self._answer("error_response", error)
+        try:
+            biz = json.loads(params.get("biz_content") or "{}")
+        except ValueError:
+            biz = None
+        action = self.actions.get(method)
+        if action is None or not isinstance(biz, dict) or not biz.get("out_trade_no"):
+            error = {
+                "code": "40002",
+                "msg": "Invalid Arguments",
+                "sub_code": "isv.invalid-parameter",
+                "sub_msg": "参数无效",
+            }
+            return self._answer("error_response", error)
+        with transaction.atomic():
+            body = action(biz)
+        return self._answer(method.replace(".", "_") + "_response", body)
+
+    def _answer(self, name: str, body: dict[str, Any]) -> str:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        signature = rsa2.sign(self.keys.platform, text)
+        return f'{{"{name}":{text},"sign":"{signature}"}}'
+
+    def _precreate(self, biz: dict[str, Any]) -> dict[str, Any]:
+        total_fen = fen_or_none(biz.get("total_amount"))
+        expires_at = _parse_time(biz.get("time_expire"))
+        if total_fen is None or total_fen <= 0 or expires_at is None:
+            return _business_error("ACQ.INVALID_PARAMETER", "参数无效")
+        trade = _trade_locked(
+            out_trade_no=str(biz["out_trade_no"]),
+            total_fen=total_fen,
+            subject=str(biz.get("subject", ""))[:256],
+            expires_at=expires_at,
+        )
+        if trade.status == TRADE_SUCCESS:
+            return _business_error("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
+        if trade.status != WAIT_BUYER_PAY:
+            return _business_error("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
+        return _ok(out_trade_no=trade.out_trade_no, qr_code=cashier_url(trade.out_trade_no))
+
+    def _query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        if trade is None:
+            return _not_exist()
+        paid = trade.status == TRADE_SUCCESS or trade.paid_at is not None
+        return _ok(
+            trade_no=trade.trade_no,
+            out_trade_no=trade.out_trade_no,
+            buyer_user_id=trade.buyer_id,
+            buyer_logon_id="buy***@sandbox.com",
+            trade_status=trade.status,
+            total_amount=yuan(trade.total_fen),
+            receipt_amount=yuan(trade.total_fen) if paid else "0.00",
+            send_pay_date=alipay_time(trade.paid_at) if trade.paid_at else "",
+        )
+
+    def _refund(self, biz: dict[str, Any]) -> dict[str, Any]:
+        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        if trade is None:
+            return _not_exist()
+        amount = fen_or_none(biz.get("refund_amount"))
+        request_no = str(biz.get("out_request_no") or trade.out_trade_no)
+        if amount is None or amount <= 0:
+            return _business_error("ACQ.INVALID_PARAMETER", "退款金额无效")
+        done = {
+            "trade_no": trade.trade_no,
+            "out_trade_no": trade.out_trade_no,
+            "buyer_user_id": trade.buyer_id,
+        }
+        earlier = trade.refunds.filter(out_request_no=request_no).first()
+        if earlier is not None:  # the same refund asked again: done once, answered again
+            if earlier.amount_fen != amount:
+                return _business_error("ACQ.INVALID_PARAMETER", "同一退款请求号的金额不同")
+            return _ok(**done, fund_change="N", refund_fee=yuan(trade.refunded_fen))
+        if trade.paid_at is None:
+            return _business_error(TRADE_STATUS_ERROR, "交易状态不合法")
+        if amount > trade.total_fen - trade.refunded_fen:
+            return _business_error("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+        now = clock.now()
+        SandboxRefund.objects.create(
+            trade=trade, out_request_no=request_no, amount_fen=amount, created_at=now
+        )
+        trade.refunded_fen += amount
+        if trade.refunded_fen == trade.total_fen:  # refunded in full: Alipay closes the trade
+            trade.status = TRADE_CLOSED
+            trade.closed_at = now
+        trade.save(update_fields=["refunded_fen", "status", "closed_at"])
+        return _ok(
+            **done,
+            fund_change="Y",
+            refund_fee=yuan(trade.refunded_fen),
+            gmt_refund_pay=alipay_time(now),
+        )
+
+    def _close(self, biz: dict[str, Any]) -> dict[str, Any]:
+        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        if trade is None:
+            return _not_exist()
+        if trade.status != WAIT_BUYER_PAY:
+            return _business_error(TRADE_STATUS_ERROR, "交易状态不合法")
+        trade.status = TRADE_CLOSED
+        trade.closed_at = clock.now()
+        trade.save(update_fields=["status", "closed_at"])
+        return _ok(trade_no=trade.trade_no, out_trade_no=trade.out_trade_no)
