@@ -12,13 +12,17 @@ would run it, with DATABASE_URL pointing at that database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from bench.common import figure
 
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 
@@ -36,6 +40,37 @@ def _postgres_admin(sql: str) -> None:
         conn.execute(sql)
 
 
+@contextlib.contextmanager
+def seeded_database(
+    *, products: int, postgres: bool, seed: int = 2026, keep: bool = False
+) -> Iterator[tuple[dict[str, str], float]]:
+    """A fresh database holding a seeded catalog: yields (environment, seed seconds)."""
+    var = Path(tempfile.mkdtemp(prefix="designmall-bench-seed-"))
+    env = {**os.environ, "DESIGNMALL_VAR": str(var), "MEDIA_ROOT": str(var / "media")}
+    env.pop("REDIS_URL", None)
+    name = f"designmall_bench_seed_{os.getpid()}"
+    if postgres:
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = f"{POSTGRES_SERVER}/{name}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{var / 'bench.sqlite3'}"
+    try:
+        _designmall("migrate", "--verbosity", "0", env=env)
+        seconds = _designmall("seed", "--products", str(products), "--seed", str(seed), env=env)
+        backend = "postgresql" if postgres else "sqlite"
+        print(f"seed {products:,} products on {backend}")
+        figure("time", seconds, "s")
+        figure("products/s", products / seconds)
+        yield env, seconds
+    finally:
+        if keep:
+            print(f"kept: DATABASE_URL={env['DATABASE_URL']} DESIGNMALL_VAR={var}")
+        else:
+            if postgres:
+                _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(var, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.seed", description=__doc__.split("\n")[0]
@@ -45,34 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", action="store_true", help=f"use {POSTGRES_SERVER}")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
-
-    var = Path(tempfile.mkdtemp(prefix="designmall-bench-seed-"))
-    env = {**os.environ, "DESIGNMALL_VAR": str(var), "MEDIA_ROOT": str(var / "media")}
-    env.pop("REDIS_URL", None)
-    if args.postgres:
-        name = f"designmall_bench_seed_{os.getpid()}"
-        _postgres_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = f"{POSTGRES_SERVER}/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{var / 'bench.sqlite3'}"
-    where = env["DATABASE_URL"]
-    try:
-        migrate = _designmall("migrate", "--verbosity", "0", env=env)
-        seconds = _designmall(
-            "seed", "--products", str(args.products), "--seed", str(args.seed), env=env
-        )
-    finally:
-        if args.keep:
-            print(f"kept: DATABASE_URL={where} DESIGNMALL_VAR={var}")
-        else:
-            if args.postgres:
-                _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(var, ignore_errors=True)
-    backend = "postgresql" if args.postgres else "sqlite"
-    print(
-        f"bench.seed {backend}: {args.products:,} products in {seconds:.1f} s "
-        f"({args.products / seconds:,.0f} products/s; migrate {migrate:.1f} s, not counted)"
-    )
+    with seeded_database(
+        products=args.products, postgres=args.postgres, seed=args.seed, keep=args.keep
+    ):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""``make bench``: every benchmark, on SQLite and on PostgreSQL. Figures are printed.
+
+For each database: seed a fresh 100,000-product catalog (timed), then search
+latency over 1,000 mixed zh/en queries, then product page latency at 16
+concurrent clients against a live server. Record the figures in
+docs/BENCHMARKS.md.
+
+    .venv/bin/python -m bench [--products 100000] [--sqlite-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+
+from bench.seed import seeded_database
+
+
+def _run_module(module: str, env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", module, *args], env=env, check=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args(argv)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
+    backends = [False] if args.sqlite_only else [False, True]
+    for postgres in backends:
+        print(f"\n=== {'PostgreSQL' if postgres else 'SQLite'} ===", flush=True)
+        with seeded_database(products=args.products, postgres=postgres) as (env, _seconds):
+            _run_module("bench.search", env)
+            _run_module("bench.pages", env, "--clients", "16")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The PostgreSQL engine: a weighted ``tsvector`` per product, GIN-indexed, beside the facts.
+
+``catalog_product_search_document.document`` weights: A the titles (Han words
+under ``simple``, the rest under ``english``), B the designer, shop and
+category names, C the title Han characters one by one (positions kept, for
+phrase matches), D the start of the descriptions. Both tables are keyed by
+product id and created by migration 0002.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+from designmall.catalog.searchengines import FACT_COLUMNS, FACTS_TABLE, ORDERS, Entry
+from designmall.catalog.searchengines.text import Term
+
+_DOCUMENT = (
+    "setweight(to_tsvector('simple', d.title_words) || to_tsvector('english', d.title_other), 'A')"
+    " || setweight(to_tsvector('simple', d.meta_words)"
+    " || to_tsvector('english', d.meta_other), 'B')"
+    " || setweight(to_tsvector('simple', d.title_chars), 'C')"
+    " || setweight(to_tsvector('simple', d.body_words)"
+    " || to_tsvector('english', d.body_other), 'D')"
+)
+_TEXT_COLUMNS = (
+    "title_words",
+    "title_other",
+    "title_chars",
+    "meta_words",
+    "meta_other",
+    "body_words",
+    "body_other",
+)
+_FACT_TYPES = ("bigint", "bigint", "bigint", "bigint", "text", "bigint", "boolean", "bigint")
+DOCUMENTS = "catalog_product_search_document"
+_UPSERT_FACTS = (
+    f"INSERT INTO {FACTS_TABLE} ({', '.join(FACT_COLUMNS)})"
+    f" SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _FACT_TYPES)})"
+    " ON CONFLICT (product_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS[1:])
+)
+_UPSERT_DOCUMENTS = (
+    f"INSERT INTO {DOCUMENTS} (product_id, document) SELECT d.product_id, {_DOCUMENT}"
+    f" FROM unnest(%s::bigint[], {', '.join(['%s::text[]'] * len(_TEXT_COLUMNS))})"
+    f" AS d (product_id, {', '.join(_TEXT_COLUMNS)})"
+    " ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document"
+)
+_CHUNK = 1000
+
+
+def _lexeme(text: str) -> str:
+    """A quoted tsquery operand: whatever is inside is a word, never syntax."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsqueries(terms: Sequence[Term]) -> tuple[str, str]:
+    """The ``english`` and the ``simple`` tsquery text: every term required.
+
+    A Han term of three characters or more may also match as the character
+    pairs of a title (indexed as lexemes, see ``_title_grams``); a two
+    character term is its own pair. No phrase operators: GIN then answers
+    without rereading documents.
+    """
+    english, simple = [], []
+    for term in terms:
+        operand = _lexeme(term.text) + (":*" if term.prefix else "")
+        if not term.han:
+            english.append(operand)
+        elif len(term.text) <= 2:
+            simple.append(operand)
+        else:
+            pairs = " & ".join(_lexeme(a + b) for a, b in pairwise(term.text))
+            simple.append(f"({operand} | {pairs})")
+    return " & ".join(english), " & ".join(simple)
+
+
+def _title_grams(title_chars: str) -> str:
+    """The title's Han characters and each pair of neighbours, as words."""
+    chars = title_chars.split()
+    return " ".join([*chars, *(a + b for a, b in pairwise(chars))])
+
+
+def write(cursor, *, product_ids: Sequence[int], entries: Sequence[Entry]) -> None:
+    """Replace what the index holds for ``product_ids`` by ``entries`` (a subset of them)."""
+    keep = {e.product_id for e in entries}
+    gone = [i for i in product_ids if i not in keep]
+    if gone:
+        cursor.execute(f"DELETE FROM {DOCUMENTS} WHERE product_id = ANY(%s)", [gone])
+        cursor.execute(f"DELETE FROM {FACTS_TABLE} WHERE product_id = ANY(%s)", [gone])
+    insert(cursor, entries)
+
+
+def insert(cursor, entries: Sequence[Entry]) -> None:
+    for start in range(0, len(entries), _CHUNK):
+        chunk = entries[start : start + _CHUNK]
+        facts = zip(*(e.facts() for e in chunk), strict=True)
+        cursor.execute(_UPSERT_FACTS, [list(column) for column in facts])
+        texts = [[getattr(e.document, c) for e in chunk] for c in _TEXT_COLUMNS]
+        texts[_TEXT_COLUMNS.index("title_chars")] = [
+            _title_grams(e.document.title_chars) for e in chunk
+        ]
+        cursor.execute(_UPSERT_DOCUMENTS, [[e.product_id for e in chunk], *texts])
+
+
+def clear(cursor) -> None:
+    cursor.execute(f"DELETE FROM {DOCUMENTS}")
+    cursor.execute(f"DELETE FROM {FACTS_TABLE}")
+
+
+def optimize(cursor) -> None:
+    """Fresh planner statistics after a rebuild."""
+    cursor.execute(f"ANALYZE {FACTS_TABLE}")
+    cursor.execute(f"ANALYZE {DOCUMENTS}")
+
+
+def _tsquery(terms: Sequence[Term]) -> tuple[str, list]:
+    english, simple = tsqueries(terms)
+    parts, params = [], []
+    if english:
+        parts.append("to_tsquery('english', %s)")
+        params.append(english)
+    if simple:
+        parts.append("to_tsquery('simple', %s)")
+        params.append(simple)
+    return "(" + " && ".join(parts) + ")", params
+
+
+def _matching(tsquery: str) -> str:
+    """A condition on ``s``: the product is among those the GIN index finds.
+
+    The ids are collected first and looked up by primary key: left to itself,
+    the planner would rather hash the whole facts table, or walk an index and
+    test every product's document.
+    """
+    return (
+        f"s.product_id = ANY(ARRAY(SELECT product_id FROM {DOCUMENTS} WHERE document @@ {tsquery}))"
+    )
+
+
+def count(terms: Sequence[Term], where: str, params: list) -> tuple[str, list]:
+    """A SELECT of how many products match ``terms`` and ``where`` (on ``s``)."""
+    tsquery, tsquery_params = _tsquery(terms)
+    if not where:
+        return f"SELECT COUNT(*) FROM {DOCUMENTS} WHERE document @@ {tsquery}", tsquery_params
+    return (
+        f"SELECT COUNT(*) FROM {FACTS_TABLE} AS s WHERE {_matching(tsquery)} AND {where}",
+        [*tsquery_params, *params],
+    )
+
+
+def ranked_head(terms: Sequence[Term], where: str, params: list, limit: int) -> tuple[str, list]:
+    """A SELECT of ``id, rank`` (-ts_rank, lower is better) of the newest ``limit`` matches.
+
+    Only they are ranked: ts_rank reads the whole document.
+    """
+    tsquery, tsquery_params = _tsquery(terms)
+    return (
+        f"SELECT d.product_id AS id, -ts_rank(d.document, {tsquery}) AS rank"
+        f" FROM {DOCUMENTS} AS d WHERE d.product_id = ANY(ARRAY("
+        f"SELECT s.product_id FROM {FACTS_TABLE} AS s"
+        f" WHERE {_matching(tsquery)} AND {where or 'TRUE'}"
+        " ORDER BY s.product_id DESC LIMIT %s))",
+        [*tsquery_params, *tsquery_params, *params, limit],
+    )
+
+
+def sorted_page(
+    terms: Sequence[Term],
+    where: str,
+    params: list,
+    *,
+    sort: str,
+    walk: bool,
+    limit: int,
+    offset: int,
+) -> tuple[str, list]:
+    """A SELECT of the ids of one page of matches in the order of ``sort`` (``ORDERS``).
+
+    The matches are always collected and sorted (``walk`` is SQLite's concern):
+    testing documents along an index costs more here than the sort.
+    """
+    order = ORDERS[sort][0]
+    tsquery, tsquery_params = _tsquery(terms)
+    return (
+        f"SELECT s.product_id FROM {FACTS_TABLE} AS s"
+        f" WHERE {_matching(tsquery)} AND {where or 'TRUE'}"
+        f" ORDER BY {order} LIMIT %s OFFSET %s",
+        [*tsquery_params, *params, limit, offset],
+    )
