@@ -1,5 +1,5 @@
 """Test data builders. They use the ORM directly for speed, then keep the
-search index in step exactly as the catalog services do."""
+product summaries and search index in step exactly as the services do."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from designmall.catalog.models import (
     Sku,
 )
 from designmall.core import clock
+from designmall.inventory.models import StockLevel
 
 _seq = itertools.count(1)
 PASSWORD = "design-week-2026"
@@ -70,7 +71,7 @@ def make_product(
     skus: list[tuple[int, int]] = ((12_900, 5),),
     **fields,
 ) -> Product:
-    """A product with SKUs given as (price_fen, stock) pairs."""
+    """A product with SKUs given as (price_fen, stock) pairs: stock received and available."""
     n = next(_seq)
     now = clock.now()
     product = Product.objects.create(
@@ -85,7 +86,8 @@ def make_product(
         **fields,
     )
     for i, (price, stock) in enumerate(skus):
-        Sku.objects.create(product=product, code=f"SKU-{n}-{i}", price_fen=price, stock=stock)
+        sku = Sku.objects.create(product=product, code=f"SKU-{n}-{i}", price_fen=price)
+        StockLevel.objects.create(sku=sku, received=stock, available=stock)
     if skus:
         product.price_min_fen = min(p for p, _ in skus)
         product.in_stock = any(s > 0 for _, s in skus)

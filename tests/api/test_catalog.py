@@ -167,7 +167,7 @@ def test_detail_has_skus_images_designer_shop_and_category(anon):
     product = make_product(
         designer=designer, description_zh="手工", description_en="Handmade", skus=[(12_900, 2)]
     )
-    Sku.objects.create(product=product, code="OFF", price_fen=1, stock=1, is_active=False)
+    Sku.objects.create(product=product, code="OFF", price_fen=1, is_active=False)
     ProductImage.objects.create(product=product, image="products/b.png", position=2)
     ProductImage.objects.create(product=product, image="products/a.png", position=1)
     body = anon.get(f"/products/{product.public_id}").json()

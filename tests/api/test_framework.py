@@ -29,6 +29,7 @@ EXPECTED_PATHS = {
     "/api/v1/seller/products/{public_id}/delist": {"post"},
     "/api/v1/seller/products/{public_id}/skus": {"post"},
     "/api/v1/seller/skus/{public_id}": {"patch"},
+    "/api/v1/seller/skus/{public_id}/stock": {"get", "post"},
     "/api/v1/seller/products/{public_id}/images": {"post"},
     "/api/v1/seller/products/{public_id}/images/{image_id}": {"delete"},
     "/api/v1/operator/shops": {"get"},
@@ -38,6 +39,20 @@ EXPECTED_PATHS = {
     "/api/v1/operator/products/{public_id}/approve": {"post"},
     "/api/v1/operator/products/{public_id}/reject": {"post"},
     "/api/v1/operator/products/{public_id}/delist": {"post"},
+    "/api/v1/cart": {"get"},
+    "/api/v1/cart/lines": {"post"},
+    "/api/v1/cart/lines/{sku}": {"patch", "delete"},
+    "/api/v1/checkout": {"post"},
+    "/api/v1/orders": {"get"},
+    "/api/v1/orders/{public_id}": {"get"},
+    "/api/v1/orders/{public_id}/cancel": {"post"},
+    "/api/v1/orders/{public_id}/confirm-receipt": {"post"},
+    "/api/v1/seller/orders": {"get"},
+    "/api/v1/seller/orders/pickup": {"post"},
+    "/api/v1/seller/orders/{public_id}": {"get"},
+    "/api/v1/seller/orders/{public_id}/ship": {"post"},
+    "/api/v1/seller/orders/{public_id}/ready-for-pickup": {"post"},
+    "/api/v1/seller/orders/{public_id}/refunds": {"post"},
 }
 
 

@@ -5,6 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from designmall.catalog.models import ProductImage, ProductStatus, ShopStatus, Sku
 from designmall.catalog.services import MAX_PRICE_FEN, MAX_STOCK
+from designmall.inventory.models import StockAdjustment, StockLevel
+from designmall.inventory.selectors import available_by_sku
 from tests.api.conftest import ABSENT_ID, assert_error, invalid_fields, png_bytes
 from tests.factories import make_category, make_designer, make_product, make_shop, make_user
 
@@ -47,6 +49,8 @@ K = "k_0000000000000000"
         ("post", f"/seller/products/{P}/delist"),
         ("post", f"/seller/products/{P}/skus"),
         ("patch", f"/seller/skus/{K}"),
+        ("get", f"/seller/skus/{K}/stock"),
+        ("post", f"/seller/skus/{K}/stock"),
         ("post", f"/seller/products/{P}/images"),
         ("delete", f"/seller/products/{P}/images/1"),
     ],
@@ -180,7 +184,8 @@ def test_my_products_list_refuses_an_unknown_status(as_seller):
 
 
 def test_my_product_detail_shows_inactive_skus_with_stock(as_seller, own_product):
-    Sku.objects.create(product=own_product, code="OFF", price_fen=100, stock=7, is_active=False)
+    off = Sku.objects.create(product=own_product, code="OFF", price_fen=100, is_active=False)
+    StockLevel.objects.create(sku=off, received=7, available=7)
     body = as_seller.get(f"/seller/products/{own_product.public_id}").json()
     assert {(s["code"], s["stock"], s["is_active"]) for s in body["skus"]} >= {("OFF", 7, False)}
 
@@ -330,8 +335,9 @@ def test_updating_a_sku_changes_what_is_sent(as_seller, own_product):
     sku = own_product.skus.first()
     response = as_seller.patch(f"/seller/skus/{sku.public_id}", {"stock": 0, "price_fen": 500})
     assert response.status_code == 200, response.content
+    assert response.json()["stock"] == 0
     sku.refresh_from_db()
-    assert (sku.stock, sku.price_fen, sku.code) == (0, 500, response.json()["code"])
+    assert (available_by_sku([sku.id])[sku.id], sku.price_fen) == (0, 500)
     own_product.refresh_from_db()
     assert (own_product.price_min_fen, own_product.in_stock) == (500, False)
 
@@ -340,14 +346,107 @@ def test_updating_another_sellers_sku_is_404(as_seller, others_product):
     sku = others_product.skus.first()
     response = as_seller.patch(f"/seller/skus/{sku.public_id}", {"stock": 0})
     assert_error(response, 404, "sku_not_found")
-    sku.refresh_from_db()
-    assert sku.stock > 0
+    assert available_by_sku([sku.id])[sku.id] > 0
 
 
 def test_updating_a_sku_refuses_a_negative_price(as_seller, own_product):
     sku = own_product.skus.first()
     response = as_seller.patch(f"/seller/skus/{sku.public_id}", {"price_fen": -1})
     assert invalid_fields(response) == {"price_fen"}
+
+
+# --- stock --------------------------------------------------------------------------------
+
+
+def stock_path(sku) -> str:
+    return f"/seller/skus/{sku.public_id}/stock"
+
+
+def test_a_new_skus_stock_is_recorded_as_received(as_seller, own_product):
+    response = as_seller.post(
+        f"/seller/products/{own_product.public_id}/skus",
+        {"code": "NEW", "price_fen": 100, "stock": 3},
+    )
+    sku = Sku.objects.get(public_id=response.json()["public_id"])
+    assert as_seller.get(stock_path(sku)).json() == {
+        "sku": sku.public_id,
+        "received": 3,
+        "available": 3,
+        "held": 0,
+        "sold": 0,
+        "written_off": 0,
+    }
+    assert list(StockAdjustment.objects.filter(sku=sku).values_list("delta", "reason")) == [
+        (3, "received")
+    ]
+
+
+def test_setting_a_skus_stock_records_the_difference_as_a_correction(as_seller, own_product):
+    sku = own_product.skus.get()  # 5 in stock
+    as_seller.patch(f"/seller/skus/{sku.public_id}", {"stock": 2})
+    counters = as_seller.get(stock_path(sku)).json()
+    assert (counters["available"], counters["written_off"]) == (2, 3)
+    assert StockAdjustment.objects.get(sku=sku).reason == "correction"
+
+
+def test_received_goods_add_to_the_stock(as_seller, own_product):
+    sku = own_product.skus.get()
+    response = as_seller.post(stock_path(sku), {"delta": 10, "reason": "received", "note": "到货"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["received"], response.json()["available"]) == (15, 15)
+    assert StockAdjustment.objects.get(sku=sku).note == "到货"
+
+
+def test_damaged_units_are_written_off(as_seller, own_product):
+    sku = own_product.skus.get()
+    response = as_seller.post(stock_path(sku), {"delta": -2, "reason": "damaged"})
+    assert (response.json()["available"], response.json()["written_off"]) == (3, 2)
+
+
+def test_writing_off_more_than_is_available_is_409(as_seller, own_product):
+    sku = own_product.skus.get()
+    error = assert_error(
+        as_seller.post(stock_path(sku), {"delta": -6, "reason": "damaged"}),
+        409,
+        "insufficient_stock",
+    )
+    assert error["details"] == {"sku": sku.public_id, "requested": 6, "available": 5}
+    assert as_seller.get(stock_path(sku)).json()["available"] == 5
+
+
+def test_a_reason_with_the_wrong_sign_is_refused(as_seller, own_product):
+    sku = own_product.skus.get()
+    response = as_seller.post(stock_path(sku), {"delta": 2, "reason": "damaged"})
+    assert_error(response, 422, "invalid_delta")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"delta": "2", "reason": "received"}, "delta"),
+        ({"delta": MAX_STOCK + 1, "reason": "received"}, "delta"),
+        ({"delta": 2, "reason": "stolen"}, "reason"),
+        ({"delta": 2, "reason": "received", "note": "n" * 501}, "note"),
+        ({"delta": 2, "reason": "received", "by": "me"}, "by"),
+    ],
+)
+def test_a_stock_adjustment_refuses_bad_input(as_seller, own_product, body, field):
+    response = as_seller.post(stock_path(own_product.skus.get()), body)
+    assert invalid_fields(response) == {field}
+
+
+def test_another_sellers_stock_is_404(as_seller, others_product):
+    sku = others_product.skus.get()
+    assert_error(as_seller.get(stock_path(sku)), 404, "sku_not_found")
+    response = as_seller.post(stock_path(sku), {"delta": 1, "reason": "received"})
+    assert_error(response, 404, "sku_not_found")
+    assert not StockAdjustment.objects.exists()
+
+
+def test_writing_off_the_last_units_marks_the_product_sold_out(as_seller, own_product):
+    sku = own_product.skus.get()
+    as_seller.post(stock_path(sku), {"delta": -5, "reason": "correction"})
+    assert as_seller.get(f"/seller/products/{own_product.public_id}").json()["in_stock"] is False
 
 
 # --- images -------------------------------------------------------------------------------

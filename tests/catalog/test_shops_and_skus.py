@@ -81,15 +81,16 @@ def test_sku_price_must_be_positive_whole_fen_within_limit(price):
         services.sku_create(product=product, by=shop.owner, code="X1", price_fen=price)
 
 
-@pytest.mark.parametrize("stock", [-1, 10**7, "5"])
-def test_sku_stock_must_be_a_sane_whole_number(stock):
+def test_sku_stock_is_not_a_catalog_field():
     shop = make_shop()
-    product = make_product(shop=shop, status=ProductStatus.DRAFT)
-    with pytest.raises(ValidationFailed):
-        services.sku_create(product=product, by=shop.owner, code="X1", price_fen=100, stock=stock)
+    product = make_product(shop=shop, status=ProductStatus.DRAFT, skus=[])
+    with pytest.raises(ValidationFailed) as refused:
+        services.sku_create(product=product, by=shop.owner, code="X1", price_fen=100, stock=3)
+    assert refused.value.code == "unknown_field"
+    assert not product.skus.exists()
 
 
-def test_sku_changes_keep_product_price_and_stock_summary():
+def test_sku_changes_keep_product_lowest_price():
     shop = make_shop()
     product = make_product(shop=shop, skus=[(50_000, 0)])
     sku = services.sku_create(
@@ -97,14 +98,22 @@ def test_sku_changes_keep_product_price_and_stock_summary():
         by=shop.owner,
         code="OAK",
         price_fen=30_000,
-        stock=3,
         attributes={"材质": "橡木"},
     )
     product.refresh_from_db()
-    assert (product.price_min_fen, product.in_stock) == (30_000, True)
+    assert product.price_min_fen == 30_000
     services.sku_update(sku=sku, by=shop.owner, is_active=False)
     product.refresh_from_db()
-    assert (product.price_min_fen, product.in_stock) == (50_000, False)
+    assert product.price_min_fen == 50_000
+
+
+def test_product_availability_set_changes_the_flag_and_says_whether_it_did():
+    product = make_product(skus=[(10_000, 0)])
+    assert product.in_stock is False
+    assert services.product_availability_set(product_id=product.id, in_stock=True) is True
+    assert services.product_availability_set(product_id=product.id, in_stock=True) is False
+    product.refresh_from_db()
+    assert product.in_stock is True
 
 
 def test_duplicate_sku_code_in_one_product_is_a_conflict():

@@ -26,7 +26,11 @@ def _catalog_snapshot():
             "title_zh", "title_en", "status", "price_min_fen", "shop__name_en"
         )
     )
-    skus = list(Sku.objects.order_by("product_id", "id").values_list("code", "price_fen", "stock"))
+    skus = list(
+        Sku.objects.order_by("product_id", "id").values_list(
+            "code", "price_fen", "stock_level__available"
+        )
+    )
     designers = list(Designer.objects.order_by("id").values_list("name_zh", "name_en"))
     return products, skus, designers
 

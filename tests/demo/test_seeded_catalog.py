@@ -4,7 +4,7 @@ from statistics import median
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 
 from designmall.catalog.models import (
     Category,
@@ -18,6 +18,8 @@ from designmall.catalog.models import (
 )
 from designmall.catalog.selectors import products_on_sale
 from designmall.demo.generator import DESIGNER_COUNT, RENOWNED_COUNT, SHOP_COUNT
+from designmall.inventory.models import StockLevel
+from designmall.inventory.selectors import stock_verify
 
 from .conftest import SMALL_CATALOG
 
@@ -92,11 +94,19 @@ def test_prices_follow_the_category_furniture_costs_more_than_stationery():
 def test_product_summaries_match_their_active_skus():
     active = Q(skus__is_active=True)
     summaries = Product.objects.annotate(
-        low=Min("skus__price_fen", filter=active), most=Max("skus__stock", filter=active)
+        low=Min("skus__price_fen", filter=active),
+        most=Max("skus__stock_level__available", filter=active),
     )
     for product in summaries:
         assert product.price_min_fen == product.low
         assert product.in_stock == (product.most > 0)
+
+
+def test_every_sku_has_its_stock_received_and_available_and_the_books_balance():
+    assert StockLevel.objects.count() == Sku.objects.count()
+    assert not StockLevel.objects.exclude(received=F("available")).exists()
+    assert StockLevel.objects.filter(available=0).exists()  # some sold out
+    assert stock_verify() == []
 
 
 def test_most_products_are_live_and_some_are_in_every_other_state():

@@ -184,3 +184,12 @@ def test_layout_links_the_seller_center_and_back_office(client, catalog):
     text = client.get(reverse("storefront:home")).text
     assert "卖家中心" in text
     assert reverse("admin:index") not in text
+
+
+def test_product_page_marks_sold_out_skus_and_chooses_one_in_stock(client, catalog):
+    in_stock, sold_out = catalog.chair.skus.order_by("price_fen")  # 5 and 0 units
+    text = client.get(reverse("storefront:product", args=[catalog.chair.public_id])).text
+    assert text.count('class="sku is-out"') == 1
+    assert f'value="{in_stock.public_id}" data-price="¥1,299.00" data-stock="5" checked' in text
+    assert f'value="{sold_out.public_id}" data-price="¥1,399.00" data-stock="0">' in text
+    assert "仅剩 5 件" in text

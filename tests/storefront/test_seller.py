@@ -8,6 +8,8 @@ from django.urls import reverse
 from PIL import Image
 
 from designmall.catalog.models import Product, ProductStatus, Shop, ShopStatus
+from designmall.inventory.models import StockAdjustment
+from designmall.inventory.selectors import available_by_sku, stock_of
 from tests.factories import make_category, make_designer, make_product, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +220,7 @@ def test_adding_a_sku_takes_the_price_in_yuan(client, product):
     response = add_sku(client, product, attributes="颜色=黑胡桃\n尺寸＝L\n")
     assert response["Location"] == editor(product)
     sku = product.skus.get()
-    assert (sku.price_fen, sku.stock) == (12_950, 3)
+    assert (sku.price_fen, available_by_sku([sku.id])[sku.id]) == (12_950, 3)
     assert sku.attributes == {"颜色": "黑胡桃", "尺寸": "L"}
     product.refresh_from_db()
     assert product.price_min_fen == 12_950
@@ -261,7 +263,74 @@ def test_editing_a_sku(client, product):
     )
     assert response["Location"] == editor(product)
     sku.refresh_from_db()
-    assert (sku.price_fen, sku.stock, sku.is_active) == (9_900, 0, False)
+    assert (sku.price_fen, available_by_sku([sku.id])[sku.id], sku.is_active) == (9_900, 0, False)
+
+
+def edit_sku(client, sku, *, stock_shown: str, **fields):
+    """Save the SKU form as the editor sends it: the stock figure shown travels back hidden."""
+    prefix = f"sku-{sku.public_id}"
+    data = {f"{prefix}-code": sku.code, f"{prefix}-price": "99", f"{prefix}-is_active": "on"}
+    data.update({f"{prefix}-{k}": v for k, v in fields.items()})
+    data[f"initial-{prefix}-stock"] = stock_shown
+    return client.post(reverse("storefront:seller_sku", args=[sku.public_id]), data)
+
+
+def test_saving_a_sku_with_the_stock_figure_as_shown_keeps_stock_sold_meanwhile(client, product):
+    add_sku(client, product, stock="3")
+    sku = product.skus.get()
+    page = client.get(editor(product)).text
+    assert f'name="initial-sku-{sku.public_id}-stock" value="3"' in page
+    stock_adjust_post(client, sku, delta="-1", reason="damaged")  # meanwhile: 2 left
+    edit_sku(client, sku, stock="3", stock_shown="3")
+    assert available_by_sku([sku.id])[sku.id] == 2
+
+
+def test_a_changed_stock_figure_sets_the_available_units(client, product):
+    add_sku(client, product, stock="3")
+    sku = product.skus.get()
+    edit_sku(client, sku, stock="7", stock_shown="3")
+    assert available_by_sku([sku.id])[sku.id] == 7
+
+
+def stock_adjust_post(client, sku, **fields):
+    prefix = f"stock-{sku.public_id}"
+    return client.post(
+        reverse("storefront:seller_sku_stock", args=[sku.public_id]),
+        {f"{prefix}-{k}": v for k, v in fields.items()},
+    )
+
+
+def test_the_editor_shows_each_skus_stock_counters(client, product):
+    add_sku(client, product, stock="4")
+    text = client.get(editor(product)).text
+    assert "可售 4 · 待付款锁定 0 · 已售 0 · 报损 0 · 累计入库 4" in text
+
+
+def test_recording_received_stock_with_a_note(client, product):
+    add_sku(client, product, stock="3")
+    sku = product.skus.get()
+    response = stock_adjust_post(client, sku, delta="5", reason="received", note="第二批到货")
+    assert response["Location"] == editor(product)
+    level = stock_of([sku.id])[sku.id]
+    assert (level.received, level.available) == (8, 8)
+    assert StockAdjustment.objects.filter(sku=sku).latest("id").note == "第二批到货"
+
+
+def test_writing_off_more_than_is_available_shows_the_service_message(client, product):
+    add_sku(client, product, stock="3")
+    sku = product.skus.get()
+    response = stock_adjust_post(client, sku, delta="-4", reason="damaged", note="KEEP-NOTE")
+    assert response.status_code == 200
+    assert "可售库存不足" in response.text
+    assert 'value="KEEP-NOTE"' in response.text
+    assert available_by_sku([sku.id])[sku.id] == 3
+
+
+def test_another_sellers_sku_stock_is_404(client, shop):
+    sku = make_product().skus.get()
+    response = stock_adjust_post(client, sku, delta="5", reason="received")
+    assert response.status_code == 404
+    assert available_by_sku([sku.id])[sku.id] == 5
 
 
 def test_the_editor_shows_a_skus_price_in_yuan(client, product):

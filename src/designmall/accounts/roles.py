@@ -41,6 +41,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "ledger.view_account",
         "ledger.view_ledgertransaction",
         "ledger.view_payout",
+        "orders.view_order",
+        "orders.view_checkout",
+        "orders.view_idempotencykey",
+        "inventory.view_stocklevel",
+        "inventory.view_stockhold",
+        "inventory.view_stockadjustment",
     ],
     Role.VENUE_STAFF: [],
     Role.FINANCE: [
@@ -50,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "ledger.view_ledgertransaction",
         "ledger.view_payout",
         "ledger.settle_payout",
+        "orders.view_order",
     ],
 }
 

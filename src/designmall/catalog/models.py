@@ -157,8 +157,9 @@ class Product(models.Model):
         _("状态"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
     moderation_note = models.TextField(_("审核意见"), blank=True)
-    # Kept by catalog services from the active SKUs, so lists and search can
-    # filter and sort without joining SKUs.
+    # Kept from the active SKUs (the price by catalog services, the stock flag
+    # by inventory through ``product_availability_set``), so lists and search
+    # can filter and sort without joining SKUs.
     price_min_fen = models.BigIntegerField(_("最低价（分）"), null=True, blank=True)
     in_stock = models.BooleanField(_("有货"), default=False)
     created_at = models.DateTimeField(_("创建时间"))
@@ -203,7 +204,6 @@ class Sku(models.Model):
     # e.g. {"颜色": "胡桃木", "尺寸": "L"}: attribute name → value, shown as chosen.
     attributes = models.JSONField(_("规格"), default=dict, blank=True)
     price_fen = models.BigIntegerField(_("价格（分）"))
-    stock = models.IntegerField(_("库存"), default=0)
     is_active = models.BooleanField(_("可售"), default=True)
 
     class Meta:
@@ -212,7 +212,6 @@ class Sku(models.Model):
         ordering = ["price_fen", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(price_fen__gt=0), name="sku_price_positive"),
-            models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
             models.UniqueConstraint(fields=["product", "code"], name="sku_code_unique_per_product"),
         ]
 

@@ -45,6 +45,8 @@ from designmall.core.errors import (
 MAX_SKUS_PER_PRODUCT = 100
 MAX_IMAGES_PER_PRODUCT = 12
 MAX_PRICE_FEN = 100_000_000_00  # ¥100,000,000: more is a typo, not a product
+# The most units of one SKU a seller may stock: inventory enforces it, the API's
+# ``Stock`` type bounds input with it.
 MAX_STOCK = 1_000_000
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
@@ -363,12 +365,25 @@ def product_delist(*, product: Product, by: User, reason: str = "") -> Product:
 
 
 def _refresh_product_summary(product: Product) -> None:
-    """Keep the product's lowest price and in-stock flag equal to its active SKUs."""
-    agg = product.skus.filter(is_active=True).aggregate(low=Min("price_fen"), stock=Max("stock"))
-    Product.objects.filter(pk=product.pk).update(
-        price_min_fen=agg["low"], in_stock=bool(agg["stock"] and agg["stock"] > 0)
-    )
+    """Keep the product's lowest price equal to its active SKUs' (stock is inventory's)."""
+    low = product.skus.filter(is_active=True).aggregate(low=Min("price_fen"))["low"]
+    Product.objects.filter(pk=product.pk).update(price_min_fen=low)
     search.products_reindex([product.pk])
+
+
+@transaction.atomic
+def product_availability_set(*, product_id: int, in_stock: bool) -> bool:
+    """Record whether the product has an active SKU with stock available.
+
+    Inventory decides it (and calls this whenever it may have changed); the
+    flag only serves lists and search. Returns whether the flag changed.
+    """
+    changed = (
+        Product.objects.filter(pk=product_id).exclude(in_stock=in_stock).update(in_stock=in_stock)
+    )
+    if changed:
+        search.products_reindex([product_id])
+    return bool(changed)
 
 
 def _clean_sku_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -383,13 +398,6 @@ def _clean_sku_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 and 0 < value <= MAX_PRICE_FEN,
                 _("价格须为 1 分至 1 亿元之间的整数（分）。"),
                 "invalid_price",
-            )
-            clean[name] = value
-        elif name == "stock":
-            _require(
-                isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_STOCK,
-                _("库存须为 0 至 1,000,000 之间的整数。"),
-                "invalid_stock",
             )
             clean[name] = value
         elif name == "attributes":
@@ -421,6 +429,7 @@ def _clean_sku_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def sku_create(*, product: Product, by: User, **fields: Any) -> Sku:
+    """Add a SKU to the seller's product. Its stock is inventory's (``sku_create_with_stock``)."""
     product = product_for_seller(user=by, product_public_id=product.public_id, lock=True)
     _require(
         product.skus.count() < MAX_SKUS_PER_PRODUCT,
@@ -440,6 +449,7 @@ def sku_create(*, product: Product, by: User, **fields: Any) -> Sku:
 
 @transaction.atomic
 def sku_update(*, sku: Sku, by: User, **fields: Any) -> Sku:
+    """Change a SKU of the seller's product (not its stock: that is inventory's)."""
     product = product_for_seller(user=by, product_public_id=sku.product.public_id, lock=True)
     sku = Sku.objects.select_for_update().get(pk=sku.pk, product=product)
     clean = _clean_sku_fields(fields)

@@ -217,7 +217,9 @@ class SkuForm(Form):
     price = forms.CharField(
         label=_("价格（元）"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
-    stock = forms.IntegerField(label=_("库存"), min_value=0, initial=0)
+    # The units available now. The value shown travels back hidden, so saving
+    # the form without touching it leaves stock sold meanwhile alone.
+    stock = forms.IntegerField(label=_("库存"), min_value=0, initial=0, show_hidden_initial=True)
     attributes = forms.CharField(
         label=_("规格"),
         required=False,
@@ -232,10 +234,32 @@ class SkuForm(Form):
     def clean_attributes(self) -> dict[str, str]:
         return parse_attributes(self.cleaned_data["attributes"])
 
-    def service_fields(self) -> dict:
+    def service_fields(self, *, editing: bool = False) -> dict:
+        """The cleaned data as inventory's ``sku_*_with_stock`` take it.
+
+        Editing, a stock figure left as it was shown is sent as None (unchanged).
+        """
         data = dict(self.cleaned_data)
         data["price_fen"] = data.pop("price")
+        if editing and "stock" not in self.changed_data:
+            data["stock"] = None
         return data
+
+
+STOCK_REASON_CHOICES = [
+    ("received", _("入库（到货）")),
+    ("damaged", _("报损")),
+    ("correction", _("盘点修正")),
+]
+
+
+class StockAdjustForm(Form):
+    delta = forms.IntegerField(
+        label=_("变动数量"),
+        help_text=_("入库填正数，报损填负数，盘点修正可正可负。"),
+    )
+    reason = forms.ChoiceField(label=_("原因"), choices=STOCK_REASON_CHOICES)
+    note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
 
 class ImageForm(Form):

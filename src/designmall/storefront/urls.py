@@ -1,6 +1,6 @@
 from django.urls import path
 
-from designmall.storefront.views import account, browse, seller
+from designmall.storefront.views import account, browse, orders, seller, seller_orders
 
 app_name = "storefront"
 urlpatterns = [
@@ -13,12 +13,30 @@ urlpatterns = [
     path("login/", account.login, name="login"),
     path("register/", account.register, name="register"),
     path("logout/", account.logout, name="logout"),
+    path("cart/", orders.cart, name="cart"),
+    path("cart/add/", orders.cart_add, name="cart_add"),
+    path("cart/update/", orders.cart_update, name="cart_update"),
+    path("cart/remove/", orders.cart_remove, name="cart_remove"),
+    path("checkout/", orders.checkout, name="checkout"),
+    path("checkout/<str:public_id>/", orders.checkout_done, name="checkout_done"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<str:public_id>/", orders.order_detail, name="order"),
+    path("orders/<str:public_id>/cancel/", orders.order_cancel, name="order_cancel"),
+    path("orders/<str:public_id>/confirm/", orders.order_confirm, name="order_confirm"),
+    path("orders/<str:public_id>/pay/", orders.order_pay, name="order_pay"),
+    path("seller/orders/", seller_orders.order_list, name="seller_orders"),
+    path("seller/orders/<str:public_id>/", seller_orders.order_detail, name="seller_order"),
+    path("seller/orders/<str:public_id>/ship/", seller_orders.order_ship, name="seller_ship"),
+    path("seller/orders/<str:public_id>/ready/", seller_orders.order_ready, name="seller_ready"),
+    path("seller/orders/<str:public_id>/pickup/", seller_orders.order_pickup, name="seller_pickup"),
+    path("seller/orders/<str:public_id>/refund/", seller_orders.order_refund, name="seller_refund"),
     path("seller/", seller.center, name="seller"),
     path("seller/apply/", seller.shop_apply, name="seller_apply"),
     path("seller/products/new/", seller.product_new, name="seller_product_new"),
     path("seller/products/<str:public_id>/", seller.product_edit, name="seller_product"),
     path("seller/products/<str:public_id>/skus/", seller.sku_add, name="seller_sku_add"),
     path("seller/skus/<str:public_id>/", seller.sku_edit, name="seller_sku"),
+    path("seller/skus/<str:public_id>/stock/", seller.sku_stock, name="seller_sku_stock"),
     path("seller/products/<str:public_id>/images/", seller.image_add, name="seller_image_add"),
     path(
         "seller/products/<str:public_id>/images/remove/",

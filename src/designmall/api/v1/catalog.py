@@ -42,6 +42,7 @@ from designmall.catalog.selectors import (
     shop_open_by_public_id,
 )
 from designmall.core.money import format_fen
+from designmall.inventory.selectors import available_by_sku
 
 router = Router(tags=["catalog"])
 
@@ -155,14 +156,14 @@ class SkuOut(Schema):
     in_stock: bool
 
 
-def sku_out(sku: Sku) -> dict[str, Any]:
+def sku_out(sku: Sku, available: int) -> dict[str, Any]:
     return {
         "public_id": sku.public_id,
         "code": sku.code,
         "attributes": sku.attributes,
         "price_fen": sku.price_fen,
         "price_display": format_fen(sku.price_fen),
-        "in_stock": sku.stock > 0,
+        "in_stock": available > 0,
     }
 
 
@@ -179,12 +180,14 @@ def product_detail(request: HttpRequest, public_id: str):
     """A product on sale with its sellable SKUs and images. Anything else is 404."""
     product = product_on_sale(public_id=public_id)
     images = list(product.images.all())
+    skus = list(product.skus.all())
+    available = available_by_sku(sku.id for sku in skus)
     return {
         **product_card_out(request, product, images[0] if images else None),
         "description_zh": product.description_zh,
         "description_en": product.description_en,
         "published_at": product.published_at,
-        "skus": [sku_out(sku) for sku in product.skus.all()],
+        "skus": [sku_out(sku, available[sku.id]) for sku in skus],
         "images": [image_out(request, image) for image in images],
     }
 

@@ -7,11 +7,12 @@ shop, product or SKU is 404, exactly like one that does not exist.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from pydantic import Field
 
 from designmall.api.auth import AUTHENTICATED
 from designmall.api.errors import with_errors
@@ -41,6 +42,7 @@ from designmall.api.schemas import (
 from designmall.catalog.models import Product, Shop, Sku
 from designmall.catalog.selectors import designer_by_public_id, products_of_seller
 from designmall.catalog.services import (
+    MAX_STOCK,
     product_create,
     product_delist,
     product_for_seller,
@@ -50,12 +52,17 @@ from designmall.catalog.services import (
     product_update,
     shop_apply,
     shop_for_seller,
-    sku_create,
     sku_for_seller,
-    sku_update,
 )
 from designmall.core.errors import NotFound, ValidationFailed
 from designmall.core.money import format_fen
+from designmall.inventory.models import StockLevel
+from designmall.inventory.selectors import available_by_sku, stock_of
+from designmall.inventory.services import (
+    sku_create_with_stock,
+    sku_update_with_stock,
+    stock_adjust,
+)
 
 router = Router(tags=["seller"], auth=AUTHENTICATED)
 
@@ -142,18 +149,19 @@ class SellerSkuOut(Schema):
     attributes: dict[str, str]
     price_fen: int
     price_display: str
+    # Units that can be bought now (held and sold ones are not counted).
     stock: int
     is_active: bool
 
 
-def seller_sku_out(sku: Sku) -> dict[str, Any]:
+def seller_sku_out(sku: Sku, available: int) -> dict[str, Any]:
     return {
         "public_id": sku.public_id,
         "code": sku.code,
         "attributes": sku.attributes,
         "price_fen": sku.price_fen,
         "price_display": format_fen(sku.price_fen),
-        "stock": sku.stock,
+        "stock": available,
         "is_active": sku.is_active,
     }
 
@@ -204,11 +212,13 @@ class SellerProductDetailOut(SellerProductOut):
 
 
 def seller_product_detail_out(request: HttpRequest, product: Product) -> dict[str, Any]:
+    skus = list(product.skus.all())
+    available = available_by_sku(sku.id for sku in skus)
     return {
         **seller_product_out(product),
         "description_zh": product.description_zh,
         "description_en": product.description_en,
-        "skus": [seller_sku_out(sku) for sku in product.skus.all()],
+        "skus": [seller_sku_out(sku, available[sku.id]) for sku in skus],
         "images": [image_out(request, image) for image in product.images.all()],
     }
 
@@ -328,10 +338,13 @@ class SkuCreateIn(Input):
     response=with_errors({201: SellerSkuOut}, 400, 401, 403, 404, 409, 422),
 )
 def seller_sku_create(request: HttpRequest, public_id: str, payload: SkuCreateIn):
-    """Add a SKU (a sellable variant with its own price in fen and stock)."""
+    """Add a SKU (a sellable variant with its own price in fen and stock).
+
+    ``stock`` is recorded as received goods.
+    """
     product = product_for_seller(user=request.auth, product_public_id=public_id)
-    sku = sku_create(product=product, by=request.auth, **payload.model_dump())
-    return Status(201, seller_sku_out(sku))
+    sku = sku_create_with_stock(product=product, by=request.auth, **payload.model_dump())
+    return Status(201, seller_sku_out(sku, payload.stock))
 
 
 class SkuUpdateIn(Input):
@@ -347,10 +360,74 @@ class SkuUpdateIn(Input):
     "/skus/{pid:public_id}", response=with_errors({200: SellerSkuOut}, 400, 401, 403, 404, 409, 422)
 )
 def seller_sku_update(request: HttpRequest, public_id: str, payload: SkuUpdateIn):
-    """Change a SKU of one of the caller's products."""
+    """Change a SKU of one of the caller's products.
+
+    ``stock`` sets the units available now; the difference is recorded as a
+    correction (to record a delivery or damage, use ``POST .../stock``).
+    """
     sku = sku_for_seller(user=request.auth, sku_public_id=public_id)
-    sku = sku_update(sku=sku, by=request.auth, **payload.model_dump(exclude_unset=True))
-    return seller_sku_out(sku)
+    sku = sku_update_with_stock(sku=sku, by=request.auth, **payload.model_dump(exclude_unset=True))
+    return seller_sku_out(sku, available_by_sku([sku.id])[sku.id])
+
+
+# --- stock --------------------------------------------------------------------------------
+
+
+class StockOut(Schema):
+    sku: str
+    received: int
+    available: int
+    held: int
+    sold: int
+    written_off: int
+
+
+def stock_out(sku: Sku, level: StockLevel) -> dict[str, Any]:
+    return {
+        "sku": sku.public_id,
+        "received": level.received,
+        "available": level.available,
+        "held": level.held,
+        "sold": level.sold,
+        "written_off": level.written_off,
+    }
+
+
+class StockAdjustIn(Input):
+    # The change to the available units: positive for received goods, negative
+    # for damaged ones, either for a correction of the count.
+    delta: Annotated[int, Field(ge=-MAX_STOCK, le=MAX_STOCK)]
+    reason: Literal["received", "damaged", "correction"]
+    note: text(500) = ""
+
+
+@router.get("/skus/{pid:public_id}/stock", response=with_errors({200: StockOut}, 401, 404))
+def seller_stock_detail(request: HttpRequest, public_id: str):
+    """The stock counters of one of the caller's SKUs.
+
+    ``received = available + held + sold + written_off``: held units are in
+    unpaid checkouts.
+    """
+    sku = sku_for_seller(user=request.auth, sku_public_id=public_id)
+    return stock_out(sku, stock_of([sku.id])[sku.id])
+
+
+@router.post(
+    "/skus/{pid:public_id}/stock",
+    response=with_errors({200: StockOut}, 400, 401, 403, 404, 409, 422),
+)
+def seller_stock_adjust(request: HttpRequest, public_id: str, payload: StockAdjustIn):
+    """Adjust a SKU's available stock with a reason; the adjustment is recorded.
+
+    ``received``: goods came in (delta > 0). ``damaged``: units are written off
+    (delta < 0). ``correction``: the count was wrong (either sign). Taking
+    more than is available is 409 ``insufficient_stock``.
+    """
+    sku = sku_for_seller(user=request.auth, sku_public_id=public_id)
+    stock_adjust(
+        sku=sku, delta=payload.delta, reason=payload.reason, note=payload.note, by=request.auth
+    )
+    return stock_out(sku, stock_of([sku.id])[sku.id])
 
 
 # --- images -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from designmall.accounts.services import login_check, user_register
 from designmall.core.errors import DomainError
 from designmall.storefront.forms import LoginForm, RegisterForm
+from designmall.storefront.views.orders import session_cart_merge
 
 BACKEND = "designmall.accounts.backends.EmailOrMobileBackend"
 
@@ -48,6 +49,7 @@ def login(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             auth_login(request, user, backend=BACKEND)
+            session_cart_merge(request)
             return redirect(_next_url(request))
     return render(request, "storefront/login.html", {"form": form, "next": _next_url(request)})
 
@@ -66,6 +68,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             auth_login(request, user, backend=BACKEND)
+            session_cart_merge(request)
             messages.success(request, _("注册成功，欢迎来到设计周。"))
             return redirect(_next_url(request))
     return render(request, "storefront/register.html", {"form": form, "next": _next_url(request)})

@@ -16,6 +16,7 @@ from designmall.catalog.selectors import (
     shop_open_by_public_id,
 )
 from designmall.core.errors import NotFound
+from designmall.inventory.selectors import available_by_sku
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.week import design_week
@@ -154,6 +155,9 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("没有找到这个商品。")) from None
     skus = list(item.skus.all())
+    available = available_by_sku(sku.id for sku in skus)
+    for sku in skus:
+        sku.available = available[sku.id]
     attribute_names: list[str] = []
     for sku in skus:
         attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
@@ -166,7 +170,7 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "product": item,
             "skus": skus,
-            "chosen_sku": next((s for s in skus if s.stock > 0), skus[0] if skus else None),
+            "chosen_sku": next((s for s in skus if s.available > 0), skus[0] if skus else None),
             "attribute_names": attribute_names,
             "images": list(item.images.all()),
             "more_from_shop": [p for p in more.products if p.id != item.id][:4],

@@ -1,7 +1,8 @@
-"""The seller center: apply for a shop, then list and edit products, SKUs and images.
+"""The seller center: apply for a shop, then list and edit products, SKUs, stock and images.
 
-Every change goes through catalog.services; a refused change is shown on the
-page it came from, with what was typed still in the form.
+Every change goes through catalog.services (inventory.services for stock); a
+refused change is shown on the page it came from, with what was typed still in
+the form.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from designmall.catalog import services
-from designmall.catalog.models import Origin, Product, ShopStatus
+from designmall.catalog.models import Origin, Product, ShopStatus, Sku
 from designmall.catalog.rules import ProductAction, next_product_status
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.money import Money
+from designmall.inventory import services as inventory
+from designmall.inventory.selectors import stock_of
 from designmall.storefront import selectors
 from designmall.storefront.forms import (
     ImageForm,
     ProductForm,
     ShopApplyForm,
     SkuForm,
+    StockAdjustForm,
     format_attributes,
 )
 
@@ -34,6 +38,13 @@ def _own_product(request: HttpRequest, public_id: str) -> Product:
         return services.product_for_seller(user=request.user, product_public_id=public_id)
     except NotFound:
         raise Http404(_("没有找到这个商品。")) from None
+
+
+def _own_sku(request: HttpRequest, public_id: str) -> Sku:
+    try:
+        return services.sku_for_seller(user=request.user, sku_public_id=public_id)
+    except NotFound:
+        raise Http404(_("没有找到这个 SKU。")) from None
 
 
 def _product_form(data=None, *, initial=None) -> ProductForm:
@@ -128,11 +139,14 @@ def _editor(
     product_form: ProductForm | None = None,
     sku_form: SkuForm | None = None,
     sku_edit_form: tuple[str, SkuForm] | None = None,
+    stock_form: tuple[str, StockAdjustForm] | None = None,
     image_form: ImageForm | None = None,
 ) -> HttpResponse:
     """The product editor page; a form given here (bound, with errors) replaces the blank one."""
     skus = list(product.skus.order_by("id"))
+    levels = stock_of(sku.id for sku in skus)
     for sku in skus:
+        sku.counters = levels[sku.id]
         if sku_edit_form and sku_edit_form[0] == sku.public_id:
             sku.form = sku_edit_form[1]
         else:
@@ -141,11 +155,15 @@ def _editor(
                 initial={
                     "code": sku.code,
                     "price": Money(sku.price_fen).yuan_str(),
-                    "stock": sku.stock,
+                    "stock": sku.counters.available,
                     "attributes": format_attributes(sku.attributes),
                     "is_active": sku.is_active,
                 },
             )
+        if stock_form and stock_form[0] == sku.public_id:
+            sku.stock_form = stock_form[1]
+        else:
+            sku.stock_form = StockAdjustForm(prefix=f"stock-{sku.public_id}")
     return render(
         request,
         "storefront/seller/product_edit.html",
@@ -204,7 +222,9 @@ def sku_add(request: HttpRequest, public_id: str) -> HttpResponse:
     form = SkuForm(request.POST, prefix="sku")
     if form.is_valid():
         try:
-            services.sku_create(product=product, by=request.user, **form.service_fields())
+            inventory.sku_create_with_stock(
+                product=product, by=request.user, **form.service_fields()
+            )
         except DomainError as exc:
             _refused(form, exc)
         else:
@@ -216,20 +236,36 @@ def sku_add(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def sku_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    try:
-        sku = services.sku_for_seller(user=request.user, sku_public_id=public_id)
-    except NotFound:
-        raise Http404(_("没有找到这个 SKU。")) from None
+    sku = _own_sku(request, public_id)
     form = SkuForm(request.POST, prefix=f"sku-{sku.public_id}")
     if form.is_valid():
         try:
-            services.sku_update(sku=sku, by=request.user, **form.service_fields())
+            inventory.sku_update_with_stock(
+                sku=sku, by=request.user, **form.service_fields(editing=True)
+            )
         except DomainError as exc:
             _refused(form, exc)
         else:
             messages.success(request, _("SKU 已更新。"))
             return redirect("storefront:seller_product", public_id=sku.product.public_id)
     return _editor(request, sku.product, sku_edit_form=(sku.public_id, form))
+
+
+@login_required
+@require_POST
+def sku_stock(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record received, damaged or corrected stock of a SKU."""
+    sku = _own_sku(request, public_id)
+    form = StockAdjustForm(request.POST, prefix=f"stock-{sku.public_id}")
+    if form.is_valid():
+        try:
+            inventory.stock_adjust(sku=sku, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("库存已调整。"))
+            return redirect("storefront:seller_product", public_id=sku.product.public_id)
+    return _editor(request, sku.product, stock_form=(sku.public_id, form))
 
 
 @login_required

@@ -1,0 +1,626 @@
+"""Cart, checkout and orders: the buyer's and the seller's views.
+
+Prices are always the catalog's, computed on the server; a client never sends
+one (``expected_total_fen`` only says what the buyer was shown). A checkout
+makes one order per shop and one payment for the total; its ``pay_url`` opens
+the cashier, or the client calls the payments API. Orders are reached through
+their buyer or their shop's seller: anyone else's is 404, exactly like one that
+does not exist. Sellers never see the pickup code: it is the buyer's proof.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema, Status
+from pydantic import BaseModel, Field
+
+from designmall.api.auth import AUTHENTICATED
+from designmall.api.errors import with_errors
+from designmall.api.schemas import (
+    Input,
+    OptionalReasonIn,
+    Page,
+    PageQuery,
+    PublicId,
+    ShopRef,
+    page_out,
+    shop_ref,
+    text,
+)
+from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
+from designmall.core.errors import Conflict, NotFound
+from designmall.core.money import format_fen
+from designmall.orders.cart import cart_add, cart_remove, cart_set_quantity
+from designmall.orders.checkout import checkout_create
+from designmall.orders.models import Checkout, Order
+from designmall.orders.selectors import (
+    PricedCart,
+    PricedLine,
+    cart_lines,
+    cart_priced,
+    order_for_buyer,
+    order_for_pickup,
+    order_for_seller,
+    orders_for_buyer,
+    orders_for_seller,
+)
+from designmall.orders.services import (
+    order_cancel,
+    order_confirm_receipt,
+    order_pickup_confirm,
+    order_ready_for_pickup,
+    order_refund,
+    order_ship,
+)
+from designmall.payments.models import Payment
+from designmall.payments.services import GatewayDown, payment_start
+
+router = Router(tags=["orders"], auth=AUTHENTICATED)
+
+# A client's bound on one quantity; the cart's own limits (settings) are checked by orders.
+Quantity = Annotated[int, Field(ge=1, le=10_000)]
+DeliveryValue = Literal["address", "pickup"]
+OrderStatusValue = Literal[
+    "pending_payment",
+    "paid",
+    "shipped",
+    "received",
+    "ready_for_pickup",
+    "picked_up",
+    "completed",
+    "cancelled",
+    "expired",
+    "refunded",
+]
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def _money(name: str, fen: int) -> dict[str, Any]:
+    return {f"{name}_fen": fen, f"{name}_display": format_fen(fen)}
+
+
+# --- cart ---------------------------------------------------------------------------------
+
+
+class CartLineOut(Schema):
+    sku: str
+    product: str | None
+    title: str
+    sku_label: str
+    quantity: int
+    unit_price_fen: int
+    unit_price_display: str
+    line_total_fen: int
+    line_total_display: str
+    # The price when the line was added, when it has changed since.
+    price_changed: bool
+    price_seen_fen: int | None
+    # Why it cannot be bought now ("" when it can): sku_not_found, product_unavailable,
+    # shop_unavailable, sku_inactive or out_of_stock.
+    problem: str
+    available: int | None
+
+
+class CartShopOut(Schema):
+    shop: ShopRef
+    skus: list[str]
+    items_fen: int
+    items_display: str
+    shipping_fen: int
+    shipping_display: str
+    total_fen: int
+    total_display: str
+
+
+class CartOut(Schema):
+    delivery: DeliveryValue
+    lines: list[CartLineOut]
+    shops: list[CartShopOut]
+    items_fen: int
+    items_display: str
+    shipping_fen: int
+    shipping_display: str
+    total_fen: int
+    total_display: str
+    has_problems: bool
+    has_price_changes: bool
+    can_check_out: bool
+
+
+def _cart_line_out(line: PricedLine) -> dict[str, Any]:
+    sku = line.sku
+    return {
+        "sku": line.sku_public_id,
+        "product": sku.product.public_id if sku is not None else None,
+        "title": sku.product.title if sku is not None else "",
+        "sku_label": sku.label if sku is not None else "",
+        "quantity": line.quantity,
+        **_money("unit_price", line.unit_price_fen),
+        **_money("line_total", line.line_total_fen),
+        "price_changed": line.price_changed,
+        "price_seen_fen": line.price_seen_fen if line.price_changed else None,
+        "problem": line.problem,
+        "available": line.available,
+    }
+
+
+def cart_out(priced: PricedCart) -> dict[str, Any]:
+    return {
+        "delivery": priced.delivery,
+        "lines": [_cart_line_out(line) for line in priced.lines],
+        "shops": [
+            {
+                "shop": shop_ref(part.shop),
+                "skus": [line.sku_public_id for line in part.lines],
+                **_money("items", part.items_fen),
+                **_money("shipping", part.shipping_fen),
+                **_money("total", part.total_fen),
+            }
+            for part in priced.shops
+        ],
+        **_money("items", priced.items_fen),
+        **_money("shipping", priced.shipping_fen),
+        **_money("total", priced.total_fen),
+        "has_problems": bool(priced.problems),
+        "has_price_changes": bool(priced.price_changes),
+        "can_check_out": priced.can_check_out,
+    }
+
+
+class CartQuery(BaseModel):
+    delivery: DeliveryValue = "address"
+
+
+class CartLineIn(Input):
+    sku: PublicId
+    quantity: Quantity = 1
+
+
+class CartQuantityIn(Input):
+    quantity: Quantity
+
+
+@router.get("/cart", response=with_errors({200: CartOut}, 401, 422))
+def cart_detail(request: HttpRequest, query: Query[CartQuery]):
+    """The caller's cart priced now, per shop and overall, with the shipping of
+    ``delivery``. Lines that cannot be bought carry a ``problem``; lines whose price
+    changed since they were added say so with the price seen."""
+    return cart_out(cart_priced(user=request.auth, delivery=query.delivery))
+
+
+@router.post("/cart/lines", response=with_errors({201: CartOut}, 400, 401, 403, 404, 409, 422))
+def cart_line_add(request: HttpRequest, payload: CartLineIn):
+    """Add units of a SKU on sale (more of it if it is there already), within the
+    per-SKU and per-order limits and the stock on sale; answers the cart."""
+    cart_add(user=request.auth, sku_public_id=payload.sku, quantity=payload.quantity)
+    return Status(201, cart_out(cart_priced(user=request.auth)))
+
+
+@router.patch(
+    "/cart/lines/{pid:sku}", response=with_errors({200: CartOut}, 400, 401, 403, 404, 409, 422)
+)
+def cart_line_update(request: HttpRequest, sku: str, payload: CartQuantityIn):
+    """Set the quantity of a SKU in the cart (404 if it is not in the cart)."""
+    if sku not in cart_lines(user=request.auth):
+        raise NotFound(_("购物车里没有这个商品。"), code="cart_line_not_found")
+    cart_set_quantity(user=request.auth, sku_public_id=sku, quantity=payload.quantity)
+    return cart_out(cart_priced(user=request.auth))
+
+
+@router.delete("/cart/lines/{pid:sku}", response=with_errors({200: CartOut}, 401, 403, 404))
+def cart_line_remove(request: HttpRequest, sku: str):
+    """Take a SKU out of the cart (nothing happens if it is not there); answers the cart."""
+    cart_remove(user=request.auth, sku_public_id=sku)
+    return cart_out(cart_priced(user=request.auth))
+
+
+# --- orders (shared output) ---------------------------------------------------------------
+
+
+class OrderLineOut(Schema):
+    sku: str
+    product_title: str
+    sku_label: str
+    quantity: int
+    unit_price_fen: int
+    unit_price_display: str
+    line_total_fen: int
+    line_total_display: str
+
+
+class OrderEventOut(Schema):
+    from_status: str
+    to_status: str
+    # Who moved it: "buyer", "seller", "staff" (operator, venue) or "system".
+    by: Literal["buyer", "seller", "staff", "system"]
+    reason: str
+    at: datetime
+
+
+class AddressOut(Schema):
+    name: str = ""
+    mobile: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    detail: str = ""
+    postcode: str = ""
+
+
+class OrderOut(Schema):
+    public_id: str
+    checkout: str
+    status: OrderStatusValue
+    status_display: str
+    delivery: DeliveryValue
+    shop: ShopRef
+    address: AddressOut | None
+    # For pickup orders, in the buyer's view only: shown (or as a QR code) at the venue.
+    pickup_code: str | None
+    lines: list[OrderLineOut]
+    items_fen: int
+    items_display: str
+    shipping_fen: int
+    shipping_display: str
+    total_fen: int
+    total_display: str
+    refunded_fen: int
+    refunded_display: str
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    ready_at: datetime | None
+    received_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+
+
+class OrderDetailOut(OrderOut):
+    events: list[OrderEventOut]
+
+
+def _event_by(order: Order, by_id: int | None) -> str:
+    if by_id is None:
+        return "system"
+    if by_id == order.buyer_id:
+        return "buyer"
+    if by_id == order.shop.owner_id:
+        return "seller"
+    return "staff"
+
+
+def order_detail_out(order: Order, *, for_buyer: bool) -> dict[str, Any]:
+    """One order with its history; its lines' SKUs are read in one query."""
+    prefetch_related_objects([order], "lines__sku")
+    return order_out(order, for_buyer=for_buyer, events=True)
+
+
+def order_out(order: Order, *, for_buyer: bool, events: bool = False) -> dict[str, Any]:
+    out = {
+        "public_id": order.public_id,
+        "checkout": order.checkout.public_id,
+        "status": order.status,
+        "status_display": order.get_status_display(),
+        "delivery": order.delivery,
+        "shop": shop_ref(order.shop),
+        "address": order.address or None,
+        "pickup_code": order.pickup_code_display if for_buyer and order.pickup_code else None,
+        "lines": [
+            {
+                "sku": line.sku.public_id,
+                "product_title": line.product_title,
+                "sku_label": line.sku_label,
+                "quantity": line.quantity,
+                **_money("unit_price", line.unit_price_fen),
+                **_money("line_total", line.line_total_fen),
+            }
+            for line in order.lines.all()
+        ],
+        **_money("items", order.items_fen),
+        **_money("shipping", order.shipping_fen),
+        **_money("total", order.total_fen),
+        **_money("refunded", order.refunded_fen),
+        "carrier": order.carrier,
+        "carrier_name": order.carrier_name,
+        "tracking_number": order.tracking_number,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "shipped_at": order.shipped_at,
+        "ready_at": order.ready_at,
+        "received_at": order.received_at,
+        "completed_at": order.completed_at,
+        "closed_at": order.closed_at,
+    }
+    if events:
+        out["events"] = [
+            {
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "by": _event_by(order, event.by_id),
+                "reason": event.reason,
+                "at": event.at,
+            }
+            for event in order.events.all()
+        ]
+    return out
+
+
+class OrdersQuery(PageQuery):
+    status: OrderStatusValue | None = None
+
+
+# --- checkout -----------------------------------------------------------------------------
+
+
+class AddressIn(Input):
+    name: text(40, min_length=1)
+    mobile: text(20, min_length=1)
+    province: text(30, min_length=1)
+    city: text(30, min_length=1)
+    district: text(30) = ""
+    detail: text(200, min_length=1)
+    postcode: text(10) = ""
+
+
+class CheckoutIn(Input):
+    lines: list[CartLineIn] | None = Field(None, min_length=1, max_length=200)
+    delivery: DeliveryValue
+    address: AddressIn | None = None
+    expected_total_fen: Annotated[int, Field(ge=0, le=10**12)] | None = None
+
+
+class CheckoutPaymentOut(Schema):
+    public_id: str
+    status: PaymentStatusValue
+    amount_fen: int
+    amount_display: str
+    expires_at: datetime
+    # The cashier (computer browser) while it can be paid; else pay through /payments.
+    pay_url: str | None
+
+
+class CheckoutOut(Schema):
+    public_id: str
+    status: Literal["pending_payment", "paid", "cancelled", "expired"]
+    delivery: DeliveryValue
+    items_fen: int
+    items_display: str
+    shipping_fen: int
+    shipping_display: str
+    total_fen: int
+    total_display: str
+    created_at: datetime
+    expires_at: datetime
+    orders: list[OrderOut]
+    payment: CheckoutPaymentOut
+
+
+def _pay_url(payment: Payment) -> str | None:
+    try:
+        return payment_start(payment=payment, channel="page").url
+    except (Conflict, GatewayDown):  # paid, closed or expired; or the gateway is away
+        return None
+
+
+def checkout_out(checkout: Checkout) -> dict[str, Any]:
+    payment = checkout.payment
+    orders = checkout.orders.select_related("shop").prefetch_related("lines__sku").order_by("id")
+    return {
+        "public_id": checkout.public_id,
+        "status": checkout.status,
+        "delivery": checkout.delivery,
+        **_money("items", checkout.items_fen),
+        **_money("shipping", checkout.shipping_fen),
+        **_money("total", checkout.total_fen),
+        "created_at": checkout.created_at,
+        "expires_at": checkout.expires_at,
+        "orders": [order_out(order, for_buyer=True) for order in orders],
+        "payment": {
+            "public_id": payment.public_id,
+            "status": payment.status,
+            **_money("amount", payment.amount_fen),
+            "expires_at": payment.expires_at,
+            "pay_url": _pay_url(payment),
+        },
+    }
+
+
+def _fingerprint(payload: CheckoutIn) -> str:
+    canonical = json.dumps(
+        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@router.post("/checkout", response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422))
+def checkout(
+    request: HttpRequest,
+    payload: CheckoutIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=IDEMPOTENCY_KEY_MAX,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retry safely: the same key and body answer the first result "
+            "(also an error); the same key with another body is 409 "
+            "`idempotency_key_reused`. Kept at least 24 hours.",
+        ),
+    ] = None,
+):
+    """Check out ``lines`` (default: the cart, whose lines are then cleared) for delivery
+    to ``address`` or pickup at the venue: one order per shop, the stock held, one
+    payment for the total. Prices are the catalog's now; with ``expected_total_fen``
+    (the total shown to the buyer) a different total is 409 ``price_changed`` with the
+    new prices. Refused: ``cart_empty``, ``invalid_address``, quantities beyond the
+    limits, ``sku_not_found``, SKUs not on sale, ``out_of_stock``."""
+    placed = checkout_create(
+        buyer=request.auth,
+        lines=(
+            [(line.sku, line.quantity) for line in payload.lines]
+            if payload.lines is not None
+            else None
+        ),
+        delivery=payload.delivery,
+        address=payload.address.model_dump() if payload.address is not None else None,
+        idempotency_key=idempotency_key,
+        request_fingerprint=_fingerprint(payload) if idempotency_key is not None else None,
+        expected_total_fen=payload.expected_total_fen,
+    )
+    return Status(201, checkout_out(placed))
+
+
+# --- the buyer's orders -------------------------------------------------------------------
+
+
+@router.get("/orders", response=with_errors({200: Page[OrderOut]}, 401, 422))
+def buyer_orders(request: HttpRequest, query: Query[OrdersQuery]):
+    """The caller's orders, newest first, optionally of one ``status``."""
+    orders = orders_for_buyer(user=request.auth, status=query.status).prefetch_related("lines__sku")
+    return page_out(orders, query, lambda order: order_out(order, for_buyer=True))
+
+
+@router.get("/orders/{pid:public_id}", response=with_errors({200: OrderDetailOut}, 401, 404))
+def buyer_order_detail(request: HttpRequest, public_id: str):
+    """One of the caller's orders with its history (and its pickup code for pickup)."""
+    order = order_for_buyer(user=request.auth, public_id=public_id)
+    return order_detail_out(order, for_buyer=True)
+
+
+@router.post(
+    "/orders/{pid:public_id}/cancel",
+    response=with_errors({200: OrderDetailOut}, 400, 401, 403, 404, 409, 422),
+)
+def buyer_order_cancel(request: HttpRequest, public_id: str, payload: OptionalReasonIn):
+    """Cancel an unpaid order. One payment covers a whole checkout, so every order of
+    its checkout is cancelled with it. A paid order is refunded by its seller instead."""
+    order = order_for_buyer(user=request.auth, public_id=public_id)
+    order_cancel(order=order, by=request.auth, reason=payload.reason)
+    order = order_for_buyer(user=request.auth, public_id=public_id)
+    return order_detail_out(order, for_buyer=True)
+
+
+@router.post(
+    "/orders/{pid:public_id}/confirm-receipt",
+    response=with_errors({200: OrderDetailOut}, 401, 403, 404, 409),
+)
+def buyer_order_confirm_receipt(request: HttpRequest, public_id: str):
+    """Confirm that a shipped order arrived: it is completed and the seller paid."""
+    order = order_for_buyer(user=request.auth, public_id=public_id)
+    order_confirm_receipt(order=order, by=request.auth)
+    order = order_for_buyer(user=request.auth, public_id=public_id)
+    return order_detail_out(order, for_buyer=True)
+
+
+# --- the seller's orders ------------------------------------------------------------------
+
+
+class ShipIn(Input):
+    carrier: text(16, min_length=1)
+    tracking_number: text(40, min_length=1)
+
+
+class PickupIn(Input):
+    pickup_code: text(40, min_length=1)
+
+
+class RefundIn(Input):
+    amount_fen: Annotated[int, Field(ge=1, le=10**12)]
+    reason: text(500, min_length=1)
+
+
+def _seller_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
+    order = order_for_seller(user=request.auth, public_id=public_id)
+    return order_detail_out(order, for_buyer=False)
+
+
+@router.get(
+    "/seller/orders", tags=["seller"], response=with_errors({200: Page[OrderOut]}, 401, 422)
+)
+def seller_orders(request: HttpRequest, query: Query[OrdersQuery]):
+    """The paid orders of the caller's shops, newest first, optionally of one ``status``."""
+    orders = orders_for_seller(user=request.auth, status=query.status).prefetch_related(
+        "lines__sku"
+    )
+    return page_out(orders, query, lambda order: order_out(order, for_buyer=False))
+
+
+@router.post(
+    "/seller/orders/pickup",
+    tags=["seller"],
+    response=with_errors({200: OrderDetailOut}, 400, 401, 403, 404, 409, 422),
+)
+def seller_order_pickup(request: HttpRequest, payload: PickupIn):
+    """The buyer collects an order at the venue: confirm it by the pickup code they show
+    (scanned or typed; case, spaces and dashes do not matter). A wrong code is 404
+    ``pickup_not_found``. The order is then completed and the seller paid."""
+    order = order_for_pickup(user=request.auth, code=payload.pickup_code)
+    order_pickup_confirm(order=order, code=payload.pickup_code, by=request.auth)
+    order = Order.objects.select_related("shop", "checkout").get(pk=order.pk)
+    return order_detail_out(order, for_buyer=False)
+
+
+@router.get(
+    "/seller/orders/{pid:public_id}",
+    tags=["seller"],
+    response=with_errors({200: OrderDetailOut}, 401, 404),
+)
+def seller_order_detail(request: HttpRequest, public_id: str):
+    """One order of the caller's shops, with the delivery address and its history."""
+    return _seller_detail(request, public_id)
+
+
+@router.post(
+    "/seller/orders/{pid:public_id}/ship",
+    tags=["seller"],
+    response=with_errors({200: OrderDetailOut}, 400, 401, 403, 404, 409, 422),
+)
+def seller_order_ship(request: HttpRequest, public_id: str, payload: ShipIn):
+    """Mark a paid address order shipped, with the carrier's code (``SF``, ``JD``,
+    ``EMS``, ...) and the tracking number."""
+    order = order_for_seller(user=request.auth, public_id=public_id)
+    order_ship(
+        order=order,
+        by=request.auth,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+    )
+    return _seller_detail(request, public_id)
+
+
+@router.post(
+    "/seller/orders/{pid:public_id}/ready-for-pickup",
+    tags=["seller"],
+    response=with_errors({200: OrderDetailOut}, 401, 403, 404, 409),
+)
+def seller_order_ready_for_pickup(request: HttpRequest, public_id: str):
+    """A paid pickup order is ready at the venue."""
+    order = order_for_seller(user=request.auth, public_id=public_id)
+    order_ready_for_pickup(order=order, by=request.auth)
+    return _seller_detail(request, public_id)
+
+
+@router.post(
+    "/seller/orders/{pid:public_id}/refunds",
+    tags=["seller"],
+    response=with_errors({201: RefundOut}, 400, 401, 403, 404, 409, 422, 503),
+)
+def seller_order_refund(request: HttpRequest, public_id: str, payload: RefundIn):
+    """Refund ``amount_fen`` of a paid order to the buyer, in part or in full: at most
+    the order's total less its refunds (422 ``refund_exceeds_paid``)."""
+    order = order_for_seller(user=request.auth, public_id=public_id)
+    refund = order_refund(
+        order=order, amount_fen=payload.amount_fen, reason=payload.reason, by=request.auth
+    )
+    return Status(201, refund_out(refund))

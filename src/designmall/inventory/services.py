@@ -1,0 +1,478 @@
+"""Inventory services: seller stock adjustments and the holds checkouts take.
+
+Every counter change is one conditional ``UPDATE`` (``... WHERE available >= q``),
+never a read followed by a write, and the CHECK constraints on ``StockLevel``
+are the last line behind it. Locks are always taken in the same order: hold
+rows (by owner), then stock levels in ascending SKU order, then products in
+ascending order (only when a product's in-stock flag may flip). Catalog's
+services lock a product before its SKU, and nothing here locks a stock level
+after a product (except the level of a SKU created in the same transaction,
+which nobody else can see yet), so two transactions never wait on each other
+in a cycle.
+
+A product's ``in_stock`` flag follows ``available > 0`` of its active SKUs. It
+is recomputed only when a SKU's available count crosses zero (or a SKU is
+switched on or off), so the flash-sale path pays nothing for it otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from designmall.accounts.models import User
+from designmall.catalog import services as catalog_services
+from designmall.catalog.models import Product, Sku
+from designmall.catalog.services import MAX_STOCK
+from designmall.core import clock
+from designmall.core.audit import audit_record
+from designmall.core.errors import Conflict, NotFound, ValidationFailed
+from designmall.inventory.models import (
+    AdjustmentReason,
+    HoldStatus,
+    StockAdjustment,
+    StockHold,
+    StockLevel,
+)
+
+MAX_NOTE_LENGTH = 500
+MAX_OWNER_REF_LENGTH = StockHold._meta.get_field("owner_ref").max_length
+
+_LEVELS = StockLevel._meta.db_table
+_HOLDS = StockHold._meta.db_table
+# One statement each; RETURNING the new available count tells whether it crossed zero.
+_TAKE = (
+    f"UPDATE {_LEVELS} SET available = available - %s, held = held + %s"
+    " WHERE sku_id = %s AND available >= %s RETURNING available"
+)
+_ADD = (
+    f"UPDATE {_LEVELS} SET received = received + %s, available = available + %s"
+    " WHERE sku_id = %s AND available + %s <= %s RETURNING available"
+)
+_WRITE_OFF = (
+    f"UPDATE {_LEVELS} SET available = available - %s, written_off = written_off + %s"
+    " WHERE sku_id = %s AND available >= %s RETURNING available"
+)
+_RESTOCK = (
+    f"UPDATE {_LEVELS} SET sold = sold - %s, available = available + %s"
+    " WHERE sku_id = %s AND sold >= %s RETURNING available"
+)
+_SELL_HELD = f"UPDATE {_LEVELS} SET held = held - %s, sold = sold + %s WHERE sku_id = %s"
+_RELEASE_HELD = (
+    f"UPDATE {_LEVELS} SET held = held - %s, available = available + %s"
+    " WHERE sku_id = %s RETURNING available"
+)
+_CLOSE_HOLDS = (
+    f"UPDATE {_HOLDS} SET status = %s, closed_at = %s"
+    " WHERE owner_ref = %s AND status = %s RETURNING sku_id, quantity"
+)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _returning_one(sql: str, params: list[Any]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+# --- in-stock flags ---------------------------------------------------------------------
+
+
+def _products_refresh(product_ids: Iterable[int]) -> None:
+    """Set each product's in-stock flag from its active SKUs' available counts."""
+    ids = sorted(set(product_ids))
+    # Locked so that two transactions emptying two SKUs of one product cannot
+    # each still see the other's stock: the second one reads after the first commits.
+    locked = list(
+        Product.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    stocked = set(
+        StockLevel.objects.filter(
+            sku__product_id__in=locked, sku__is_active=True, available__gt=0
+        ).values_list("sku__product_id", flat=True)
+    )
+    for product_id in locked:
+        catalog_services.product_availability_set(
+            product_id=product_id, in_stock=product_id in stocked
+        )
+
+
+def _skus_refresh(sku_ids: list[int]) -> None:
+    _products_refresh(Sku.objects.filter(pk__in=sku_ids).values_list("product_id", flat=True))
+
+
+# --- seller adjustments -----------------------------------------------------------------
+
+
+def _sku_of_seller(sku: Sku, by: User) -> Sku:
+    """The SKU, if it belongs to a shop of ``by``; anyone else's is 404."""
+    owned = (
+        Sku.objects.filter(pk=sku.pk, product__shop__owner=by)
+        .only("pk", "public_id", "product_id")
+        .first()
+    )
+    if owned is None:
+        raise NotFound(_("没有找到这个 SKU。"), code="sku_not_found")
+    return owned
+
+
+def _level_ensure(sku_id: int) -> None:
+    # INSERT ... ON CONFLICT DO NOTHING: safe when two requests open the row at once.
+    StockLevel.objects.bulk_create([StockLevel(sku_id=sku_id)], ignore_conflicts=True)
+
+
+def _check_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationFailed(
+            _("备注最多 %(n)d 个字符。") % {"n": MAX_NOTE_LENGTH},
+            code="too_long",
+            details={"field": "note", "max_length": MAX_NOTE_LENGTH},
+        )
+    return note
+
+
+def _adjust(*, sku: Sku, delta: int, reason: str, note: str, by: User | None) -> StockAdjustment:
+    """Apply an adjustment with one conditional statement, record it, refresh the flag."""
+    amount = abs(delta)
+    if reason == AdjustmentReason.RETURNED:
+        row = _returning_one(_RESTOCK, [amount, amount, sku.pk, amount])
+    elif delta > 0:
+        _level_ensure(sku.pk)
+        row = _returning_one(_ADD, [amount, amount, sku.pk, amount, MAX_STOCK])
+    else:
+        row = _returning_one(_WRITE_OFF, [amount, amount, sku.pk, amount])
+    if row is None:
+        raise _refusal(sku=sku, delta=delta, reason=reason)
+    after = row[0]
+    adjustment = StockAdjustment.objects.create(
+        sku=sku, delta=delta, reason=reason, note=note, by=by, at=clock.now()
+    )
+    audit_record(
+        actor=by,
+        action="stock.adjusted",
+        target=sku,
+        reason=note,
+        data={"delta": delta, "reason": reason, "available": after},
+    )
+    if (after - delta > 0) != (after > 0):
+        _products_refresh([sku.product_id])
+    return adjustment
+
+
+def _refusal(*, sku: Sku, delta: int, reason: str) -> Conflict:
+    level = StockLevel.objects.filter(sku_id=sku.pk).first() or StockLevel(sku_id=sku.pk)
+    if reason == AdjustmentReason.RETURNED:
+        return Conflict(
+            _("退货数量超过了已售出的 %(n)d 件。") % {"n": level.sold},
+            code="not_sold",
+            details={"sku": sku.public_id, "requested": delta, "sold": level.sold},
+        )
+    if delta > 0:
+        return Conflict(
+            _("可售库存最多 %(n)d 件。") % {"n": MAX_STOCK},
+            code="stock_limit",
+            details={"sku": sku.public_id, "available": level.available, "max": MAX_STOCK},
+        )
+    return Conflict(
+        _("可售库存不足：只有 %(n)d 件。") % {"n": level.available},
+        code="insufficient_stock",
+        details={"sku": sku.public_id, "requested": -delta, "available": level.available},
+    )
+
+
+# What each seller reason may do to the available count: +1 adds, -1 removes, 0 either.
+_SELLER_REASONS = {
+    AdjustmentReason.RECEIVED: 1,
+    AdjustmentReason.DAMAGED: -1,
+    AdjustmentReason.CORRECTION: 0,
+}
+
+
+@transaction.atomic
+def stock_adjust(*, sku: Sku, delta: int, reason: str, note: str = "", by: User) -> StockAdjustment:
+    """A seller changes a SKU's available stock, with a reason; recorded and audited.
+
+    ``delta`` is the change to the available count. ``received`` adds goods
+    (delta > 0: received and available grow); ``damaged`` writes units off
+    (delta < 0: available moves to written-off); a ``correction`` of a count
+    does either. Never below zero: too little available is ``Conflict``
+    ``insufficient_stock``. Only the owner of the SKU's shop may adjust it
+    (anyone else gets ``NotFound``).
+    """
+    sku = _sku_of_seller(sku, by)
+    if reason not in _SELLER_REASONS:
+        raise ValidationFailed(
+            _("调整原因须为入库、报损或盘点修正。"),
+            code="invalid_reason",
+            details={"field": "reason"},
+        )
+    sign = _SELLER_REASONS[reason]
+    if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK or delta * sign < 0:
+        message = {
+            1: _("入库数量须为正整数。"),
+            -1: _("报损数量须为负整数（从可售库存中扣除）。"),
+            0: _("调整数量须为非零整数。"),
+        }[sign]
+        raise ValidationFailed(message, code="invalid_delta", details={"field": "delta"})
+    return _adjust(sku=sku, delta=delta, reason=reason, note=_check_note(note), by=by)
+
+
+@transaction.atomic
+def stock_set(*, sku: Sku, available: int, by: User, note: str = "") -> StockAdjustment | None:
+    """A seller states how many units of a SKU are available now.
+
+    Recorded as a ``correction`` of the difference (None when there is
+    none). Held and sold units are not touched. Owner only, like ``stock_adjust``.
+    """
+    sku = _sku_of_seller(sku, by)
+    if not _is_int(available) or not 0 <= available <= MAX_STOCK:
+        raise ValidationFailed(
+            _("库存须为 0 至 %(n)d 之间的整数。") % {"n": MAX_STOCK},
+            code="invalid_stock",
+            details={"field": "stock"},
+        )
+    _level_ensure(sku.pk)
+    # Locked: the difference must be taken from the count it is applied to.
+    current = (
+        StockLevel.objects.select_for_update()
+        .filter(sku_id=sku.pk)
+        .values_list("available", flat=True)
+        .get()
+    )
+    if available == current:
+        return None
+    return _adjust(
+        sku=sku,
+        delta=available - current,
+        reason=AdjustmentReason.CORRECTION,
+        note=_check_note(note),
+        by=by,
+    )
+
+
+@transaction.atomic
+def sold_restock(
+    *, sku_id: int, quantity: int, by: User | None = None, note: str = ""
+) -> StockAdjustment:
+    """Sold units came back (a return) and can be sold again: sold → available.
+
+    Recorded as a ``returned`` adjustment. More than was sold is ``Conflict``
+    ``not_sold``.
+    """
+    if not _is_int(quantity) or not 0 < quantity <= MAX_STOCK:
+        raise ValidationFailed(_("退货数量须为正整数。"), code="invalid_quantity")
+    sku = Sku.objects.filter(pk=sku_id).only("pk", "public_id", "product_id").first()
+    if sku is None:
+        raise NotFound(_("没有找到这个 SKU。"), code="sku_not_found")
+    return _adjust(
+        sku=sku, delta=quantity, reason=AdjustmentReason.RETURNED, note=_check_note(note), by=by
+    )
+
+
+# --- SKUs with their stock --------------------------------------------------------------
+
+
+def _check_stock_figure(stock: Any) -> None:
+    if not _is_int(stock) or not 0 <= stock <= MAX_STOCK:
+        raise ValidationFailed(
+            _("库存须为 0 至 %(n)d 之间的整数。") % {"n": MAX_STOCK},
+            code="invalid_stock",
+            details={"field": "stock"},
+        )
+
+
+@transaction.atomic
+def sku_create_with_stock(*, product: Product, by: User, stock: int = 0, **fields: Any) -> Sku:
+    """``catalog.services.sku_create``, then the opening stock as ``received``: one transaction."""
+    _check_stock_figure(stock)
+    sku = catalog_services.sku_create(product=product, by=by, **fields)
+    if stock:
+        _adjust(
+            sku=sku,
+            delta=stock,
+            reason=AdjustmentReason.RECEIVED,
+            note=_("新建 SKU 时的库存"),
+            by=by,
+        )
+    return sku
+
+
+@transaction.atomic
+def sku_update_with_stock(*, sku: Sku, by: User, stock: int | None = None, **fields: Any) -> Sku:
+    """``catalog.services.sku_update``, with the available count set to ``stock`` if given.
+
+    The stock is set first: stock levels are locked before products everywhere,
+    and ``sku_update`` locks the product. Switching the SKU on or off
+    refreshes the product's in-stock flag.
+    """
+    if stock is not None:
+        _check_stock_figure(stock)
+        stock_set(sku=sku, available=stock, by=by)
+    sku = catalog_services.sku_update(sku=sku, by=by, **fields)
+    if "is_active" in fields:
+        _products_refresh([sku.product_id])
+    return sku
+
+
+# --- holds --------------------------------------------------------------------------------
+
+
+def _merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Quantities summed per SKU, in ascending SKU order (the order levels are locked in)."""
+    wanted: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in lines:
+        if not _is_int(sku_id) or not _is_int(quantity) or quantity <= 0:
+            raise ValidationFailed(
+                _("数量须为正整数。"),
+                code="invalid_quantity",
+                details={"sku_id": sku_id, "quantity": quantity},
+            )
+        wanted[sku_id] += quantity
+    for sku_id, quantity in wanted.items():
+        if quantity > MAX_STOCK:
+            raise ValidationFailed(
+                _("数量过大。"),
+                code="invalid_quantity",
+                details={"sku_id": sku_id, "quantity": quantity},
+            )
+    return sorted(wanted.items())
+
+
+def _check_owner_ref(owner_ref: str) -> str:
+    if not isinstance(owner_ref, str) or not 0 < len(owner_ref) <= MAX_OWNER_REF_LENGTH:
+        raise ValidationFailed(
+            _("持有方标识须为 1 至 %(n)d 个字符。") % {"n": MAX_OWNER_REF_LENGTH},
+            code="invalid_owner_ref",
+        )
+    return owner_ref
+
+
+def _out_of_stock(sku_id: int, requested: int) -> Exception:
+    found = Sku.objects.filter(pk=sku_id).values_list("public_id", "stock_level__available").first()
+    if found is None:
+        return NotFound(_("没有找到这个 SKU。"), code="sku_not_found", details={"sku_id": sku_id})
+    public_id, available = found
+    available = available or 0
+    return Conflict(
+        _("库存不足：这个规格只剩 %(n)d 件。") % {"n": available},
+        code="out_of_stock",
+        details={"sku": public_id, "requested": requested, "available": available},
+    )
+
+
+def holds_take(
+    *,
+    lines: Iterable[tuple[int, int]],
+    owner_ref: str,
+    expires_at: datetime | None = None,
+) -> list[StockHold]:
+    """Take stock for ``owner_ref``: one hold per SKU, until ``expires_at``.
+
+    ``lines`` are ``(sku_id, quantity)`` pairs (repeated SKUs are summed).
+    Runs in the caller's transaction (without a savepoint): each SKU is one
+    conditional ``UPDATE`` in ascending SKU order, then one bulk insert of
+    the holds. A SKU without enough available stock raises ``Conflict``
+    ``out_of_stock`` (details: ``sku`` public id, ``requested``,
+    ``available``) and the whole transaction must roll back: nothing is taken.
+    ``expires_at`` defaults to now + ``STOCK_HOLD_MINUTES``. The SKUs' state
+    in the catalog (active, on sale) is the caller's to check.
+    """
+    wanted = _merge_lines(lines)
+    owner_ref = _check_owner_ref(owner_ref)
+    now = clock.now()
+    if expires_at is None:
+        expires_at = now + timedelta(minutes=settings.STOCK_HOLD_MINUTES)
+    if not wanted:
+        return []
+    # No savepoint: an out-of-stock line fails the caller's whole transaction.
+    with transaction.atomic(savepoint=False):
+        emptied = []
+        with connection.cursor() as cursor:
+            for sku_id, quantity in wanted:
+                cursor.execute(_TAKE, [quantity, quantity, sku_id, quantity])
+                row = cursor.fetchone()
+                if row is None:
+                    raise _out_of_stock(sku_id, quantity)
+                if row[0] == 0:
+                    emptied.append(sku_id)
+        holds = StockHold.objects.bulk_create(
+            [
+                StockHold(
+                    sku_id=sku_id,
+                    quantity=quantity,
+                    owner_ref=owner_ref,
+                    status=HoldStatus.HELD,
+                    expires_at=expires_at,
+                    created_at=now,
+                )
+                for sku_id, quantity in wanted
+            ]
+        )
+        if emptied:
+            _skus_refresh(emptied)
+    return holds
+
+
+def _holds_close(owner_ref: str, to: str) -> list[tuple[int, int]]:
+    """Close the owner's open holds; ``(sku_id, quantity)`` per SKU of those this call closed.
+
+    One conditional statement: of two calls racing for the same holds, the
+    second finds them no longer held and closes nothing.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSE_HOLDS, [to, clock.now(), owner_ref, HoldStatus.HELD])
+        closed = cursor.fetchall()
+    per_sku: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in closed:
+        per_sku[sku_id] += quantity
+    return sorted(per_sku.items())
+
+
+def holds_commit(*, owner_ref: str) -> int:
+    """The owner's held units are sold (its payment arrived): held → sold, exactly once.
+
+    Returns how many units this call sold; 0 when none were held any more
+    (already sold, or released first: then the caller must give the money
+    back). Expiry is not checked here: a hold counts until it is released.
+    Runs in the caller's transaction, like ``holds_take``.
+    """
+    owner_ref = _check_owner_ref(owner_ref)
+    with transaction.atomic(savepoint=False):
+        closed = _holds_close(owner_ref, HoldStatus.SOLD)
+        with connection.cursor() as cursor:
+            for sku_id, quantity in closed:
+                cursor.execute(_SELL_HELD, [quantity, quantity, sku_id])
+    return sum(quantity for _sku, quantity in closed)
+
+
+def holds_release(*, owner_ref: str) -> int:
+    """The owner's held units go back on sale (cancelled or expired): held → available, once.
+
+    Returns how many units this call released; 0 when none were held any
+    more (already released, or sold first). Runs in the caller's transaction.
+    """
+    owner_ref = _check_owner_ref(owner_ref)
+    with transaction.atomic(savepoint=False):
+        closed = _holds_close(owner_ref, HoldStatus.RELEASED)
+        refilled = []
+        with connection.cursor() as cursor:
+            for sku_id, quantity in closed:
+                cursor.execute(_RELEASE_HELD, [quantity, quantity, sku_id])
+                if cursor.fetchone()[0] == quantity:
+                    refilled.append(sku_id)
+        if refilled:
+            _skus_refresh(refilled)
+    return sum(quantity for _sku, quantity in closed)

@@ -1,0 +1,455 @@
+"""Checkout: the buyer's cart (or the lines given) becomes one order per shop under
+one checkout, with its stock held and one payment for the total.
+
+This is the hot path of a flash sale, so it is one transaction with a handful
+of statements: read the SKUs (one query), write the payment, the checkout, its
+orders, lines and history (bulk inserts), clear the cart, and take the stock
+last, so the contended stock rows stay locked only for the commit. No network
+call is made: the payment row is created here, the gateway is called later
+from the cashier.
+
+Retries are safe with an ``Idempotency-Key``: the first result under a key,
+a checkout or an error, is kept (``IdempotencyKey``) for at least
+``IDEMPOTENCY_KEY_HOURS`` and returned again for the same request; the same key
+with another request is refused. The unique (user, key) row is written inside
+the checkout's transaction, so two concurrent requests with one key can never
+both make a checkout: the second waits for the first and then returns its
+result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from designmall.accounts.models import User
+from designmall.core import clock
+from designmall.core.audit import audit_record
+from designmall.core.errors import (
+    Conflict,
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+    ValidationFailed,
+)
+from designmall.core.ids import new_public_id
+from designmall.inventory.services import holds_take
+from designmall.orders import rules
+from designmall.orders.cart import check_limits, check_quantity
+from designmall.orders.models import (
+    CartLine,
+    Checkout,
+    IdempotencyKey,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from designmall.orders.selectors import SKU_NOT_FOUND, PricedCart, lines_priced
+from designmall.payments.services import payment_create
+
+PAYABLE_TYPE = "checkout"
+MAX_KEY_LENGTH = 255
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+PICKUP_CODE_ATTEMPTS = 5
+
+_PROBLEM_MESSAGES = {
+    SKU_NOT_FOUND: gettext_noop("有商品不存在。"),
+    "product_unavailable": gettext_noop("有商品已下架。"),
+    "shop_unavailable": gettext_noop("有店铺已暂停营业。"),
+    "sku_inactive": gettext_noop("有商品规格已停售。"),
+}
+# A replayed error is raised as the kind it was first raised as.
+_ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
+    401: NotAuthenticated,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    422: ValidationFailed,
+    429: TooManyRequests,
+}
+# The address fields kept on an order, with their longest length.
+ADDRESS_FIELDS = {
+    "name": 40,
+    "mobile": 20,
+    "province": 30,
+    "city": 30,
+    "district": 30,
+    "detail": 200,
+    "postcode": 10,
+}
+ADDRESS_REQUIRED = ("name", "mobile", "province", "city", "detail")
+_MOBILE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+_POSTCODE_RE = re.compile(r"^[0-9A-Za-z \-]{3,10}$")
+
+
+class _KeyTaken(Exception):
+    """Another request recorded this Idempotency-Key first."""
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+def _clean_lines(lines: Any) -> dict[str, int]:
+    """``[(sku public id, quantity), ...]`` as SKU -> quantity (repeats summed)."""
+    if not isinstance(lines, list | tuple):
+        raise ValidationFailed(_("商品清单格式不正确。"), code="invalid_lines")
+    quantities: dict[str, int] = {}
+    for line in lines:
+        if not isinstance(line, list | tuple) or len(line) != 2 or not isinstance(line[0], str):
+            raise ValidationFailed(
+                _("商品清单格式不正确。"), code="invalid_lines", details={"line": repr(line)[:100]}
+            )
+        sku, quantity = line
+        quantities[sku] = quantities.get(sku, 0) + check_quantity(quantity)
+    return quantities
+
+
+def _clean_delivery(delivery: Any) -> str:
+    try:
+        return rules.Delivery(delivery).value
+    except ValueError:
+        raise ValidationFailed(
+            _("请选择快递到家或展会现场自提。"),
+            code="invalid_delivery",
+            details={"delivery": repr(delivery)[:40]},
+        ) from None
+
+
+def clean_address(address: Any) -> dict[str, str]:
+    """The delivery address as kept on the order; ``ValidationFailed`` ``invalid_address``
+    (details: ``field``) when a required field is missing or a field is malformed."""
+
+    def refuse(field: str) -> ValidationFailed:
+        return ValidationFailed(
+            _("收货地址不完整或格式不正确。"), code="invalid_address", details={"field": field}
+        )
+
+    if not isinstance(address, dict):
+        raise refuse("address")
+    clean = {}
+    for field, max_length in ADDRESS_FIELDS.items():
+        value = address.get(field, "")
+        if not isinstance(value, str):
+            raise refuse(field)
+        value = " ".join(value.split())
+        if len(value) > max_length:
+            raise refuse(field)
+        if value:
+            clean[field] = value
+    for field in ADDRESS_REQUIRED:
+        if field not in clean:
+            raise refuse(field)
+    if not _MOBILE_RE.match(clean["mobile"]):
+        raise refuse("mobile")
+    if "postcode" in clean and not _POSTCODE_RE.match(clean["postcode"]):
+        raise refuse("postcode")
+    return clean
+
+
+def _clean_key(key: Any) -> str:
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise ValidationFailed(
+            _("Idempotency-Key 须为 1 至 255 个可见 ASCII 字符。"), code="invalid_idempotency_key"
+        )
+    return key
+
+
+def request_fingerprint_of(**request: Any) -> str:
+    """A fingerprint of a checkout request's arguments (when the caller gives none)."""
+    body = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# --- idempotency -------------------------------------------------------------------------
+
+
+def _replay(record: IdempotencyKey, fingerprint: str) -> Checkout:
+    if record.fingerprint != fingerprint:
+        raise Conflict(
+            _("这个 Idempotency-Key 已用于另一个不同的请求。"), code="idempotency_key_reused"
+        )
+    if record.checkout_id is not None:
+        return record.checkout
+    error_class = _ERRORS_BY_STATUS.get(record.error_status or 400, DomainError)
+    error = error_class(record.error_message, code=record.error_code, details=record.error_details)
+    error.status = record.error_status or error.status
+    raise error
+
+
+def _remember_error(*, buyer: User, key: str, fingerprint: str, error: DomainError) -> Checkout:
+    """Keep ``error`` as the key's result and raise it; if another request's result was
+    kept first, that one is the answer."""
+    details = json.loads(json.dumps(error.details, default=str)) if error.details else None
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                user=buyer,
+                key=key,
+                fingerprint=fingerprint,
+                error_code=error.code[:64],
+                error_message=error.message[:500],
+                error_status=error.status,
+                error_details=details,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return _replay(_recorded(buyer, key), fingerprint)
+    raise error
+
+
+def _recorded(buyer: User, key: str) -> IdempotencyKey | None:
+    return IdempotencyKey.objects.select_related("checkout").filter(user=buyer, key=key).first()
+
+
+# --- checkout ----------------------------------------------------------------------------
+
+
+def checkout_create(
+    *,
+    buyer: User,
+    lines: list[tuple[str, int]] | None = None,
+    delivery: str,
+    address: dict | None = None,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+    expected_total_fen: int | None = None,
+) -> Checkout:
+    """Check out ``lines`` (``[(sku public id, quantity), ...]``; default: the buyer's
+    cart, whose lines are then cleared) for ``delivery`` ``"address"`` (with
+    ``address``: name, mobile, province, city, detail; district and postcode
+    optional) or ``"pickup"`` at the venue (any address is ignored).
+
+    Prices come from the catalog now. Given ``expected_total_fen`` (the total the
+    buyer was shown), a different total is refused with ``Conflict``
+    ``price_changed``, whose details carry the new prices. One order per shop,
+    each with the shop's shipping fee (``ORDER_SHIPPING_FEE_FEN`` for address
+    delivery below ``ORDER_FREE_SHIPPING_FROM_FEN`` of goods, pickup free) and,
+    for pickup, an unguessable pickup code. The stock is held until
+    ``STOCK_HOLD_MINUTES`` from now, and one pending payment covers the total.
+
+    Refused: an empty cart (``cart_empty``), bad quantities (``invalid_quantity``)
+    or beyond the limits (``quantity_over_limit``, ``too_many_lines``,
+    ``order_quantity_over_limit``), unknown SKUs (``sku_not_found``), SKUs not on
+    sale (``product_unavailable``, ``shop_unavailable``, ``sku_inactive``; details
+    list each line), too little stock (``out_of_stock``).
+
+    With ``idempotency_key``: the same key and ``request_fingerprint`` (default: a
+    hash of the arguments) returns the first result, also an error; the same key
+    with another fingerprint is ``Conflict`` ``idempotency_key_reused``.
+    """
+    if idempotency_key is None:
+        return _checkout_place(
+            buyer=buyer,
+            lines=lines,
+            delivery=delivery,
+            address=address,
+            expected_total_fen=expected_total_fen,
+        )
+    key = _clean_key(idempotency_key)
+    fingerprint = request_fingerprint or request_fingerprint_of(
+        lines=lines, delivery=delivery, address=address, expected_total_fen=expected_total_fen
+    )
+    recorded = _recorded(buyer, key)
+    if recorded is not None:
+        return _replay(recorded, fingerprint)
+    try:
+        return _checkout_place(
+            buyer=buyer,
+            lines=lines,
+            delivery=delivery,
+            address=address,
+            expected_total_fen=expected_total_fen,
+            key=key,
+            fingerprint=fingerprint,
+        )
+    except _KeyTaken:
+        return _replay(_recorded(buyer, key), fingerprint)
+    except DomainError as error:
+        return _remember_error(buyer=buyer, key=key, fingerprint=fingerprint, error=error)
+
+
+def _refuse_problems(priced: PricedCart) -> None:
+    problems = priced.problems
+    if not problems:
+        return
+    code = problems[0].problem
+    raise Conflict(
+        _(_PROBLEM_MESSAGES[code]) + _("请先从购物车中移除后再结算。"),
+        code=code,
+        details={"lines": [{"sku": p.sku_public_id, "problem": p.problem} for p in problems]},
+    )
+
+
+def _check_expected_total(priced: PricedCart, expected_total_fen: Any) -> None:
+    if expected_total_fen is None or expected_total_fen == priced.total_fen:
+        return
+    raise Conflict(
+        _("商品价格有变动，请确认新的金额后再支付。"),
+        code="price_changed",
+        details={"expected_total_fen": repr(expected_total_fen)[:40], **priced.as_dict()},
+    )
+
+
+def _subject(priced: PricedCart) -> str:
+    first = priced.lines[0].sku.product.title
+    count = sum(line.quantity for line in priced.lines)
+    if count == 1:
+        return first
+    return _("%(title)s 等 %(count)s 件商品") % {"title": first, "count": count}
+
+
+def _orders_insert(orders: list[Order]) -> None:
+    """Insert the orders; pickup codes that collide with an open order's are drawn again."""
+    if not any(order.pickup_code for order in orders):
+        Order.objects.bulk_create(orders)
+        return
+    for attempt in range(PICKUP_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                Order.objects.bulk_create(orders)
+            return
+        except IntegrityError:
+            if attempt == PICKUP_CODE_ATTEMPTS - 1:
+                raise
+            for order in orders:
+                order.pk = None
+                order.pickup_code = rules.new_pickup_code()
+
+
+@transaction.atomic
+def _checkout_place(
+    *,
+    buyer: User,
+    lines: Iterable[tuple[str, int]] | None,
+    delivery: Any,
+    address: Any,
+    expected_total_fen: Any,
+    key: str = "",
+    fingerprint: str = "",
+) -> Checkout:
+    delivery = _clean_delivery(delivery)
+    address = clean_address(address) if delivery == rules.Delivery.ADDRESS else {}
+    from_cart = lines is None
+    if from_cart:
+        quantities = dict(
+            CartLine.objects.filter(cart__user=buyer)
+            .order_by("-added_at", "-id")
+            .values_list("sku__public_id", "quantity")
+        )
+    else:
+        quantities = _clean_lines(lines)
+    if not quantities:
+        raise ValidationFailed(_("购物车是空的。"), code="cart_empty")
+    check_limits(quantities)
+    priced = lines_priced(quantities, delivery=delivery)
+    _refuse_problems(priced)
+    _check_expected_total(priced, expected_total_fen)
+
+    now = clock.now()
+    public_id = new_public_id("co")
+    payment = payment_create(
+        buyer=buyer,
+        amount_fen=priced.total_fen,
+        subject=_subject(priced),
+        payable_type=PAYABLE_TYPE,
+        payable_id=public_id,
+    )
+    checkout = Checkout.objects.create(
+        public_id=public_id,
+        buyer=buyer,
+        delivery=delivery,
+        items_fen=priced.items_fen,
+        shipping_fen=priced.shipping_fen,
+        total_fen=priced.total_fen,
+        payment=payment,
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.STOCK_HOLD_MINUTES),
+    )
+    if key:
+        # Written early: a concurrent request with the same key waits here for this
+        # transaction, then fails on the unique key and returns this one's result.
+        # (No savepoint: the failure ends this transaction anyway.)
+        try:
+            IdempotencyKey.objects.create(
+                user=buyer, key=key, fingerprint=fingerprint, checkout=checkout, created_at=now
+            )
+        except IntegrityError:
+            raise _KeyTaken from None
+
+    pickup = delivery == rules.Delivery.PICKUP
+    orders = [
+        Order(
+            public_id=new_public_id("o"),
+            checkout=checkout,
+            buyer=buyer,
+            shop=part.shop,
+            delivery=delivery,
+            address=address,
+            pickup_code=rules.new_pickup_code() if pickup else "",
+            items_fen=part.items_fen,
+            shipping_fen=part.shipping_fen,
+            total_fen=part.total_fen,
+            commission_bp=part.shop.commission_bp,
+            created_at=now,
+        )
+        for part in priced.shops
+    ]
+    _orders_insert(orders)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            sku=line.sku,
+            product_title=line.sku.product.title[:120],
+            sku_label=line.sku.label[:200],
+            unit_price_fen=line.unit_price_fen,
+            quantity=line.quantity,
+            line_total_fen=line.line_total_fen,
+        )
+        for order, part in zip(orders, priced.shops, strict=True)
+        for line in part.lines
+    )
+    OrderEvent.objects.bulk_create(
+        OrderEvent(order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, at=now)
+        for order in orders
+    )
+    audit_record(
+        actor=buyer,
+        action="checkout.created",
+        target=checkout,
+        to_state=checkout.status,
+        data={
+            "orders": [order.public_id for order in orders],
+            "total_fen": checkout.total_fen,
+            "payment": payment.public_id,
+        },
+    )
+    if from_cart:
+        CartLine.objects.filter(
+            cart__user=buyer, sku_id__in=[line.sku.id for line in priced.lines]
+        ).delete()
+    # Last: the contended stock rows stay locked only until the commit that follows.
+    holds_take(
+        lines=[(line.sku.id, line.quantity) for line in priced.lines],
+        owner_ref=checkout.owner_ref,
+        expires_at=checkout.expires_at,
+    )
+    return checkout
+
+
+def idempotency_keys_delete_expired(*, now=None) -> int:
+    """Forget Idempotency-Keys older than ``IDEMPOTENCY_KEY_HOURS``; returns how many."""
+    before = (now or clock.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=before).delete()
+    return deleted

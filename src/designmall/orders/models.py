@@ -1,0 +1,319 @@
+"""Carts, checkouts, orders (one per shop of a checkout), their history, and the
+Idempotency-Keys of checkout requests.
+
+State changes are made by the services in ``cart``, ``checkout``, ``services``
+and ``payables``; models only hold data. Money is integer fen.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from designmall.core.fields import PublicIdField
+from designmall.core.money import format_fen
+from designmall.orders import rules
+
+
+class Cart(models.Model):
+    """A buyer's cart. Its row is locked while its lines change, so limits hold."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+    )
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("购物车")
+        verbose_name_plural = _("购物车")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("数量"))
+    # The price the buyer saw when adding: a later change is shown, never charged silently.
+    price_seen_fen = models.BigIntegerField(_("加入时价格（分）"))
+    added_at = models.DateTimeField(_("加入时间"))
+
+    class Meta:
+        verbose_name = _("购物车商品")
+        verbose_name_plural = _("购物车商品")
+        ordering = ["-added_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "sku"], name="cart_line_once_per_sku"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} × {self.quantity}"
+
+
+DELIVERY_CHOICES = [
+    (rules.Delivery.ADDRESS.value, _("快递到家")),
+    (rules.Delivery.PICKUP.value, _("展会现场自提")),
+]
+
+
+class CheckoutStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("待支付")
+    PAID = "paid", _("已支付")
+    CANCELLED = "cancelled", _("已取消")
+    EXPIRED = "expired", _("已过期")
+
+
+class Checkout(models.Model):
+    """One purchase: one order per shop, one payment for the total, stock held until
+    ``expires_at`` (the holds' owner is ``checkout:<public id>``)."""
+
+    public_id = PublicIdField(prefix="co")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="checkouts",
+        verbose_name=_("买家"),
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=CheckoutStatus.choices,
+        default=CheckoutStatus.PENDING_PAYMENT,
+    )
+    delivery = models.CharField(_("配送方式"), max_length=16, choices=DELIVERY_CHOICES)
+    items_fen = models.BigIntegerField(_("商品金额（分）"))
+    shipping_fen = models.BigIntegerField(_("运费（分）"))
+    total_fen = models.BigIntegerField(_("应付金额（分）"))
+    payment = models.OneToOneField(
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("支付"),
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    expires_at = models.DateTimeField(_("库存保留至"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("结算单")
+        verbose_name_plural = _("结算单")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="checkout_pending_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_fen=F("items_fen") + F("shipping_fen")) & Q(items_fen__gt=0),
+                name="checkout_total_is_items_plus_shipping",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {format_fen(self.total_fen)}"
+
+    @property
+    def owner_ref(self) -> str:
+        """Whose stock holds these are, for inventory."""
+        return f"checkout:{self.public_id}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = rules.Status.PENDING_PAYMENT.value, _("待支付")
+    PAID = rules.Status.PAID.value, _("待发货")
+    SHIPPED = rules.Status.SHIPPED.value, _("已发货")
+    RECEIVED = rules.Status.RECEIVED.value, _("已收货")
+    READY_FOR_PICKUP = rules.Status.READY_FOR_PICKUP.value, _("待自提")
+    PICKED_UP = rules.Status.PICKED_UP.value, _("已自提")
+    COMPLETED = rules.Status.COMPLETED.value, _("已完成")
+    CANCELLED = rules.Status.CANCELLED.value, _("已取消")
+    EXPIRED = rules.Status.EXPIRED.value, _("已过期")
+    REFUNDED = rules.Status.REFUNDED.value, _("已退款")
+
+
+OPEN_STATUS_VALUES = sorted(status.value for status in rules.OPEN_STATES)
+
+
+class Order(models.Model):
+    """One shop's part of a checkout, fulfilled and settled on its own."""
+
+    public_id = PublicIdField(prefix="o")
+    checkout = models.ForeignKey(
+        Checkout, on_delete=models.PROTECT, related_name="orders", verbose_name=_("结算单")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("买家"),
+    )
+    shop = models.ForeignKey(
+        "catalog.Shop", on_delete=models.PROTECT, related_name="orders", verbose_name=_("店铺")
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING_PAYMENT,
+    )
+    delivery = models.CharField(_("配送方式"), max_length=16, choices=DELIVERY_CHOICES)
+    # {"name", "mobile", "province", "city", "district", "detail", "postcode"}; {} for pickup.
+    address = models.JSONField(_("收货地址"), default=dict, blank=True)
+    pickup_code = models.CharField(_("自提码"), max_length=16, blank=True)
+    items_fen = models.BigIntegerField(_("商品金额（分）"))
+    shipping_fen = models.BigIntegerField(_("运费（分）"))
+    total_fen = models.BigIntegerField(_("订单金额（分）"))
+    # The shop's commission rate when the order was placed: the one it is settled at.
+    commission_bp = models.PositiveIntegerField(_("佣金（基点）"))
+    # Refunds that succeeded (refunds under way are the payments' Refund rows).
+    refunded_fen = models.BigIntegerField(_("已退款（分）"), default=0)
+    # Released to the seller's balance on completion, and the commission kept of it.
+    released_fen = models.BigIntegerField(_("已结算（分）"), default=0)
+    commission_fen = models.BigIntegerField(_("佣金（分）"), default=0)
+    carrier = models.CharField(_("快递公司"), max_length=16, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("下单时间"))
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("备货完成时间"), null=True, blank=True)
+    received_at = models.DateTimeField(_("收货时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"], name="order_buyer_newest"),
+            models.Index(fields=["shop", "status", "-created_at"], name="order_shop_status"),
+            models.Index(fields=["status", "shipped_at"], name="order_status_shipped"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pickup_code"],
+                condition=~Q(pickup_code="") & Q(status__in=OPEN_STATUS_VALUES),
+                name="order_pickup_code_unique_while_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_fen=F("items_fen") + F("shipping_fen")) & Q(items_fen__gt=0),
+                name="order_total_is_items_plus_shipping",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=F("total_fen")),
+                name="order_refunded_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_fen__gte=0) & Q(released_fen__lte=F("total_fen")),
+                name="order_released_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {format_fen(self.total_fen)}"
+
+    @property
+    def total_display(self) -> str:
+        return format_fen(self.total_fen)
+
+    @property
+    def pickup_code_display(self) -> str:
+        return rules.format_pickup_code(self.pickup_code)
+
+    @property
+    def carrier_name(self) -> str:
+        return rules.CARRIERS.get(self.carrier, self.carrier)
+
+
+class OrderLine(models.Model):
+    """What was bought, as it was when bought (title and price are copied)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    product_title = models.CharField(_("商品"), max_length=120)
+    sku_label = models.CharField(_("规格"), max_length=200, blank=True)
+    unit_price_fen = models.BigIntegerField(_("单价（分）"))
+    quantity = models.PositiveIntegerField(_("数量"))
+    line_total_fen = models.BigIntegerField(_("小计（分）"))
+
+    class Meta:
+        verbose_name = _("订单商品")
+        verbose_name_plural = _("订单商品")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0)
+                & Q(unit_price_fen__gt=0)
+                & Q(line_total_fen=F("unit_price_fen") * F("quantity")),
+                name="order_line_total_is_price_times_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_title} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One transition of an order: from, to, who, why, when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("订单记录")
+        verbose_name_plural = _("订单记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """A checkout request's Idempotency-Key and what came of it: the checkout, or the
+    error. Kept at least ``IDEMPOTENCY_KEY_HOURS``; one per user and key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("幂等键"), max_length=255)
+    fingerprint = models.CharField(_("请求指纹"), max_length=128)
+    checkout = models.ForeignKey(
+        Checkout,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("结算单"),
+    )
+    error_code = models.CharField(_("错误代码"), max_length=64, blank=True)
+    error_message = models.CharField(_("错误信息"), max_length=500, blank=True)
+    error_status = models.PositiveSmallIntegerField(_("错误状态码"), null=True, blank=True)
+    error_details = models.JSONField(_("错误详情"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
+            models.CheckConstraint(
+                condition=(Q(checkout__isnull=False) & Q(error_code=""))
+                | (Q(checkout__isnull=True) & ~Q(error_code="")),
+                name="idempotency_key_has_one_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,174 @@
+"""The seller center's orders: my shops' paid orders, to ship, hand over at the venue
+or refund. Other shops' orders are 404 (``orders.selectors.order_for_seller``); every
+change is an orders service, and a refused one is shown on the order's page with
+what was typed still in the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from designmall.core.errors import DomainError, NotFound
+from designmall.core.money import format_fen
+from designmall.orders import rules, selectors, services
+from designmall.orders.models import Order, OrderStatus
+from designmall.storefront.order_forms import PickupForm, RefundForm, ShipForm
+
+ORDERS_PER_PAGE = 20
+# The statuses a seller filters by, in the order work flows.
+STATUS_FILTERS = [
+    OrderStatus.PAID,
+    OrderStatus.READY_FOR_PICKUP,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+    OrderStatus.REFUNDED,
+]
+
+
+def _own_order(request: HttpRequest, public_id: str) -> Order:
+    try:
+        return selectors.order_for_seller(user=request.user, public_id=public_id)
+    except NotFound:
+        raise Http404(_("没有找到这个订单。")) from None
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in STATUS_FILTERS:
+        status = ""
+    orders = selectors.orders_for_seller(user=request.user, status=status or None)
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "storefront/seller/orders.html",
+        {
+            "page": page,
+            "status": status,
+            "filters": [(s.value, s.label) for s in STATUS_FILTERS],
+        },
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    order: Order,
+    *,
+    ship_form: ShipForm | None = None,
+    pickup_form: PickupForm | None = None,
+    refund_form: RefundForm | None = None,
+) -> HttpResponse:
+    """The order's page; a form given here (bound, with errors) replaces the blank one."""
+
+    def can(target: str) -> bool:
+        return rules.can_transition(order.status, target, delivery=order.delivery)
+
+    return render(
+        request,
+        "storefront/seller/order_detail.html",
+        {
+            "order": order,
+            "events": list(selectors.order_events(order=order)),
+            "can_ship": can(OrderStatus.SHIPPED),
+            "can_ready": can(OrderStatus.READY_FOR_PICKUP),
+            "can_hand_over": can(OrderStatus.PICKED_UP),
+            "can_refund": order.status in rules.PAID_STATES,
+            "ship_form": ship_form or ShipForm(),
+            "pickup_form": pickup_form or PickupForm(),
+            "refund_form": refund_form or RefundForm(),
+        },
+    )
+
+
+def _refused(form: forms.Form, exc: DomainError, *, field: str | None = None) -> None:
+    form.add_error(field, exc.message)
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _detail(request, _own_order(request, public_id))
+
+
+@login_required
+@require_POST
+def order_ship(request: HttpRequest, public_id: str) -> HttpResponse:
+    order = _own_order(request, public_id)
+    form = ShipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_ship(order=order, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            field = {"invalid_carrier": "carrier", "invalid_tracking_number": "tracking_number"}
+            _refused(form, exc, field=field.get(exc.code))
+        else:
+            messages.success(request, _("已发货，买家可以在订单里看到运单号。"))
+            return redirect("storefront:seller_order", public_id=order.public_id)
+    return _detail(request, order, ship_form=form)
+
+
+@login_required
+@require_POST
+def order_ready(request: HttpRequest, public_id: str) -> HttpResponse:
+    order = _own_order(request, public_id)
+    try:
+        services.order_ready_for_pickup(order=order, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已备货，买家可以凭自提码到展会现场提货。"))
+    return redirect("storefront:seller_order", public_id=order.public_id)
+
+
+@login_required
+@require_POST
+def order_pickup(request: HttpRequest, public_id: str) -> HttpResponse:
+    order = _own_order(request, public_id)
+    form = PickupForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_pickup_confirm(
+                order=order, code=form.cleaned_data["code"], by=request.user
+            )
+        except DomainError as exc:
+            _refused(form, exc, field="code" if exc.code == "wrong_pickup_code" else None)
+        else:
+            messages.success(request, _("自提码正确，已交付，订单完成。"))
+            return redirect("storefront:seller_order", public_id=order.public_id)
+    return _detail(request, order, pickup_form=form)
+
+
+def _refund_message(exc: DomainError) -> str:
+    refundable = (exc.details or {}).get("refundable_fen")
+    if exc.code == "refund_exceeds_paid" and refundable is not None:
+        return exc.message + _("最多还可退 %(amount)s。") % {"amount": format_fen(refundable)}
+    return exc.message
+
+
+@login_required
+@require_POST
+def order_refund(request: HttpRequest, public_id: str) -> HttpResponse:
+    order = _own_order(request, public_id)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_refund(
+                order=order,
+                amount_fen=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            bad_amount = exc.code in ("refund_exceeds_paid", "invalid_amount")
+            form.add_error("amount" if bad_amount else None, _refund_message(exc))
+        else:
+            messages.success(request, _("退款已提交，款项将原路退回给买家。"))
+            return redirect("storefront:seller_order", public_id=order.public_id)
+    return _detail(request, order, refund_form=form)

@@ -1,0 +1,155 @@
+"""Real concurrent connections on PostgreSQL: a flash sale never oversells or deadlocks,
+one Idempotency-Key makes one checkout, and a payment racing the expiry ends paid or
+refunded, never both and never neither."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from designmall.core.errors import Conflict
+from designmall.inventory.models import StockLevel
+from designmall.inventory.selectors import stock_verify
+from designmall.ledger.services import escrow_balance, ledger_verify
+from designmall.orders.checkout import checkout_create
+from designmall.orders.models import Checkout, CheckoutStatus, Order, OrderStatus
+from designmall.orders.services import order_cancel
+from designmall.payments.gateways import sandbox
+from designmall.payments.models import PaymentStatus, RefundStatus
+from designmall.payments.services import notification_receive, payment_close
+from tests.factories import make_product, make_user
+from tests.orders.conftest import buy, orders_of
+from tests.payments.conftest import run_jobs
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+# PostgreSQL here allows 100 connections, shared with other test runs: the buyers
+# come through a pool of connections that all start at the same moment.
+POOL = 32
+
+
+def concurrently(works, *, pool: int = POOL) -> list[object]:
+    """Run every ``work()`` on ``pool`` threads, each with its own connection, released
+    together; returns each work's result or exception, in order."""
+    todo: queue.Queue = queue.Queue()
+    for i, work in enumerate(works):
+        todo.put((i, work))
+    results: list[object] = [None] * len(works)
+    threads_n = min(pool, len(works))
+    barrier = threading.Barrier(threads_n)
+
+    def run():
+        try:
+            barrier.wait()
+            while True:
+                try:
+                    i, work = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[i] = work()
+                except Exception as exc:  # each outcome is inspected
+                    results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a checkout hung: deadlock?"
+    return results
+
+
+def test_200_buyers_for_the_last_50_units_make_exactly_50_checkouts(on_postgres):
+    sku = make_product(skus=[(9_900, 50)]).skus.get()
+    buyers = [make_user(role=None) for _ in range(200)]
+
+    def checkout_for(buyer):
+        return lambda: (
+            checkout_create(buyer=buyer, lines=[(sku.public_id, 1)], delivery="pickup").public_id
+        )
+
+    results = concurrently([checkout_for(buyer) for buyer in buyers])
+
+    made = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if not isinstance(r, str)]
+    assert len(made) == 50
+    assert all(isinstance(r, Conflict) and r.code == "out_of_stock" for r in refused), Counter(
+        type(r).__name__ + ":" + getattr(r, "code", str(r)) for r in refused
+    )
+    assert Checkout.objects.count() == Order.objects.count() == 50
+    level = StockLevel.objects.get(sku=sku)
+    assert (level.available, level.held, level.sold) == (0, 50, 0)
+    assert stock_verify() == []
+
+
+def test_one_idempotency_key_sent_by_ten_connections_makes_one_checkout(on_postgres, store):
+    buyer = make_user()
+    lamp = store.lamp
+
+    def send():
+        return checkout_create(
+            buyer=buyer,
+            lines=[(lamp.public_id, 1)],
+            delivery="pickup",
+            idempotency_key="flash-retry-1",
+        ).pk
+
+    results = concurrently([send] * 10)
+
+    assert len(set(results)) == 1 and isinstance(results[0], int), results
+    assert Checkout.objects.count() == 1
+    assert StockLevel.objects.get(sku=lamp).available == 4
+
+
+def _outcome(checkout: Checkout) -> str:
+    """ "paid" or "refunded", after checking that everything agrees with it."""
+    checkout.refresh_from_db()
+    payment = checkout.payment
+    refunds = list(payment.refunds.all())
+    orders = orders_of(checkout)
+    assert payment.status == PaymentStatus.PAID  # the money arrived: recorded either way
+    if checkout.status == CheckoutStatus.PAID:
+        assert refunds == []
+        assert {o.status for o in orders} == {OrderStatus.PAID}
+        return "paid"
+    assert checkout.status in (CheckoutStatus.EXPIRED, CheckoutStatus.CANCELLED)
+    assert {o.status for o in orders} == {checkout.status}
+    assert [(r.status, r.automatic, r.amount_fen) for r in refunds] == [
+        (RefundStatus.SUCCEEDED, True, payment.amount_fen)
+    ]
+    return "refunded"
+
+
+@pytest.mark.parametrize("closing", ["expiry", "cancel"])
+def test_a_payment_racing_the_checkouts_end_is_paid_or_refunded(on_postgres, store, closing):
+    buyer = make_user()
+    checkouts = [buy(buyer, (store.cup, 1), (store.lamp, 1)) for _ in range(5)]
+    notifications = [sandbox.sandbox_pay(payment=c.payment).notification for c in checkouts]
+
+    def close(checkout):
+        if closing == "cancel":
+            return lambda: order_cancel(order=checkout.orders.first(), by=buyer)
+        return lambda: payment_close(payment=checkout.payment)  # the payment timed out
+
+    for checkout, notification in zip(checkouts, notifications, strict=True):
+        results = concurrently(
+            [lambda n=notification: notification_receive(params=n).answer, close(checkout)]
+        )
+        assert results[0] == "success", results
+        assert not isinstance(results[1], Exception) or isinstance(results[1], Conflict)
+    run_jobs()
+
+    outcomes = [_outcome(checkout) for checkout in checkouts]
+    kept = sum(c.total_fen for c, o in zip(checkouts, outcomes, strict=True) if o == "paid")
+    assert escrow_balance() == kept
+    assert ledger_verify() == []
+    assert stock_verify() == []
+    sold = StockLevel.objects.get(sku=store.cup)
+    assert (sold.held, sold.sold, sold.available) == (0, outcomes.count("paid"), 10 - sold.sold)
