@@ -362,3 +362,19 @@ def demo_seed_if_absent(**options) -> SeedReport | None:
     if catalog_exists():
         return None
     return demo_seed(**options)
+
+
+def database_tidy() -> None:
+    """Refresh planner statistics (and, on PostgreSQL, the visibility map) after a bulk load.
+
+    Runs outside any transaction: PostgreSQL's VACUUM cannot run inside one. Without it a
+    freshly seeded catalog gets no index-only scans and search p99 doubles.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Inside a transaction (tests) only the statistics can be refreshed.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+        else:
+            cursor.execute("PRAGMA optimize")

@@ -6,7 +6,7 @@ from tqdm import tqdm
 from designmall.core.errors import DomainError
 from designmall.demo.accounts import DEMO_PASSWORD, accounts_table
 from designmall.demo.generator import DEFAULT_PRODUCTS, DEFAULT_SEED
-from designmall.demo.services import SeedReport, demo_seed
+from designmall.demo.services import SeedReport, database_tidy, demo_seed
 
 
 def _summary(report: SeedReport, seed: int) -> str:
@@ -57,6 +57,8 @@ class Command(BaseCommand):
                 )
             except DomainError as exc:
                 raise CommandError(exc.message) from None
+            bar.set_description("analyse")
+            database_tidy()
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(_summary(report, seed)))
             if not no_accounts:
