@@ -39,6 +39,7 @@ from designmall.api.schemas import (
     page_out,
     text,
 )
+from designmall.api.v1.catalog import ShopOut, shop_out
 from designmall.catalog.models import Product, Shop, Sku
 from designmall.catalog.selectors import designer_by_public_id, products_of_seller
 from designmall.catalog.services import (
@@ -70,15 +71,10 @@ router = Router(tags=["seller"], auth=AUTHENTICATED)
 # --- the shop -----------------------------------------------------------------------------
 
 
-class SellerShopOut(Schema):
-    public_id: str
+class SellerShopOut(ShopOut):
+    """The public shop plus what only its owner (and operators) see."""
+
     status: ShopStatusValue
-    name_zh: str
-    name_en: str
-    description_zh: str
-    description_en: str
-    country: str
-    designer: DesignerRef | None
     commission_bp: CommissionBp
     reject_reason: str
     created_at: datetime
@@ -87,14 +83,8 @@ class SellerShopOut(Schema):
 
 def seller_shop_out(shop: Shop) -> dict[str, Any]:
     return {
-        "public_id": shop.public_id,
+        **shop_out(shop),
         "status": shop.status,
-        "name_zh": shop.name_zh,
-        "name_en": shop.name_en,
-        "description_zh": shop.description_zh,
-        "description_en": shop.description_en,
-        "country": shop.country,
-        "designer": designer_ref(shop.designer),
         "commission_bp": shop.commission_bp,
         "reject_reason": shop.reject_reason,
         "created_at": shop.created_at,
