@@ -1,23 +1,63 @@
-"""Product page latency under concurrent clients, against a live server.
+"""Product page latency at 16 concurrent clients, against a live server, with wrk.
 
 Assumes the configured database (DATABASE_URL) holds a seeded catalog. Starts
-``designmall serve`` and has N client threads fetch random product pages over
-keep-alive connections; prints p50/p99 latency and pages per second.
+``designmall serve`` (2 workers) and has ``wrk`` (a C load generator, so the
+clients take little of the two cores) fetch product pages over keep-alive
+connections, in two patterns over 2,000 random products on sale:
 
-    .venv/bin/python -m bench.pages [--clients 16] [--requests 3000]
+- ``uniform``: every product equally likely: nearly every page is rendered
+  (the page cache rarely helps), the worst case;
+- ``popular``: Zipf-distributed (s = 1), as real visitors crowd a few
+  products: most pages come from the page cache.
+
+and, for reference, ``uniform`` with the page cache off. Prints p50/p99 latency
+and pages per second for each.
+
+    .venv/bin/python -m bench.pages [--clients 16] [--seconds 20]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import random
-import threading
-import time
-from urllib.parse import urlsplit
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
-from bench.common import figure, live_server, percentile, setup_django
+from bench.common import figure, live_server, setup_django
+
+PRODUCTS = 2_000
+# Picks a path by the PATTERN env variable: uniform, or Zipf by inverse CDF.
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
+local cumulative, total = {}, 0
+for i = 1, #paths do
+  total = total + (os.getenv("PATTERN") == "popular" and 1 / i or 1)
+  cumulative[i] = total
+end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local function pick()
+  local r, lo, hi = math.random() * total, 1, #paths
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cumulative[mid] < r then lo = mid + 1 else hi = mid end
+  end
+  return paths[lo]
+end
+request = function()
+  return wrk.format("GET", pick(), {["Accept-Language"] = "zh-hans"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %.3f %.3f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+_RESULT = re.compile(r"^RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)$", re.M)
 
 
 def _product_paths(limit: int) -> list[str]:
@@ -27,78 +67,69 @@ def _product_paths(limit: int) -> list[str]:
     return [f"/p/{pid}/" for pid in ids]
 
 
-def run(*, clients: int, requests: int, label: str = "") -> dict[str, float]:
+def _wrk(base: str, *, pattern: str, clients: int, seconds: int, folder: Path) -> dict:
+    env = {**os.environ, "PATTERN": pattern, "PATHS_FILE": str(folder / "paths.txt")}
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(2, clients)}",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "-s",
+            str(folder / "pages.lua"),
+            base,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    requests, errors, duration_us, p50, p99 = _RESULT.search(out).groups()
+    return {
+        "p50_ms": float(p50),
+        "p99_ms": float(p99),
+        "per_second": int(requests) / (int(duration_us) / 1e6),
+        "errors": int(errors),
+    }
+
+
+def run(*, clients: int, seconds: int) -> dict[str, dict]:
+    if not shutil.which("wrk"):
+        raise SystemExit("bench.pages needs wrk: apt-get install wrk")
     setup_django()
-    paths = _product_paths(2_000)
+    paths = _product_paths(PRODUCTS)
     if not paths:
         raise SystemExit("no products on sale: seed the catalog first")
-    env = {"DATABASE_URL": os.environ.get("DATABASE_URL", "")}
-    env = {k: v for k, v in env.items() if v}
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    per_client = requests // clients
-
-    with live_server(env) as base:
-        host = urlsplit(base)
-
-        def client(seed: int) -> None:
-            nonlocal errors
-            rng = random.Random(seed)
-            conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-            mine = []
-            bad = 0
-            for _ in range(per_client):
-                path = rng.choice(paths)
-                started = time.perf_counter()
-                try:
-                    conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
-                    response = conn.getresponse()
-                    response.read()
-                    if response.status != 200:
-                        bad += 1
-                except (OSError, http.client.HTTPException):
-                    bad += 1
-                    conn.close()
-                    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-                mine.append((time.perf_counter() - started) * 1000)
-            with lock:
-                latencies.extend(mine)
-                errors += bad
-
-        # Warm up every worker (templates, connections) before measuring.
-        warm = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-        for path in paths[:50]:
-            warm.request("GET", path)
-            warm.getresponse().read()
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
-
-    result = {
-        "p50_ms": percentile(latencies, 50),
-        "p99_ms": percentile(latencies, 99),
-        "per_second": len(latencies) / elapsed,
-        "errors": errors,
-    }
-    print(f"product page, {clients} concurrent clients, {len(latencies)} requests {label}")
-    figure("p50", result["p50_ms"], "ms")
-    figure("p99", result["p99_ms"], "ms")
-    figure("pages/s", result["per_second"])
-    figure("non-200 responses", errors)
-    return result
+    env = {k: v for k in ("DATABASE_URL",) if (v := os.environ.get(k))}
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "paths.txt").write_text("\n".join(paths) + "\n")
+        (folder / "pages.lua").write_text(WRK_SCRIPT)
+        runs = [
+            ("uniform", "uniform", {}),
+            ("popular", "popular", {}),
+            ("uniform, page cache off", "uniform", {"STOREFRONT_PAGE_CACHE_SECONDS": "0"}),
+        ]
+        for label, pattern, extra in runs:
+            with live_server({**env, **extra}) as base:
+                _wrk(base, pattern=pattern, clients=clients, seconds=3, folder=folder)  # warm up
+                result = _wrk(base, pattern=pattern, clients=clients, seconds=seconds, folder=folder)
+            results[label] = result
+            print(f"product page, {clients} concurrent clients, {label}")
+            figure("p50", result["p50_ms"], "ms")
+            figure("p99", result["p99_ms"], "ms")
+            figure("pages/s", result["per_second"])
+            figure("errors and non-2xx/3xx responses", result["errors"])
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=3_000)
+    parser.add_argument("--seconds", type=int, default=20)
     args = parser.parse_args(argv)
-    run(clients=args.clients, requests=args.requests)
+    run(clients=args.clients, seconds=args.seconds)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "core_cache",
+            # Room for every cached page of a big catalog: past the limit each write
+            # deletes a third of the table.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -164,6 +167,9 @@ LOGOUT_REDIRECT_URL = "storefront:home"
 # Failed logins allowed per identifier (and per client address) in the window.
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
+# Product, designer, shop and home pages rendered for visitors without a session are
+# kept this long in the cache (0: never); a product's page is dropped when it changes.
+STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "30"))
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

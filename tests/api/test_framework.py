@@ -126,7 +126,7 @@ def test_malformed_public_id_is_404(client, path):
     assert_error(client.get(path), 404, "not_found")
 
 
-def test_row_id_too_big_for_the_database_is_404(api_as, seller):
+def test_an_image_named_by_a_row_number_is_404(api_as, seller):
     path = "/seller/products/p_0000000000000000/images/" + "9" * 30
     assert_error(api_as(seller).delete(path), 404, "not_found")
 

@@ -52,7 +52,7 @@ K = "k_0000000000000000"
         ("get", f"/seller/skus/{K}/stock"),
         ("post", f"/seller/skus/{K}/stock"),
         ("post", f"/seller/products/{P}/images"),
-        ("delete", f"/seller/products/{P}/images/1"),
+        ("delete", f"/seller/products/{P}/images/img_0000000000000000"),
     ],
 )
 def test_anonymous_callers_are_401_everywhere(anon, method, path):
@@ -459,7 +459,7 @@ def test_uploading_an_image_returns_its_absolute_url(as_seller, own_product):
     body = response.json()
     assert body["url"].startswith("http://testserver/media/products/")
     assert body["alt"] == "正面"
-    assert own_product.images.get().id == body["id"]
+    assert own_product.images.get().public_id == body["id"]
 
 
 def test_uploading_something_that_is_not_an_image_is_refused(as_seller, own_product):
@@ -487,14 +487,14 @@ def test_uploading_with_an_overlong_alt_is_invalid(as_seller, own_product):
 
 def test_removing_an_image(as_seller, own_product):
     image = ProductImage.objects.create(product=own_product, image="products/a.png")
-    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{image.id}")
+    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{image.public_id}")
     assert response.status_code == 204
     assert not own_product.images.exists()
 
 
 def test_removing_another_products_image_is_404(as_seller, own_product, others_product):
     theirs = ProductImage.objects.create(product=others_product, image="products/a.png")
-    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{theirs.id}")
+    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{theirs.public_id}")
     assert_error(response, 404, "image_not_found")
     assert ProductImage.objects.filter(pk=theirs.pk).exists()
 

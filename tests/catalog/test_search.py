@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
-from designmall.catalog import search, services
+from designmall.catalog import search, searchengines, services
 from designmall.catalog.models import Origin, Product, ProductStatus, ShopStatus
 from designmall.catalog.search import SearchFilters, product_search
 from designmall.core import clock
@@ -273,10 +274,27 @@ def test_page_products_come_with_shop_designer_and_category(django_assert_num_qu
     shop = make_shop(name_zh="山野木作")
     category = make_category(name_zh="椅凳")
     make_product(title_zh="实木椅子", designer=designer, shop=shop, category=category)
-    with django_assert_num_queries(2):
-        product = product_search(query="椅子").products[0]
+    product = product_search(query="椅子").products[0]
+    with django_assert_num_queries(0):
         names = (product.shop.name, product.designer.name, product.category.name)
     assert names == ("山野木作", "林晓禾", "椅凳")
+
+
+def test_a_query_with_more_matches_than_the_cap_counts_up_to_the_cap(monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for n in range(5):
+        make_product(title_zh=f"椅子{n}号")
+    result = product_search(query="椅子", per_page=2)
+    assert (result.total, result.capped, result.pages) == (3, True, 2)
+    assert product_search(query="椅子", per_page=2, page=3).products == []
+
+
+def test_a_query_within_the_cap_has_its_exact_total(monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    for n in range(5):
+        make_product(title_zh=f"椅子{n}号")
+    result = product_search(query="椅子")
+    assert (result.total, result.capped) == (5, False)
 
 
 def test_broad_query_ranks_only_its_newest_matches_then_lists_the_rest(monkeypatch):
@@ -295,10 +313,16 @@ def test_broad_query_ranks_only_its_newest_matches_then_lists_the_rest(monkeypat
     assert seen[3:] == ["新椅子0号", "花架", "旧的椅子"]
 
 
-def test_sorted_search_walking_the_sort_index_gives_the_same_pages(monkeypatch, catalog):
-    expected = titles("设计款", sort="-price")
-    monkeypatch.setattr(search, "WALK_FROM_MATCHES", 0)
-    assert titles("设计款", sort="-price") == expected
+@pytest.mark.parametrize("sort", ["relevance", "newest", "price", "-price"])
+def test_a_broad_query_walking_the_index_gives_the_same_pages(monkeypatch, catalog, sort):
+    def pages():
+        return [titles("设计款", sort=sort, page=page, per_page=2) for page in (1, 2)]
+
+    expected = pages()
+    engine = searchengines.for_vendor(connection.vendor)
+    monkeypatch.setattr(engine, "is_broad", lambda *args, **kwargs: True)
+    assert pages() == expected
+    assert all(expected)  # two pages of matches
 
 
 # --- odd input ----------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_seller_adds_and_removes_an_image():
     product = make_product(shop=shop)
     image = services.product_image_add(product=product, by=shop.owner, upload=_png_upload())
     assert product.images.count() == 1
-    services.product_image_remove(product=product, by=shop.owner, image_id=image.pk)
+    services.product_image_remove(product=product, by=shop.owner, image_public_id=image.public_id)
     assert product.images.count() == 0
 
 

@@ -149,3 +149,23 @@ def test_nothing_found_says_so(client, catalog):
     response = client.get(SEARCH, {"q": "潜水艇"})
     assert titles(response) == []
     assert "没有找到与“潜水艇”相关的作品" in response.text
+
+
+def test_a_search_with_more_matches_than_are_counted_says_so(client, monkeypatch, db):
+    from designmall.catalog import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    for n in range(3):
+        make_product(title_zh=f"椅子{n}号")
+    response = client.get(SEARCH, {"q": "椅子"})
+    assert "2 件以上作品" in response.text
+
+
+def test_the_api_says_when_a_search_total_is_capped(client, monkeypatch, db):
+    from designmall.catalog import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    for n in range(3):
+        make_product(title_zh=f"椅子{n}号")
+    body = client.get("/api/v1/products", {"q": "椅子"}).json()
+    assert (body["total"], body["total_capped"]) == (2, True)

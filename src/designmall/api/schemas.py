@@ -117,7 +117,7 @@ class CategoryRef(Schema):
 
 
 class ImageOut(Schema):
-    id: int
+    id: str
     url: str
     alt: str
     position: int
@@ -147,7 +147,7 @@ def absolute_url(request: HttpRequest, file_field) -> str | None:
 
 def image_out(request: HttpRequest, image: ProductImage) -> dict[str, Any]:
     return {
-        "id": image.id,
+        "id": image.public_id,
         "url": absolute_url(request, image.image),
         "alt": image.alt,
         "position": image.position,

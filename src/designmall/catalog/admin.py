@@ -62,6 +62,12 @@ def _ask_reason(modeladmin, request, queryset, *, title, apply):
     )
 
 
+def _names_changed(form, change: bool, *, owner: str, owner_id: int) -> None:
+    """Search entries hold these names: a rename has the worker rebuild them."""
+    if change and {"name_zh", "name_en"} & set(form.changed_data):
+        services.names_changed(owner=owner, owner_id=owner_id)
+
+
 @admin.register(Designer)
 class DesignerAdmin(admin.ModelAdmin):
     list_display = ("name_zh", "name_en", "country", "is_renowned", "public_id")
@@ -75,6 +81,7 @@ class DesignerAdmin(admin.ModelAdmin):
         if not obj.created_at:
             obj.created_at = clock.now()
         super().save_model(request, obj, form, change)
+        _names_changed(form, change, owner="designer", owner_id=obj.pk)
 
 
 @admin.register(Shop)
@@ -120,6 +127,10 @@ class ShopAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # shops are opened by a seller's application
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _names_changed(form, change, owner="shop", owner_id=obj.pk)
 
     @admin.action(description=_("批准开店"), permissions=["review"])
     def approve(self, request, queryset):
@@ -173,6 +184,10 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("parent",)
     search_fields = ("name_zh", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _names_changed(form, change, owner="category", owner_id=obj.pk)
 
 
 class SkuInline(admin.TabularInline):

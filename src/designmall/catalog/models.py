@@ -228,6 +228,7 @@ class Sku(models.Model):
 
 
 class ProductImage(models.Model):
+    public_id = PublicIdField(prefix="img")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(_("图片"), upload_to="products/%Y/%m/")
     alt = models.CharField(_("说明"), max_length=120, blank=True)

@@ -13,8 +13,8 @@ The index holds one entry per product on sale (live, shop approved, with an
 active SKU): its text, segmented with jieba, and the facts searches filter and
 sort by. A product delisted, closed with its shop or deleted leaves the index
 on its next reindex; the page's products are checked again when loaded.
-Category, designer and shop renames are not pushed by any service: rebuild
-with ``designmall search_reindex`` after them. The engines live in
+A category, designer or shop renamed in the back office has the worker
+rebuild its products' entries (``services.names_changed``). The engines live in
 ``searchengines``.
 """
 
@@ -43,14 +43,16 @@ from designmall.catalog.searchengines.text import (
     query_terms,
 )
 from designmall.catalog.selectors import products_on_sale
+from designmall.catalog.signals import products_changed
 
 SORTS = ("relevance", "newest", "price", "-price")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 # How many of the newest matches of a query are ranked by relevance.
 RANKED_MATCHES = 2000
-# From how many matches a sorted search walks the sort's index instead of sorting.
-WALK_FROM_MATCHES = 2000
+# A query's total is counted up to this and shown as "2,000+" beyond: counting every match
+# of a word in half the catalog would cost more than the rest of the search.
+COUNT_CAP = 2000
 # From how many products a rebuild segments in helper processes.
 PARALLEL_FROM = 10_000
 _REINDEX_CHUNK = 500
@@ -79,10 +81,15 @@ class SearchFilters:
 
 @dataclass
 class SearchPage:
-    """One page of results: ``products`` in order, ``total`` hits over all pages."""
+    """One page of results: ``products`` in order, ``total`` hits over all pages.
+
+    ``capped``: the query has more than ``total`` hits (``COUNT_CAP``); only the
+    first ``total`` can be paged through.
+    """
 
     products: list[Product] = field(default_factory=list)
     total: int = 0
+    capped: bool = False
     page: int = 1
     per_page: int = 24
 
@@ -177,6 +184,9 @@ def products_reindex(product_ids: Iterable[int]) -> None:
             rows = list(_index_rows(_indexed().using(alias).filter(id__in=chunk)))
             entries = _entries(rows, builder.build_all(_texts(rows)))
             engine.write(cursor, product_ids=chunk, entries=entries)
+        transaction.on_commit(
+            lambda: products_changed.send(sender=Product, product_ids=ids), using=alias
+        )
 
 
 @contextmanager
@@ -281,14 +291,16 @@ def _load(ids: list[int], alias: str) -> list[Product]:
     return [by_id[i] for i in ids if i in by_id and by_id[i].is_sellable]
 
 
-def _relevance_ids(cursor, engine, terms, where: str, params: list, per_page: int, offset: int):
-    """One page by relevance, and the total.
+def _relevance_ids(
+    cursor, engine, terms, where: str, params: list, per_page: int, offset: int, *, broad: bool
+) -> list[int]:
+    """One page of ids by relevance.
 
     The newest ``RANKED_MATCHES`` matches are ranked and come first, best
     first; any older matches follow, newest first. Ranking reads every
     ranked document, so broad queries rank only their newest matches.
     """
-    head_sql, head_params = engine.ranked_head(terms, where, params, RANKED_MATCHES)
+    head_sql, head_params = engine.ranked_head(terms, where, params, RANKED_MATCHES, walk=broad)
     head = f"WITH head AS MATERIALIZED ({head_sql})"
     cursor.execute(
         f"{head} SELECT id, COUNT(*) OVER (), MIN(id) OVER () FROM head"
@@ -302,25 +314,36 @@ def _relevance_ids(cursor, engine, terms, where: str, params: list, per_page: in
         cursor.execute(f"{head} SELECT COUNT(*), MIN(id) FROM head", head_params)
         ranked, oldest = cursor.fetchone()
     else:
-        return [], 0
+        return []
     ids = [row[0] for row in rows]
-    if ranked < RANKED_MATCHES:
-        return ids, ranked
-    if len(ids) < per_page:
-        cursor.execute(
-            *engine.sorted_page(
-                terms,
-                _and(where, "s.product_id < %s"),
-                [*params, oldest],
-                sort="id",
-                walk=False,
-                limit=per_page - len(ids),
-                offset=max(0, offset - RANKED_MATCHES),
-            )
+    if ranked < RANKED_MATCHES or len(ids) >= per_page:
+        return ids
+    cursor.execute(
+        *engine.sorted_page(
+            terms,
+            _and(where, "s.product_id < %s"),
+            [*params, oldest],
+            sort="id",
+            walk=broad,
+            limit=per_page - len(ids),
+            offset=max(0, offset - RANKED_MATCHES),
         )
-        ids += [row[0] for row in cursor.fetchall()]
-    cursor.execute(*engine.count(terms, where, params))
-    return ids, cursor.fetchone()[0]
+    )
+    return ids + [row[0] for row in cursor.fetchall()]
+
+
+def products_newest(*, filters: SearchFilters, limit: int) -> list[Product]:
+    """The newest ``limit`` products on sale matching ``filters``, without a total."""
+    alias = router.db_for_read(Product)
+    where, params = _filter_sql(filters)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.product_id FROM {searchengines.FACTS_TABLE} AS s"
+            f" WHERE {where or '1 = 1'} ORDER BY {ORDERS['newest'][0]} LIMIT %s",
+            [*params, min(max(int(limit), 1), MAX_PER_PAGE)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return _load(ids, alias)
 
 
 def product_search(
@@ -340,9 +363,9 @@ def product_search(
     with nothing searchable in it (only punctuation, symbols or stop words)
     finds nothing. Never raises on odd user input.
 
-    Reads the index only: one statement for the total, one for the page of
-    ids (by relevance, one for both unless the query is broad), then one for
-    the page's products.
+    Reads the index only: one statement for the total (capped at ``COUNT_CAP``
+    for a query), one for the page of ids (two for a page by relevance past the
+    ranked matches), then one for the page's products.
     """
     filters = filters or SearchFilters()
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
@@ -353,6 +376,7 @@ def product_search(
     connection = connections[alias]
     where, params = _filter_sql(filters)
     facts = f"{searchengines.FACTS_TABLE} AS s"
+    capped = False
 
     with connection.cursor() as cursor:
         if not query:
@@ -371,23 +395,28 @@ def product_search(
             if not terms:
                 return SearchPage(products=[], total=0, page=page, per_page=per_page)
             engine = searchengines.for_vendor(connection.vendor)
-            if sort not in SORTS[1:]:
-                ids, total = _relevance_ids(cursor, engine, terms, where, params, per_page, offset)
-            else:
-                cursor.execute(*engine.count(terms, where, params))
-                total = cursor.fetchone()[0]
-                ids = []
-                if offset < total:
-                    cursor.execute(
-                        *engine.sorted_page(
-                            terms,
-                            where,
-                            params,
-                            sort=sort,
-                            walk=total > WALK_FROM_MATCHES,
-                            limit=per_page,
-                            offset=offset,
-                        )
+            cursor.execute(*engine.count(terms, where, params, cap=COUNT_CAP + 1))
+            matches = cursor.fetchone()[0]
+            total, capped = min(matches, COUNT_CAP), matches > COUNT_CAP
+            broad = engine.is_broad(cursor, terms, matches=matches, cap=COUNT_CAP)
+            ids = []
+            if offset < total and sort not in SORTS[1:]:
+                ids = _relevance_ids(
+                    cursor, engine, terms, where, params, per_page, offset, broad=broad
+                )
+            elif offset < total:
+                cursor.execute(
+                    *engine.sorted_page(
+                        terms,
+                        where,
+                        params,
+                        sort=sort,
+                        walk=broad,
+                        limit=per_page,
+                        offset=offset,
                     )
-                    ids = [row[0] for row in cursor.fetchall()]
-    return SearchPage(products=_load(ids, alias), total=total, page=page, per_page=per_page)
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+    return SearchPage(
+        products=_load(ids, alias), total=total, capped=capped, page=page, per_page=per_page
+    )

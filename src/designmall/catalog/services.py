@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -41,6 +41,7 @@ from designmall.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from designmall.core.jobs import enqueue
 
 MAX_SKUS_PER_PRODUCT = 100
 MAX_IMAGES_PER_PRODUCT = 12
@@ -520,9 +521,34 @@ def product_image_add(
 
 
 @transaction.atomic
-def product_image_remove(*, product: Product, by: User, image_id: int) -> None:
+def product_image_remove(*, product: Product, by: User, image_public_id: str) -> None:
     product = product_for_seller(user=by, product_public_id=product.public_id, lock=True)
-    deleted, _rows = product.images.filter(pk=image_id).delete()
+    deleted, _rows = product.images.filter(public_id=image_public_id).delete()
     if not deleted:
         raise NotFound(_("没有找到这张图片。"), code="image_not_found")
     audit_record(actor=by, action="product.image_removed", target=product)
+
+
+# --- names shown in search results --------------------------------------------------------
+
+REINDEX_NAMES_JOB = "catalog.reindex_names"
+_NAME_OWNERS = ("designer", "shop", "category")
+
+
+def names_changed(*, owner: str, owner_id: int) -> None:
+    """A designer's, shop's or category's names changed: their products' search entries
+    (which hold those names) are rebuilt by the worker, after this transaction commits."""
+    if owner not in _NAME_OWNERS:
+        raise ValueError(f"not a name owner: {owner!r}")
+    enqueue(REINDEX_NAMES_JOB, {"owner": owner, "id": int(owner_id)})
+
+
+def products_showing_names_of(*, owner: str, owner_id: int) -> list[int]:
+    """Ids of the products whose search entry holds the names of ``owner`` ``owner_id``
+    (a category's names are also in its subcategories' products)."""
+    if owner not in _NAME_OWNERS:
+        raise ValueError(f"not a name owner: {owner!r}")
+    condition = Q(**{f"{owner}_id": owner_id})
+    if owner == "category":
+        condition |= Q(category__parent_id=owner_id)
+    return list(Product.objects.filter(condition).order_by("id").values_list("id", flat=True))

@@ -24,21 +24,8 @@ class PublicIdConverter:
         return value
 
 
-class DatabaseIdConverter:
-    """A row id that fits a 64-bit column (an overflow would otherwise be a 500)."""
-
-    regex = r"[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
 # Registered before ``urls()`` turns the routers' paths into URL patterns.
 register_converter(PublicIdConverter, "pid")
-register_converter(DatabaseIdConverter, "dbid")
 
 api = NinjaAPI(
     title="Design Mall API",

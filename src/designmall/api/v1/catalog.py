@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from designmall.api.errors import with_errors
 from designmall.api.schemas import (
@@ -84,6 +84,13 @@ def product_card_out(
 # --- GET /products ------------------------------------------------------------------------
 
 
+class SearchPageOut(Page[ProductCardOut]):
+    total_capped: bool = Field(
+        description="The query matches more products than `total` (the count stops there);"
+        " only `pages` pages can be fetched."
+    )
+
+
 class ProductQuery(PageQuery):
     q: text(100) = ""
     category: Slug | None = None
@@ -106,7 +113,7 @@ class ProductQuery(PageQuery):
         return self
 
 
-@router.get("/products", response=with_errors({200: Page[ProductCardOut]}, 404, 422))
+@router.get("/products", response=with_errors({200: SearchPageOut}, 404, 422))
 def product_list(request: HttpRequest, query: Query[ProductQuery]):
     """Search products on sale. Prices are in fen; ``category`` includes its subcategories.
 
@@ -138,6 +145,7 @@ def product_list(request: HttpRequest, query: Query[ProductQuery]):
     return {
         "items": [product_card_out(request, p, covers.get(p.id)) for p in products],
         "total": found.total,
+        "total_capped": found.capped,
         "page": found.page,
         "per_page": found.per_page,
         "pages": found.pages,

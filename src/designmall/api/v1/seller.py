@@ -443,11 +443,11 @@ def seller_image_upload(
 
 
 @router.delete(
-    "/products/{pid:public_id}/images/{dbid:image_id}",
+    "/products/{pid:public_id}/images/{pid:image_id}",
     response=with_errors({204: None}, 401, 403, 404),
 )
-def seller_image_delete(request: HttpRequest, public_id: str, image_id: int):
+def seller_image_delete(request: HttpRequest, public_id: str, image_id: str):
     """Remove an image of one of the caller's products."""
     product = product_for_seller(user=request.auth, product_public_id=public_id)
-    product_image_remove(product=product, by=request.auth, image_id=image_id)
+    product_image_remove(product=product, by=request.auth, image_public_id=image_id)
     return HttpResponse(status=204)

@@ -9,6 +9,7 @@ product id and created by migration 0002.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -129,34 +130,75 @@ def _tsquery(terms: Sequence[Term]) -> tuple[str, list]:
 def _matching(tsquery: str) -> str:
     """A condition on ``s``: the product is among those the GIN index finds.
 
-    The ids are collected first and looked up by primary key: left to itself,
-    the planner would rather hash the whole facts table, or walk an index and
-    test every product's document.
+    The ids are collected first and looked up by primary key: for a query with
+    few matches the cheapest plan, and one the planner, left to itself, would
+    not always pick.
     """
     return (
         f"s.product_id = ANY(ARRAY(SELECT product_id FROM {DOCUMENTS} WHERE document @@ {tsquery}))"
     )
 
 
-def count(terms: Sequence[Term], where: str, params: list) -> tuple[str, list]:
-    """A SELECT of how many products match ``terms`` and ``where`` (on ``s``)."""
-    tsquery, tsquery_params = _tsquery(terms)
-    if not where:
-        return f"SELECT COUNT(*) FROM {DOCUMENTS} WHERE document @@ {tsquery}", tsquery_params
+def _joined(tsquery: str) -> str:
+    """The facts ``s`` joined to their documents ``d``, keeping the matches: for a query
+    with many matches the planner walks the order's index and tests documents as it goes
+    (its statistics know the common words), stopping at the limit."""
     return (
-        f"SELECT COUNT(*) FROM {FACTS_TABLE} AS s WHERE {_matching(tsquery)} AND {where}",
-        [*tsquery_params, *params],
+        f"{FACTS_TABLE} AS s JOIN {DOCUMENTS} AS d ON d.product_id = s.product_id"
+        f" AND d.document @@ {tsquery}"
     )
 
 
-def ranked_head(terms: Sequence[Term], where: str, params: list, limit: int) -> tuple[str, list]:
+# From what share of the catalog a query's matches are many enough to walk an order's
+# index testing documents: below it the matches are collected from GIN and sorted. Set high
+# because matches cluster (tablecloths are cheap): a walk by price past a cluster of 2% of
+# the catalog read 40% of it.
+BROAD_SHARE = 0.2
+
+
+def is_broad(cursor, terms: Sequence[Term], *, matches: int, cap: int) -> bool:
+    """Whether the query matches at least ``BROAD_SHARE`` of the catalog, by the planner's
+    estimate (its statistics know the frequent words: the only ones that can be broad)."""
+    tsquery, params = _tsquery(terms)
+    cursor.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {DOCUMENTS} WHERE document @@ {tsquery}", params
+    )
+    plan = cursor.fetchone()[0]
+    estimated = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [DOCUMENTS])
+    catalog = cursor.fetchone()[0]
+    return catalog > 0 and estimated >= BROAD_SHARE * catalog
+
+
+def count(terms: Sequence[Term], where: str, params: list, *, cap: int) -> tuple[str, list]:
+    """A SELECT of how many products match ``terms`` and ``where`` (on ``s``), at most
+    ``cap``: counting every match of a word in half the catalog is most of a search's time."""
+    tsquery, tsquery_params = _tsquery(terms)
+    if not where:
+        matches = f"SELECT 1 FROM {DOCUMENTS} WHERE document @@ {tsquery} LIMIT %s"
+        return f"SELECT COUNT(*) FROM ({matches}) AS m", [*tsquery_params, cap]
+    matches = f"SELECT 1 FROM {_joined(tsquery)} WHERE {where} LIMIT %s"
+    return f"SELECT COUNT(*) FROM ({matches}) AS m", [*tsquery_params, *params, cap]
+
+
+def ranked_head(
+    terms: Sequence[Term], where: str, params: list, limit: int, *, walk: bool
+) -> tuple[str, list]:
     """A SELECT of ``id, rank`` (-ts_rank, lower is better) of the newest ``limit`` matches.
 
-    Only they are ranked: ts_rank reads the whole document.
+    Only they are ranked: ts_rank reads the whole document. ``walk`` (many matches):
+    walk the newest first and test each document.
     """
     tsquery, tsquery_params = _tsquery(terms)
+    rank = f"-ts_rank(d.document, {tsquery})"
+    if walk:
+        return (
+            f"SELECT d.product_id AS id, {rank} AS rank FROM {_joined(tsquery)}"
+            f" WHERE {where or 'TRUE'} ORDER BY s.product_id DESC LIMIT %s",
+            [*tsquery_params, *tsquery_params, *params, limit],
+        )
     return (
-        f"SELECT d.product_id AS id, -ts_rank(d.document, {tsquery}) AS rank"
+        f"SELECT d.product_id AS id, {rank} AS rank"
         f" FROM {DOCUMENTS} AS d WHERE d.product_id = ANY(ARRAY("
         f"SELECT s.product_id FROM {FACTS_TABLE} AS s"
         f" WHERE {_matching(tsquery)} AND {where or 'TRUE'}"
@@ -177,14 +219,16 @@ def sorted_page(
 ) -> tuple[str, list]:
     """A SELECT of the ids of one page of matches in the order of ``sort`` (``ORDERS``).
 
-    The matches are always collected and sorted (``walk`` is SQLite's concern):
-    testing documents along an index costs more here than the sort.
+    Few matches are collected and sorted; ``walk`` (many matches): the order's index
+    is walked and documents tested until the page is full.
     """
     order = ORDERS[sort][0]
     tsquery, tsquery_params = _tsquery(terms)
+    source = _joined(tsquery) if walk else f"{FACTS_TABLE} AS s"
+    condition = where or "TRUE"
+    if not walk:
+        condition = f"{_matching(tsquery)} AND {condition}"
     return (
-        f"SELECT s.product_id FROM {FACTS_TABLE} AS s"
-        f" WHERE {_matching(tsquery)} AND {where or 'TRUE'}"
-        f" ORDER BY {order} LIMIT %s OFFSET %s",
+        f"SELECT s.product_id FROM {source} WHERE {condition} ORDER BY {order} LIMIT %s OFFSET %s",
         [*tsquery_params, *params, limit, offset],
     )

@@ -87,23 +87,33 @@ def optimize(cursor) -> None:
     cursor.execute(f"ANALYZE {FACTS_TABLE}")
 
 
-def count(terms: Sequence[Term], where: str, params: list) -> tuple[str, list]:
-    """A SELECT of how many products match ``terms`` and ``where`` (on ``s``)."""
+def is_broad(cursor, terms: Sequence[Term], *, matches: int, cap: int) -> bool:
+    """Whether the query's pages should walk an order's index: when its (capped) count of
+    ``matches`` passed the ``cap``. FTS5 tests a row cheaply, so a walk costs little."""
+    return matches > cap
+
+
+def count(terms: Sequence[Term], where: str, params: list, *, cap: int) -> tuple[str, list]:
+    """A SELECT of how many products match ``terms`` and ``where`` (on ``s``), at most ``cap``."""
     if not where:
-        return f"SELECT COUNT(*) FROM {TABLE} WHERE {TABLE} MATCH %s", [match_expression(terms)]
-    return (
-        f"SELECT COUNT(*) FROM {TABLE} CROSS JOIN {FACTS_TABLE} AS s"
-        f" ON s.product_id = {TABLE}.rowid WHERE {TABLE} MATCH %s AND {where}",
-        [match_expression(terms), *params],
+        matches = f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT %s"
+        return f"SELECT COUNT(*) FROM ({matches})", [match_expression(terms), cap]
+    matches = (
+        f"SELECT 1 FROM {TABLE} CROSS JOIN {FACTS_TABLE} AS s"
+        f" ON s.product_id = {TABLE}.rowid WHERE {TABLE} MATCH %s AND {where} LIMIT %s"
     )
+    return f"SELECT COUNT(*) FROM ({matches})", [match_expression(terms), *params, cap]
 
 
-def ranked_head(terms: Sequence[Term], where: str, params: list, limit: int) -> tuple[str, list]:
+def ranked_head(
+    terms: Sequence[Term], where: str, params: list, limit: int, *, walk: bool
+) -> tuple[str, list]:
     """A SELECT of ``id, rank`` (bm25, lower is better) of the newest ``limit`` matches.
 
     FTS5 hands out its matches in rowid order and bm25 is computed as each
-    row passes, so only the rows kept are ranked. (The MATCH drives the join,
-    fixed by CROSS JOIN: the other way round FTS5 would run it once per row.)
+    row passes, so only the rows kept are ranked, however many match (``walk`` changes
+    nothing). (The MATCH drives the join, fixed by CROSS JOIN: the other way round FTS5
+    would run it once per row.)
     """
     return (
         f"SELECT {TABLE}.rowid AS id, {RANK} AS rank FROM {TABLE} CROSS JOIN {FACTS_TABLE} AS s"

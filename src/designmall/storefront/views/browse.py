@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from designmall.catalog.models import Category
-from designmall.catalog.search import SearchFilters, SearchPage, product_search
+from designmall.catalog.search import SearchFilters, SearchPage, product_search, products_newest
 from designmall.catalog.selectors import (
     category_with_descendant_ids,
     designer_by_public_id,
@@ -19,6 +19,7 @@ from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
+from designmall.storefront.pagecache import cached_for_visitors
 from designmall.storefront.week import design_week
 
 PER_PAGE = 24
@@ -63,6 +64,7 @@ def _search(
 
 
 @require_GET
+@cached_for_visitors("home")
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -149,6 +151,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cached_for_visitors("product", ident=lambda public_id: public_id)
 def product(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         item = product_on_sale(public_id=public_id)
@@ -161,9 +164,7 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
     attribute_names: list[str] = []
     for sku in skus:
         attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
-    more = _search(
-        query="", filters=SearchFilters(shop_id=item.shop_id), sort="newest", page=1, per_page=5
-    )
+    more = products_newest(filters=SearchFilters(shop_id=item.shop_id), limit=5)
     return render(
         request,
         "storefront/product.html",
@@ -173,12 +174,13 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
             "chosen_sku": next((s for s in skus if s.available > 0), skus[0] if skus else None),
             "attribute_names": attribute_names,
             "images": list(item.images.all()),
-            "more_from_shop": [p for p in more.products if p.id != item.id][:4],
+            "more_from_shop": [p for p in more if p.id != item.id][:4],
         },
     )
 
 
 @require_GET
+@cached_for_visitors("designer", ident=lambda public_id: public_id)
 def designer(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         found = designer_by_public_id(public_id=public_id)
@@ -203,6 +205,7 @@ def designer(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
+@cached_for_visitors("shop", ident=lambda public_id: public_id)
 def shop(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         found = shop_open_by_public_id(public_id=public_id)

@@ -294,9 +294,10 @@ def image_add(request: HttpRequest, public_id: str) -> HttpResponse:
 def image_remove(request: HttpRequest, public_id: str) -> HttpResponse:
     product = _own_product(request, public_id)
     try:
-        image_id = int(request.POST.get("image", ""))
-        services.product_image_remove(product=product, by=request.user, image_id=image_id)
-    except (ValueError, DomainError):
+        services.product_image_remove(
+            product=product, by=request.user, image_public_id=request.POST.get("image", "")
+        )
+    except DomainError:
         messages.error(request, _("没有找到这张图片，可能已经删除。"))
     else:
         messages.success(request, _("图片已删除。"))

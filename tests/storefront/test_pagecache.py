@@ -1,0 +1,122 @@
+"""Pages for visitors without a session come from the cache, each with the visitor's own
+CSRF token; everyone else, and anything that changed through the catalog, is rendered anew."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from designmall.catalog.models import Product
+from designmall.catalog.services import product_delist, sku_update
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def product_url(product):
+    return reverse("storefront:product", args=[product.public_id])
+
+
+def retitle_behind_the_catalogs_back(product, title):
+    Product.objects.filter(pk=product.pk).update(title_zh=title)
+
+
+def test_a_visitor_is_served_the_page_rendered_for_an_earlier_visitor(client, catalog):
+    client.get(product_url(catalog.chair))
+    retitle_behind_the_catalogs_back(catalog.chair, "改过的标题")
+
+    response = Client().get(product_url(catalog.chair))
+
+    assert response.status_code == 200
+    assert "胡桃木餐椅" in response.text
+
+
+def test_each_visitor_gets_a_csrf_token_of_their_own_on_a_cached_page(catalog):
+    first, second = Client(), Client()
+    first_page = first.get(product_url(catalog.chair)).text
+    second_page = second.get(product_url(catalog.chair)).text
+
+    first_tokens, second_tokens = set(TOKEN.findall(first_page)), set(TOKEN.findall(second_page))
+    assert len(second_tokens) == 1
+    assert first_tokens != second_tokens
+    assert "\x00" not in second_page
+
+
+def test_the_add_to_cart_form_of_a_cached_page_works(catalog):
+    Client().get(product_url(catalog.chair))  # someone else filled the cache
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(product_url(catalog.chair))
+    (token,) = set(TOKEN.findall(page.text))
+    sku = catalog.chair.skus.order_by("id").first()
+
+    response = visitor.post(
+        reverse("storefront:cart_add"),
+        {"sku": sku.public_id, "quantity": "1", "csrfmiddlewaretoken": token},
+    )
+
+    assert response.status_code == 302
+
+
+def test_a_logged_in_buyer_always_gets_a_fresh_page(client, catalog):
+    Client().get(product_url(catalog.chair))
+    retitle_behind_the_catalogs_back(catalog.chair, "改过的标题")
+    client.force_login(make_user())
+
+    assert "改过的标题" in client.get(product_url(catalog.chair)).text
+
+
+def test_a_visitor_with_a_session_gets_a_fresh_page(client, catalog):
+    client.get(product_url(catalog.chair))
+    sku = catalog.chair.skus.order_by("id").first()
+    client.post(reverse("storefront:cart_add"), {"sku": sku.public_id, "quantity": "1"})
+    retitle_behind_the_catalogs_back(catalog.chair, "改过的标题")
+
+    assert "改过的标题" in client.get(product_url(catalog.chair)).text
+
+
+def test_a_product_changed_through_the_catalog_is_rendered_anew(
+    client, catalog, django_capture_on_commit_callbacks
+):
+    client.get(product_url(catalog.chair))
+    sku = catalog.chair.skus.order_by("id").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        sku_update(sku=sku, by=catalog.shop.owner, price_fen=99_900)
+
+    assert "¥999.00" in Client().get(product_url(catalog.chair)).text
+
+
+def test_a_delisted_product_is_gone_at_once_even_when_cached(
+    client, catalog, django_capture_on_commit_callbacks
+):
+    client.get(product_url(catalog.chair))
+    with django_capture_on_commit_callbacks(execute=True):
+        product_delist(product=catalog.chair, by=catalog.shop.owner)
+
+    assert Client().get(product_url(catalog.chair)).status_code == 404
+
+
+def test_each_language_has_its_own_cached_page(catalog):
+    Client().get(product_url(catalog.chair))
+    english = Client()
+    english.cookies["django_language"] = "en"
+
+    assert "Walnut Dining Chair" in english.get(product_url(catalog.chair)).text
+
+
+def test_pages_with_a_query_string_are_not_cached(client, catalog):
+    url = reverse("storefront:shop", args=[catalog.shop.public_id]) + "?page=1"
+    client.get(url)
+    retitle_behind_the_catalogs_back(catalog.chair, "改过的标题")
+
+    assert "改过的标题" in Client().get(url).text
+
+
+def test_a_cache_time_of_zero_turns_the_cache_off(settings, client, catalog):
+    settings.STOREFRONT_PAGE_CACHE_SECONDS = 0
+    client.get(product_url(catalog.chair))
+    retitle_behind_the_catalogs_back(catalog.chair, "改过的标题")
+
+    assert "改过的标题" in Client().get(product_url(catalog.chair)).text
