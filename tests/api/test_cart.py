@@ -185,3 +185,64 @@ def test_each_buyer_sees_only_their_own_cart(api, api_as, store):
     api.post("/cart/lines", {"sku": store.cup.public_id})
 
     assert api_as(make_user()).get("/cart").json()["lines"] == []
+
+
+# --- an app's anonymous cart: quoted without a login, merged after it ---------------------
+
+
+def test_an_anonymous_client_gets_its_cart_priced_by_the_server(anon, store):
+    body = {"lines": [{"sku": store.lamp.public_id, "quantity": 2}, {"sku": store.cup.public_id}]}
+
+    response = anon.post("/cart/quote", body)
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["items_fen"], response.json()["total_fen"]) == (31_700, 34_700)
+
+
+def test_a_quote_for_pickup_has_no_shipping(anon, store):
+    body = {"lines": [{"sku": store.cup.public_id}], "delivery": "pickup"}
+
+    assert anon.post("/cart/quote", body).json()["total_fen"] == 5_900
+
+
+def test_a_quote_flags_a_sku_that_is_not_on_sale(anon, store):
+    store.product_b.status = ProductStatus.DELISTED
+    store.product_b.save()
+
+    body = anon.post("/cart/quote", {"lines": [{"sku": store.cup.public_id}]}).json()
+
+    assert body["lines"][0]["problem"] == "product_unavailable"
+    assert body["can_check_out"] is False
+
+
+def test_a_quote_beyond_the_quantity_limits_is_refused(anon, store, settings):
+    settings.ORDER_MAX_QTY_PER_SKU = 3
+    body = {"lines": [{"sku": store.cup.public_id, "quantity": 2}] * 2}
+
+    assert_error(anon.post("/cart/quote", body), 422, "quantity_over_limit")
+
+
+def test_the_anonymous_cart_is_merged_after_login_keeping_the_larger_quantity(api, store):
+    api.post("/cart/lines", {"sku": store.lamp.public_id, "quantity": 3})
+    anonymous = [{"sku": store.lamp.public_id, "quantity": 1}, {"sku": store.cup.public_id}]
+
+    body = api.post("/cart/merge", {"lines": anonymous}).json()
+
+    quantities = {line["sku"]: line["quantity"] for line in body["cart"]["lines"]}
+    assert quantities == {store.lamp.public_id: 3, store.cup.public_id: 1}
+    assert body["skipped"] == []
+
+
+def test_merging_skips_what_cannot_be_bought_instead_of_failing(api, store):
+    store.product_b.status = ProductStatus.DELISTED
+    store.product_b.save()
+    anonymous = [{"sku": store.cup.public_id}, {"sku": ABSENT_SKU}]
+
+    body = api.post("/cart/merge", {"lines": anonymous}).json()
+
+    assert body["cart"]["lines"] == []
+    assert sorted(body["skipped"]) == sorted([store.cup.public_id, ABSENT_SKU])
+
+
+def test_merging_needs_a_login(anon, store):
+    assert_error(anon.post("/cart/merge", {"lines": []}), 401, "not_authenticated")

@@ -224,3 +224,22 @@ def test_a_malformed_key_is_invalid(api, store, key):
     body = {"lines": lines((store.cup, 1)), "delivery": "pickup"}
 
     assert invalid_fields(checkout_with_key(api, body, key)) == {"Idempotency-Key"}
+
+
+def test_the_buyer_reads_a_checkout_back_with_its_orders_and_payment(api, store):
+    placed = api.post("/checkout", {"lines": lines((store.cup, 1)), "delivery": "pickup"}).json()
+
+    response = api.get(f"/checkouts/{placed['public_id']}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["total_fen"]) == ("pending_payment", 5_900)
+    assert body["payment"]["public_id"] == placed["payment"]["public_id"]
+    assert [o["public_id"] for o in body["orders"]] == [o["public_id"] for o in placed["orders"]]
+
+
+def test_another_buyers_checkout_is_404(api, api_as, store):
+    placed = api.post("/checkout", {"lines": lines((store.cup, 1)), "delivery": "pickup"}).json()
+
+    other = api_as(make_user())
+    assert_error(other.get(f"/checkouts/{placed['public_id']}"), 404, "checkout_not_found")

@@ -37,7 +37,13 @@ from designmall.api.schemas import (
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
-from designmall.orders.cart import cart_add, cart_remove, cart_set_quantity
+from designmall.orders.cart import (
+    cart_add,
+    cart_merge_anonymous,
+    cart_remove,
+    cart_set_quantity,
+    check_limits,
+)
 from designmall.orders.checkout import checkout_create
 from designmall.orders.models import Checkout, Order
 from designmall.orders.selectors import (
@@ -45,6 +51,8 @@ from designmall.orders.selectors import (
     PricedLine,
     cart_lines,
     cart_priced,
+    cart_priced_anonymous,
+    checkout_for_buyer,
     order_for_buyer,
     order_for_pickup,
     order_for_seller,
@@ -219,6 +227,48 @@ def cart_line_remove(request: HttpRequest, sku: str):
     """Take a SKU out of the cart (nothing happens if it is not there); answers the cart."""
     cart_remove(user=request.auth, sku_public_id=sku)
     return cart_out(cart_priced(user=request.auth))
+
+
+class CartLinesIn(Input):
+    lines: list[CartLineIn] = Field(..., max_length=200)
+    delivery: DeliveryValue = "address"
+
+
+def _quantities_of(lines: list[CartLineIn]) -> dict[str, int]:
+    quantities: dict[str, int] = {}
+    for line in lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+    return quantities
+
+
+@router.post("/cart/quote", auth=None, response=with_errors({200: CartOut}, 400, 422))
+def cart_quote(request: HttpRequest, payload: CartLinesIn):
+    """Price a cart kept by the client (no login needed: an app's anonymous cart) as the
+    cart would be priced now, with problems and the shipping of ``delivery``. Beyond the
+    quantity limits is 422; SKUs not on sale come back with their ``problem``."""
+    quantities = _quantities_of(payload.lines)
+    check_limits(quantities)
+    return cart_out(cart_priced_anonymous(lines=quantities, delivery=payload.delivery))
+
+
+class CartMergedOut(Schema):
+    cart: CartOut
+    skipped: list[str] = Field(
+        description="SKUs of the anonymous cart that were not taken over (not on sale, or"
+        " beyond the limits)."
+    )
+
+
+@router.post("/cart/merge", response=with_errors({200: CartMergedOut}, 400, 401, 422))
+def cart_merge(request: HttpRequest, payload: CartLinesIn):
+    """Move the client's anonymous cart into the caller's cart after logging in, as the
+    web site does: a SKU in both keeps the larger quantity; lines that cannot be taken
+    over are skipped, never refused."""
+    skipped = cart_merge_anonymous(user=request.auth, lines=_quantities_of(payload.lines))
+    return {
+        "cart": cart_out(cart_priced(user=request.auth, delivery=payload.delivery)),
+        "skipped": skipped,
+    }
 
 
 # --- orders (shared output) ---------------------------------------------------------------
@@ -479,6 +529,13 @@ def checkout(
         expected_total_fen=payload.expected_total_fen,
     )
     return Status(201, checkout_out(placed))
+
+
+@router.get("/checkouts/{pid:public_id}", response=with_errors({200: CheckoutOut}, 401, 404))
+def checkout_detail(request: HttpRequest, public_id: str):
+    """One of the caller's checkouts: its status, orders and payment (with where to pay
+    while it is pending). Anyone else's is 404."""
+    return checkout_out(checkout_for_buyer(user=request.auth, public_id=public_id))
 
 
 # --- the buyer's orders -------------------------------------------------------------------
