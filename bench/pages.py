@@ -114,7 +114,9 @@ def run(*, clients: int, seconds: int) -> dict[str, dict]:
         for label, pattern, extra in runs:
             with live_server({**env, **extra}) as base:
                 _wrk(base, pattern=pattern, clients=clients, seconds=3, folder=folder)  # warm up
-                result = _wrk(base, pattern=pattern, clients=clients, seconds=seconds, folder=folder)
+                result = _wrk(
+                    base, pattern=pattern, clients=clients, seconds=seconds, folder=folder
+                )
             results[label] = result
             print(f"product page, {clients} concurrent clients, {label}")
             figure("p50", result["p50_ms"], "ms")

@@ -487,14 +487,18 @@ def test_uploading_with_an_overlong_alt_is_invalid(as_seller, own_product):
 
 def test_removing_an_image(as_seller, own_product):
     image = ProductImage.objects.create(product=own_product, image="products/a.png")
-    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{image.public_id}")
+    response = as_seller.delete(
+        f"/seller/products/{own_product.public_id}/images/{image.public_id}"
+    )
     assert response.status_code == 204
     assert not own_product.images.exists()
 
 
 def test_removing_another_products_image_is_404(as_seller, own_product, others_product):
     theirs = ProductImage.objects.create(product=others_product, image="products/a.png")
-    response = as_seller.delete(f"/seller/products/{own_product.public_id}/images/{theirs.public_id}")
+    response = as_seller.delete(
+        f"/seller/products/{own_product.public_id}/images/{theirs.public_id}"
+    )
     assert_error(response, 404, "image_not_found")
     assert ProductImage.objects.filter(pk=theirs.pk).exists()
 

@@ -348,7 +348,8 @@ def test_uploading_and_removing_an_image(client, product):
     image = product.images.get()
     assert image.alt == "正面"
     client.post(
-        reverse("storefront:seller_image_remove", args=[product.public_id]), {"image": image.public_id}
+        reverse("storefront:seller_image_remove", args=[product.public_id]),
+        {"image": image.public_id},
     )
     assert not product.images.exists()
 
