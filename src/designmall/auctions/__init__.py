@@ -1,0 +1,1 @@
+"""Auctions of renowned designers' works: lots, bids, proxy bidding, soft close, deposits."""
