@@ -17,7 +17,7 @@ from designmall.orders import rules
 from designmall.orders.cart import cart_add
 from designmall.orders.checkout import checkout_create
 from designmall.orders.models import Checkout, Order, OrderStatus
-from designmall.payments.models import PaymentStatus
+from designmall.payments.models import Payment, PaymentStatus
 from tests.factories import make_product
 from tests.orders.conftest import ADDRESS, available, buy, orders_of
 
@@ -278,9 +278,20 @@ def test_the_checkout_is_a_few_queries_however_many_lines(store, buyer):
     with CaptureQueriesContext(connection) as eight_lines:
         buy(buyer, (lamp, 1), (cup, 1), *[(sku, 1) for sku in more])
 
-    # Only the stock grows with the lines: one conditional UPDATE per SKU.
+    # Only the stock grows with the lines: one conditional UPDATE per SKU (after one read
+    # of every line's stock).
     assert len(eight_lines) - len(two_lines) == 6
-    assert len(two_lines) <= 15
+    assert len(two_lines) <= 16
+
+
+def test_a_checkout_the_stock_cannot_cover_is_refused_before_anything_is_written(store, buyer):
+    with CaptureQueriesContext(connection) as refused, pytest.raises(Conflict) as error:
+        buy(buyer, (store.lamp, 6))
+
+    assert error.value.code == "out_of_stock"
+    assert error.value.details == {"sku": store.lamp.public_id, "requested": 6, "available": 5}
+    assert not [q for q in refused.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert Payment.objects.count() == 0
 
 
 def test_a_pickup_code_taken_by_an_open_order_is_drawn_again(store, buyer, monkeypatch):
