@@ -94,3 +94,77 @@ def make_product(
         product.save(update_fields=["price_min_fen", "in_stock"])
     search.products_reindex([product.id])
     return product
+
+
+# --- events -------------------------------------------------------------------------
+
+
+def make_venue(**fields):
+    from designmall.events.models import Venue
+
+    n = next(_seq)
+    fields.setdefault("name_zh", f"场馆{n}")
+    fields.setdefault("name_en", f"Venue {n}")
+    fields.setdefault("address_zh", f"上海市徐汇区龙腾大道 {n} 号")
+    return Venue.objects.create(**fields)
+
+
+def make_hall(*, venue=None, capacity: int = 500, **fields):
+    from designmall.events.models import Hall
+
+    n = next(_seq)
+    fields.setdefault("name_zh", f"{n} 号厅")
+    fields.setdefault("name_en", f"Hall {n}")
+    return Hall.objects.create(venue=venue or make_venue(), capacity=capacity, **fields)
+
+
+def make_event(*, kind: str = "lecture", status: str = "published", speakers=(), **fields):
+    from designmall.events.models import Event
+
+    n = next(_seq)
+    now = clock.now()
+    fields.setdefault("title_zh", f"活动{n}")
+    fields.setdefault("title_en", f"Event {n}")
+    event = Event.objects.create(
+        kind=kind,
+        status=status,
+        created_at=now,
+        published_at=now if status == "published" else None,
+        **fields,
+    )
+    if speakers:
+        event.speakers.set(speakers)
+    return event
+
+
+def make_session(
+    *,
+    event=None,
+    hall=None,
+    capacity: int = 10,
+    price_fen: int = 0,
+    per_user_limit: int = 4,
+    starts_in=None,
+    **fields,
+):
+    """A session starting ``starts_in`` (default 7 days) from the clock's now, lasting two
+    hours, bookable from a day ago until it starts, free cancellation until a day before."""
+    from datetime import timedelta
+
+    from designmall.events.models import Session
+
+    now = clock.now()
+    starts_at = fields.pop("starts_at", None) or now + (starts_in or timedelta(days=7))
+    fields.setdefault("ends_at", starts_at + timedelta(hours=2))
+    fields.setdefault("reservation_opens_at", now - timedelta(days=1))
+    fields.setdefault("reservation_closes_at", starts_at)
+    fields.setdefault("cancel_until", starts_at - timedelta(days=1))
+    return Session.objects.create(
+        event=event or make_event(),
+        hall=hall or make_hall(capacity=max(capacity, 500)),
+        starts_at=starts_at,
+        capacity=capacity,
+        price_fen=price_fen,
+        per_user_limit=per_user_limit,
+        **fields,
+    )

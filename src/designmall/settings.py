@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "designmall.catalog",
     "designmall.inventory",
     "designmall.orders",
+    "designmall.events",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -226,6 +227,14 @@ IDEMPOTENCY_KEY_HOURS = max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"
 # --- inventory ------------------------------------------------------------------
 # How long a checkout's stock hold lasts; then it may be released.
 STOCK_HOLD_MINUTES = int(os.environ.get("STOCK_HOLD_MINUTES", "15"))
+
+# --- events -----------------------------------------------------------------------
+# How long a priced reservation holds its seats for payment; then they are released.
+EVENT_HOLD_MINUTES = int(os.environ.get("EVENT_HOLD_MINUTES", "15"))
+# How long a waiting-list offer holds its seats for the visitor to claim them.
+WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "2"))
+# Tickets open the door from this many minutes before their session starts.
+EVENT_DOORS_OPEN_MINUTES = int(os.environ.get("EVENT_DOORS_OPEN_MINUTES", "60"))
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

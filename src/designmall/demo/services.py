@@ -48,6 +48,8 @@ from designmall.demo.generator import (
     iter_products,
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.programme import programme_wipe, programme_write
+from designmall.events.models import Event, Venue
 from designmall.inventory.models import StockAdjustment, StockLevel
 
 BATCH_SIZE = 2000
@@ -75,17 +77,21 @@ def catalog_exists() -> bool:
         or Shop.objects.exists()
         or Category.objects.exists()
         or Designer.objects.exists()
+        or Venue.objects.exists()
+        or Event.objects.exists()
         or _demo_users().exists()
     )
 
 
 @transaction.atomic
 def catalog_wipe() -> None:
-    """Delete the whole catalog and the demo accounts; the image files stay for reuse.
+    """Delete the whole catalog, the design week's programme with its bookings, and the
+    demo accounts; the image files stay for reuse.
 
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        programme_wipe()
         ProductImage.objects.all().delete()
         StockAdjustment.objects.all().delete()
         StockLevel.objects.all().delete()
@@ -300,7 +306,8 @@ def demo_seed(
     on_progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> SeedReport:
-    """Build the demo design week: accounts, designers, shops, categories and products.
+    """Build the demo design week: accounts, designers, shops, categories, products and
+    the week's programme (venues, events, sessions, some reservations).
 
     Refuses (``Conflict``) when a catalog exists, unless ``reset`` wipes it
     first. The same ``seed`` gives the same data (public ids and password
@@ -348,6 +355,10 @@ def demo_seed(
             counts["images"] += images
             if on_progress:
                 on_progress(len(batch))
+        stage("programme")
+        programme_mark = time.perf_counter()
+        counts.update(programme_write(plan=plan, designers=designers, users=users, now=now))
+        report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")
         mark = time.perf_counter()

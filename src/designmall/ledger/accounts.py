@@ -13,6 +13,7 @@ code                     type       meaning
                                     zero it is the seller's debt to us (a refund taken
                                     back after release)
 ``platform:commission``  revenue    commission earned on released orders
+``platform:tickets``     revenue    design-week ticket sales, once the session is over
 ``bank:payouts``         asset      the bank account payouts to sellers are sent from;
                                     moving gateway settlements into it is booked
                                     outside this ledger, so it shows the payouts sent
@@ -35,6 +36,7 @@ from designmall.core.ids import looks_like_public_id
 
 ESCROW = "escrow"
 PLATFORM_COMMISSION = "platform:commission"
+PLATFORM_TICKETS = "platform:tickets"
 BANK_PAYOUTS = "bank:payouts"
 
 _GATEWAY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -67,6 +69,7 @@ def seller_account(shop_public_id: str) -> str:
 _FIXED = {
     ESCROW: (AccountType.LIABILITY, "托管资金"),
     PLATFORM_COMMISSION: (AccountType.REVENUE, "平台佣金收入"),
+    PLATFORM_TICKETS: (AccountType.REVENUE, "平台票务收入"),
     BANK_PAYOUTS: (AccountType.ASSET, "结算银行账户（打款）"),
 }
 
