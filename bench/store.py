@@ -1,0 +1,520 @@
+"""The store's hot paths on PostgreSQL, over HTTP against a live server, driven by wrk.
+
+1. Flash sale: 2,000 buyers (each with an API token) check out one unit of one
+   SKU with 500 in stock, 64 at a time (``POST /api/v1/checkout`` with an
+   ``Idempotency-Key``): orders/s, p50/p99, and proof that exactly 500 were
+   taken (orders, stock counters, the stock books). Beside it, measured in the
+   same run, the ceiling: the same database work (the conditional decrement,
+   a hold row and an order row, one transaction) issued directly over psycopg
+   by 64 threads, and ours as a ratio of it.
+2. Checkout of a 3-shop cart (SKUs drawn from 300 per shop, no contention) at
+   16 clients: p50/p99 and checkouts/s.
+3. Payment notifications: 1,000 signed sandbox notifications, 20% of them
+   duplicates, at 16 clients to ``/payments/alipay/notify``: notifies/s, p50/p99,
+   and proof that each payment was credited once and the ledger balances.
+
+Each run builds a fresh PostgreSQL database and drops it afterwards.
+
+    .venv/bin/python -m bench.store [--workers 2] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.common import figure, live_server, percentile, setup_django
+from bench.seed import POSTGRES_SERVER, _designmall, _postgres_admin
+
+BUYERS = 2_000
+FLASH_UNITS = 500
+FLASH_CLIENTS = 64
+CART_CLIENTS = 16
+CART_SKUS_PER_SHOP = 300
+NOTIFIES = 1_000
+NOTIFY_DUPLICATE_SHARE = 0.2
+NOTIFY_CLIENTS = 16
+
+# wrk script: each request takes the next line of REQUESTS_FILE (method, path, headers and
+# body as JSON); a thread stops once it has its share of answers. Counts answers by status.
+WRK_SCRIPT = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_usec; } timeval;
+int gettimeofday(timeval *tv, void *tz);
+]]
+local function now()
+  local tv = ffi.new("timeval")
+  ffi.C.gettimeofday(tv, nil)
+  return tonumber(tv.tv_sec) + tonumber(tv.tv_usec) / 1e6
+end
+local lines = {}
+for line in io.lines(os.getenv("REQUESTS_FILE")) do lines[#lines + 1] = line end
+local threads, counter = {}, 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+local total = tonumber(os.getenv("THREADS"))
+local repeat_all = os.getenv("REPEAT") == "1"
+local mine, answers, next_index, statuses = {}, 0, 1, {}
+first, last, codes = 0, 0, ""
+function init(args)
+  for i = id, #lines, total do mine[#mine + 1] = lines[i] end
+end
+request = function()
+  if first == 0 then first = now() end
+  local index = next_index
+  if index > #mine then
+    if not repeat_all then return wrk.format("GET", "/healthz") end
+    index = ((index - 1) % #mine) + 1
+  end
+  next_index = next_index + 1
+  local method, path, encoded, body = mine[index]:match("^([^	]+)	([^	]+)	([^	]*)	(.*)$")
+  local headers = {}
+  for name, value in encoded:gmatch("([^|=]+)=([^|]*)") do headers[name] = value end
+  if repeat_all and headers["Idempotency-Key"] then
+    headers["Idempotency-Key"] = headers["Idempotency-Key"] .. "-" .. id .. "-" .. next_index
+  end
+  return wrk.format(method, path, headers, body)
+end
+response = function(status, headers, body)
+  if body and body:find('"migrations"', 1, true) then return end  -- a filler request
+  answers = answers + 1
+  if repeat_all or answers <= #mine then
+    statuses[status] = (statuses[status] or 0) + 1
+    last = now()
+    local parts = {}
+    for code, n in pairs(statuses) do parts[#parts + 1] = code .. "=" .. n end
+    codes = table.concat(parts, ",")
+  end
+  if not repeat_all and answers == #mine then
+    -- Tell the runner this thread is through: wrk itself would wait out its duration.
+    io.open(os.getenv("DONE_DIR") .. "/" .. id, "w"):close()
+    wrk.thread:stop()
+  end
+end
+done = function(summary, latency, requests)
+  local started, finished, merged = math.huge, 0, {}
+  for _, thread in ipairs(threads) do
+    started = math.min(started, thread:get("first"))
+    finished = math.max(finished, thread:get("last"))
+    for code, n in string.gmatch(thread:get("codes"), "(%d+)=(%d+)") do
+      merged[code] = (merged[code] or 0) + tonumber(n)
+    end
+  end
+  local parts = {}
+  for code, n in pairs(merged) do parts[#parts + 1] = code .. "=" .. n end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.6f %.3f %.3f %s errors=%d,%d,%d,%d,%d\n", summary.requests,
+    finished - started, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    table.concat(parts, ","), e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+_RESULT = re.compile(
+    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),\d+,(\d+)$", re.M
+)
+
+
+def _line(method: str, path: str, headers: dict[str, str], body: str) -> str:
+    encoded = "|".join(f"{name}={value}" for name, value in headers.items())
+    return f"{method}\t{path}\t{encoded}\t{body}"
+
+
+def _wrk(
+    base: str,
+    lines: list[str],
+    *,
+    clients: int,
+    folder: Path,
+    seconds: int = 120,
+    repeat: bool = False,
+) -> dict[str, float]:
+    """Send ``lines`` (each once, or round and round for ``seconds`` with ``repeat``)."""
+    (folder / "requests.txt").write_text("\n".join(lines) + "\n")
+    (folder / "store.lua").write_text(WRK_SCRIPT)
+    threads = 2
+    env = {
+        **os.environ,
+        "REQUESTS_FILE": str(folder / "requests.txt"),
+        "THREADS": str(threads),
+        "REPEAT": "1" if repeat else "0",
+    }
+    script = str(folder / "store.lua")
+    done = folder / "done"
+    shutil.rmtree(done, ignore_errors=True)
+    done.mkdir()
+    env["DONE_DIR"] = str(done)
+    command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script]
+    proc = subprocess.Popen(
+        [*command, "--timeout", "30s", base],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not repeat and proc.poll() is None and len(list(done.iterdir())) < threads:
+        time.sleep(0.05)
+    if proc.poll() is None and not repeat:
+        proc.send_signal(signal.SIGINT)  # wrk stops and prints its summary
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed: {err or out}")
+    requests, seconds, p50, p99, codes, *errors = _RESULT.search(out).groups()
+    return {
+        "socket_errors": sum(int(n) for n in errors),
+        "requests": int(requests),
+        "seconds": float(seconds),
+        "p50_ms": float(p50),
+        "p99_ms": float(p99),
+        "statuses": dict(sorted((c, int(n)) for c, n in re.findall(r"(\d+)=(\d+)", codes))),
+    }
+
+
+def _statuses(result: dict) -> str:
+    shown = " ".join(f"{code}:{n}" for code, n in result["statuses"].items())
+    return shown + (f" socket errors:{result['socket_errors']}" if result["socket_errors"] else "")
+
+
+# --- the data -------------------------------------------------------------------------------
+
+
+def _buyers_with_tokens(count: int) -> list[str]:
+    """``count`` buyers, each with an API token in use (touched a moment ago, as a buyer
+    waiting for a sale has been refreshing); returns the raw tokens."""
+    from designmall.accounts.models import ApiToken, User
+    from designmall.accounts.services import TOKEN_PREFIX
+    from designmall.core import clock
+
+    now = clock.now()
+    users = User.objects.bulk_create(
+        User(email=f"buyer{n}@bench.designmall.cn", password="!", date_joined=now)
+        for n in range(count)
+    )
+    raws = [TOKEN_PREFIX + secrets.token_urlsafe(32) for _ in users]
+    ApiToken.objects.bulk_create(
+        ApiToken(
+            user=user,
+            name="bench",
+            key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            prefix=raw[:10],
+            created_at=now,
+            last_used_at=now,
+        )
+        for user, raw in zip(users, raws, strict=True)
+    )
+    return raws
+
+
+def _shop_with_skus(name: str, *, skus: int, stock: int, price_fen: int = 12_900):
+    """An approved shop with one live product of ``skus`` SKUs of ``stock`` units each."""
+    from designmall.accounts.models import User
+    from designmall.catalog import search
+    from designmall.catalog.models import Category, Product, ProductStatus, Shop, ShopStatus, Sku
+    from designmall.core import clock
+    from designmall.inventory.models import StockLevel
+
+    now = clock.now()
+    owner = User.objects.create(email=f"{name}@bench.designmall.cn", password="!", date_joined=now)
+    shop = Shop.objects.create(
+        owner=owner,
+        name_zh=name,
+        name_en=name,
+        status=ShopStatus.APPROVED,
+        commission_bp=800,
+        created_at=now,
+    )
+    category, _ = Category.objects.get_or_create(
+        slug="bench", defaults={"name_zh": "测试", "name_en": "Bench"}
+    )
+    product = Product.objects.create(
+        shop=shop,
+        category=category,
+        title_zh=f"{name} 限量椅",
+        title_en=f"{name} limited chair",
+        status=ProductStatus.LIVE,
+        created_at=now,
+        updated_at=now,
+        published_at=now,
+        price_min_fen=price_fen,
+        in_stock=True,
+    )
+    made = Sku.objects.bulk_create(
+        Sku(product=product, code=f"{name}-{n}", price_fen=price_fen, attributes={"编号": str(n)})
+        for n in range(skus)
+    )
+    StockLevel.objects.bulk_create(
+        StockLevel(sku=sku, received=stock, available=stock) for sku in made
+    )
+    search.products_reindex([product.id])
+    return made
+
+
+# --- 1. the flash sale ----------------------------------------------------------------------
+
+
+def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
+    from designmall.inventory.models import StockLevel
+    from designmall.inventory.selectors import stock_verify
+    from designmall.orders.models import Order
+
+    (sku,) = _shop_with_skus("flash", skus=1, stock=FLASH_UNITS)
+    body = json.dumps({"lines": [{"sku": sku.public_id, "quantity": 1}], "delivery": "pickup"})
+    lines = [
+        _line(
+            "POST",
+            "/api/v1/checkout",
+            {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"flash-{n}",
+            },
+            body,
+        )
+        for n, token in enumerate(tokens)
+    ]
+    result = _wrk(base, lines, clients=FLASH_CLIENTS, folder=folder)
+    level = StockLevel.objects.get(sku=sku)
+    orders = Order.objects.filter(lines__sku=sku).count()
+    result.update(
+        orders=orders,
+        available=level.available,
+        held=level.held,
+        books=stock_verify(),
+        per_second=len(tokens) / result["seconds"],
+    )
+    print(f"flash sale: {len(tokens):,} buyers, {FLASH_UNITS} units, {FLASH_CLIENTS} clients")
+    figure("checkouts answered/s (201 + 409)", result["per_second"])
+    figure("orders/s (the 500 taken)", orders / result["seconds"])
+    figure("p50", result["p50_ms"], "ms")
+    figure("p99", result["p99_ms"], "ms")
+    figure("answers by status", _statuses(result))
+    figure("orders made (must be 500)", orders)
+    figure("stock left / held (must be 0 / 500)", f"{level.available} / {level.held}")
+    figure("stock books disagreeing (must be 0)", len(result["books"]))
+    return result
+
+
+_CEILING_TABLE = "bench_ceiling_order"
+
+
+def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
+    """The same database work without Django: per buyer, one transaction that takes a unit
+    with the conditional decrement, inserts the hold and an order row, and commits."""
+    import psycopg
+
+    from designmall.core import clock
+    from designmall.core.ids import new_public_id
+
+    (sku,) = _shop_with_skus("ceiling", skus=1, stock=FLASH_UNITS)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE TABLE {_CEILING_TABLE} (id bigserial PRIMARY KEY, public_id text UNIQUE,"
+            " buyer integer, sku_id bigint, quantity integer, total_fen bigint,"
+            " created_at timestamptz)"
+        )
+    todo = list(range(buyers))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    sold = 0
+    barrier = threading.Barrier(FLASH_CLIENTS)
+    now = clock.now()
+
+    def run() -> None:
+        nonlocal sold
+        with psycopg.connect(database_url) as conn:
+            barrier.wait()
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    buyer = todo.pop()
+                started = time.perf_counter()
+                with conn.transaction():
+                    taken = conn.execute(
+                        "UPDATE inventory_stocklevel SET available = available - 1,"
+                        " held = held + 1 WHERE sku_id = %s AND available >= 1 RETURNING available",
+                        [sku.id],
+                    ).fetchone()
+                    if taken is not None:
+                        conn.execute(
+                            "INSERT INTO inventory_stockhold (public_id, sku_id, quantity,"
+                            " owner_ref, status, expires_at, created_at)"
+                            " VALUES (%s, %s, 1, %s, 'held', %s, %s)",
+                            [new_public_id("h"), sku.id, f"ceiling:{buyer}", now, now],
+                        )
+                        conn.execute(
+                            f"INSERT INTO {_CEILING_TABLE} (public_id, buyer, sku_id, quantity,"
+                            " total_fen, created_at) VALUES (%s, %s, %s, 1, 12900, %s)",
+                            [secrets.token_hex(10), buyer, sku.id, now],
+                        )
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    sold += taken is not None
+
+    threads = [threading.Thread(target=run) for _ in range(FLASH_CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    result = {
+        "per_second": buyers / elapsed,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "sold": sold,
+    }
+    print(f"ceiling: the same transaction over psycopg, {FLASH_CLIENTS} threads")
+    figure("transactions/s", result["per_second"])
+    figure("p50", result["p50_ms"], "ms")
+    figure("p99", result["p99_ms"], "ms")
+    figure("units taken (must be 500)", sold)
+    return result
+
+
+# --- 2. a 3-shop checkout -------------------------------------------------------------------
+
+
+def three_shop_checkout(base: str, folder: Path, tokens: list[str], seconds: int) -> dict:
+    shops = [
+        _shop_with_skus(f"cart{n}", skus=CART_SKUS_PER_SHOP, stock=1_000_000) for n in range(3)
+    ]
+    rng = random.Random(3)
+    lines = []
+    for n, token in enumerate(tokens):
+        cart = [{"sku": rng.choice(skus).public_id, "quantity": 1} for skus in shops]
+        lines.append(
+            _line(
+                "POST",
+                "/api/v1/checkout",
+                {
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"cart-{n}",
+                },
+                json.dumps({"lines": cart, "delivery": "pickup"}),
+            )
+        )
+    result = _wrk(base, lines, clients=CART_CLIENTS, folder=folder, seconds=seconds, repeat=True)
+    result["per_second"] = result["requests"] / result["seconds"]
+    print(f"checkout of a 3-shop cart, {CART_CLIENTS} clients, {seconds} s")
+    figure("checkouts/s", result["per_second"])
+    figure("answers by status", _statuses(result))
+    figure("p50", result["p50_ms"], "ms")
+    figure("p99", result["p99_ms"], "ms")
+    return result
+
+
+# --- 3. payment notifications ---------------------------------------------------------------
+
+
+def notifications(base: str, folder: Path) -> dict:
+    from django.db.models import Count
+
+    from designmall.accounts.models import User
+    from designmall.ledger.services import escrow_balance, ledger_verify
+    from designmall.orders.checkout import checkout_create
+    from designmall.payments.gateways import sandbox
+    from designmall.payments.models import Payment, PaymentNotification, PaymentStatus
+
+    unique = round(NOTIFIES * (1 - NOTIFY_DUPLICATE_SHARE))
+    skus = _shop_with_skus("notify", skus=1, stock=unique)
+    buyer = User.objects.create(email="payer@bench.designmall.cn", password="!")
+    bodies = []
+    for _n in range(unique):
+        checkout = checkout_create(buyer=buyer, lines=[(skus[0].public_id, 1)], delivery="pickup")
+        paid = sandbox.sandbox_pay(payment=checkout.payment)  # the cashier; its job not run
+        bodies.append(urlencode(paid.notification))
+    rng = random.Random(5)
+    bodies += [rng.choice(bodies) for _ in range(NOTIFIES - unique)]
+    rng.shuffle(bodies)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    lines = [_line("POST", "/payments/alipay/notify", headers, body) for body in bodies]
+    result = _wrk(base, lines, clients=NOTIFY_CLIENTS, folder=folder)
+    paid = Payment.objects.filter(buyer=buyer, status=PaymentStatus.PAID).count()
+    outcomes = dict(
+        PaymentNotification.objects.values_list("outcome").annotate(n=Count("id")).order_by()
+    )
+    result.update(per_second=NOTIFIES / result["seconds"], paid=paid, ledger=ledger_verify())
+    print(
+        f"payment notifications: {NOTIFIES:,} ({NOTIFIES - unique} duplicates), "
+        f"{NOTIFY_CLIENTS} clients"
+    )
+    figure("notifies/s", result["per_second"])
+    figure("answers by status", _statuses(result))
+    figure("p50", result["p50_ms"], "ms")
+    figure("p99", result["p99_ms"], "ms")
+    figure("notifications recorded by outcome", " ".join(f"{k}:{v}" for k, v in outcomes.items()))
+    figure(f"payments paid (must be {unique})", paid)
+    figure("escrow balance", escrow_balance(), "fen")
+    figure("ledger problems (must be 0)", len(result["ledger"]))
+    return result
+
+
+def run(*, workers: int, threads: int, cart_seconds: int) -> dict:
+    if not shutil.which("wrk"):
+        raise SystemExit("bench.store needs wrk: apt-get install wrk")
+    name = f"designmall_bench_store_{os.getpid()}"
+    var = Path(tempfile.mkdtemp(prefix="designmall-bench-store-"))
+    database_url = f"{POSTGRES_SERVER}/{name}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DESIGNMALL_VAR": str(var),
+        "SITE_URL": "http://127.0.0.1",
+    }
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")})
+    _postgres_admin(f'CREATE DATABASE "{name}"')
+    results = {}
+    try:
+        _designmall("migrate", "--verbosity", "0", env=env)
+        setup_django()
+        from designmall.accounts.services import roles_sync_groups
+
+        roles_sync_groups()
+        tokens = _buyers_with_tokens(BUYERS)
+        server_env = {k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")}
+        with live_server(server_env, workers=workers, threads=threads) as base:
+            print(f"server: {workers} workers x {threads} threads")
+            results["flash"] = flash_sale(base, var, tokens)
+            results["ceiling"] = flash_sale_ceiling(database_url, BUYERS)
+            ratio = results["flash"]["per_second"] / results["ceiling"]["per_second"]
+            figure("flash sale as a share of the ceiling", f"{ratio:.0%}")
+            results["cart"] = three_shop_checkout(base, var, tokens, cart_seconds)
+            results["notify"] = notifications(base, var)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(var, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--cart-seconds", type=int, default=15)
+    args = parser.parse_args(argv)
+    run(workers=args.workers, threads=args.threads, cart_seconds=args.cart_seconds)
+
+
+if __name__ == "__main__":
+    main()
