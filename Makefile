@@ -38,7 +38,9 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
 	  $(BIN)/pytest -n 2 --dist loadfile --create-db
 
+# The load generator is wrk (Debian's package), installed here if missing.
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m bench
 
 messages: $(STAMP)

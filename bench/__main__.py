@@ -2,8 +2,9 @@
 
 For each database: seed a fresh 100,000-product catalog (timed), then search
 latency over 1,000 mixed zh/en queries, then product page latency at 16
-concurrent clients against a live server. Record the figures in
-docs/BENCHMARKS.md.
+concurrent clients against a live server. Then, on PostgreSQL, the store's hot
+paths (``bench.store``: flash sale against its raw-SQL ceiling, a 3-shop
+checkout, payment notifications). Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
 """
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         with seeded_database(products=args.products, postgres=postgres) as (env, _seconds):
             _run_module("bench.search", env)
             _run_module("bench.pages", env, "--clients", "16")
+    if not args.sqlite_only:
+        print("\n=== the store on PostgreSQL ===", flush=True)
+        _run_module("bench.store", dict(os.environ))
 
 
 if __name__ == "__main__":
