@@ -245,7 +245,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    "loggers": {"designmall": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "designmall": {"level": os.environ.get("LOG_LEVEL", "INFO")},
+        # A 4xx is a refusal the client is told about (sold out, bad input), not a problem
+        # of ours: logging each one costs a flash sale more than some of its queries.
+        "django.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "ERROR")},
+    },
 }
 
 # --- payments ---------------------------------------------------------------------
