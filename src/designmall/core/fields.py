@@ -18,7 +18,13 @@ class PublicIdField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["prefix"] = self.prefix
-        kwargs.pop("default", None)
-        for key in ("max_length", "unique", "editable"):
-            kwargs.pop(key, None)
+        kwargs.pop("default", None)  # rebuilt from the prefix
+        # Only what differs from this field's own defaults (unique, not editable, 24 long):
+        # a field that is not unique (yet) must say so, or migrations would make it unique.
+        if kwargs.get("max_length") == 24:
+            del kwargs["max_length"]
+        if kwargs.pop("unique", False) is not True:
+            kwargs["unique"] = False
+        if kwargs.pop("editable", True) is not False:
+            kwargs["editable"] = True
         return name, path, args, kwargs
