@@ -23,6 +23,7 @@ EXPECTED_PATHS = {
     "/api/v1/designers/{public_id}": {"get"},
     "/api/v1/shops/{public_id}": {"get"},
     "/api/v1/seller/shop": {"get", "post"},
+    "/api/v1/seller/settlement": {"get"},
     "/api/v1/seller/products": {"get", "post"},
     "/api/v1/seller/products/{public_id}": {"get", "patch"},
     "/api/v1/seller/products/{public_id}/submit": {"post"},

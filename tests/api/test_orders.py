@@ -335,6 +335,12 @@ def test_a_purchase_from_two_shops_runs_from_cart_to_completion(
     assert done["total"] == 2
     assert {o["total_fen"] for o in done["items"]} == {25_800 + 1_500, 5_900 + 1_500}
 
+    # Each seller's balance now holds their order less the shop's commission (8% for A).
+    settlement = seller_a.get("/seller/settlement").json()
+    assert settlement["balance_fen"] == 27_300 - 27_300 * 800 // 10_000
+    assert settlement["in_escrow_fen"] == 0
+    assert [e["kind"] for e in settlement["entries"]] == ["escrow_released"]
+
 
 def test_a_refund_after_shipping_is_recorded_in_the_history(
     seller_a, api, paid_address_order, store
@@ -357,3 +363,15 @@ def test_a_refund_after_shipping_is_recorded_in_the_history(
         "seller",
         "运费补偿",
     )
+
+
+def test_a_shop_sees_what_its_paid_orders_hold_in_escrow(seller_a, paid_address_order):
+    settlement = seller_a.get("/seller/settlement").json()
+
+    assert (settlement["balance_fen"], settlement["entries"]) == (0, [])
+    assert settlement["in_escrow_orders"] == 1
+    assert settlement["in_escrow_fen"] == paid_address_order.total_fen
+
+
+def test_a_buyer_without_a_shop_has_no_settlement(api):
+    assert_error(api.get("/seller/settlement"), 404, "shop_not_found")

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
 
 from designmall.core.errors import ValidationFailed
 from designmall.core.money import Money
@@ -204,3 +205,58 @@ def export_payouts_csv(start: datetime, end: datetime) -> str:
             ]
         )
     return out.getvalue()
+
+
+# --- a seller's statement -----------------------------------------------------------------
+
+_KIND_LABELS = {
+    Kind.ESCROW_RELEASED: _noop("订单完成，货款入账"),
+    Kind.REFUND_FROM_SELLER: _noop("完成后退款，从余额扣回"),
+    Kind.PAYOUT: _noop("提现"),
+    Kind.PAYOUT_REVERSED: _noop("提现失败，退回余额"),
+}
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    at: datetime
+    kind: str
+    label: str
+    amount_fen: int  # + credited to the seller, - taken from the seller
+    order: str
+    memo: str
+
+
+@dataclass(frozen=True)
+class SellerStatement:
+    balance_fen: int
+    entries: list[StatementEntry]
+
+
+def seller_statement(*, shop_public_id: str, limit: int = 50) -> SellerStatement:
+    """The shop's balance (what the platform owes it) and its latest movements, newest
+    first, each in the seller's sign (+ credited, - taken)."""
+    code = accounts.seller_account(shop_public_id)
+    postings = (
+        Posting.objects.filter(account__code=code)
+        .select_related("transaction")
+        .prefetch_related("transaction__refs")
+        .order_by("-transaction__created_at", "-id")[: max(1, min(int(limit), 500))]
+    )
+    entries = []
+    for posting in postings:
+        txn = posting.transaction
+        refs = {ref.ref_type: ref.ref_id for ref in txn.refs.all()}
+        label = _KIND_LABELS.get(txn.kind)
+        entries.append(
+            StatementEntry(
+                at=txn.created_at,
+                kind=txn.kind,
+                label=_(label) if label else txn.kind,
+                amount_fen=-posting.amount,  # a liability: a credit is what we owe the seller
+                order=refs.get("order", ""),
+                memo=txn.memo,
+            )
+        )
+    balance = -(Posting.objects.filter(account__code=code).aggregate(s=Sum("amount"))["s"] or 0)
+    return SellerStatement(balance_fen=balance, entries=entries)

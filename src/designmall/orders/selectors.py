@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
@@ -364,3 +364,21 @@ def orders_to_auto_confirm(*, now: datetime, limit: int = 500) -> list[int]:
         .order_by("shipped_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+IN_ESCROW_STATUSES = [
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.RECEIVED,
+    OrderStatus.READY_FOR_PICKUP,
+    OrderStatus.PICKED_UP,
+]
+
+
+def shop_in_escrow(*, shop_id: int) -> tuple[int, int]:
+    """The shop's paid orders not completed yet: how many, and what they hold in escrow
+    (paid less refunded), released to the shop less commission when each completes."""
+    found = Order.objects.filter(shop_id=shop_id, status__in=IN_ESCROW_STATUSES).aggregate(
+        n=Count("id"), held=Sum(F("total_fen") - F("refunded_fen"))
+    )
+    return found["n"] or 0, found["held"] or 0

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from designmall.storefront.views import account, browse, orders, seller, seller_orders
+from designmall.storefront.views import (
+    account,
+    browse,
+    orders,
+    seller,
+    seller_orders,
+    seller_settlement,
+)
 
 app_name = "storefront"
 urlpatterns = [
@@ -25,6 +32,7 @@ urlpatterns = [
     path("orders/<str:public_id>/confirm/", orders.order_confirm, name="order_confirm"),
     path("orders/<str:public_id>/pay/", orders.order_pay, name="order_pay"),
     path("seller/orders/", seller_orders.order_list, name="seller_orders"),
+    path("seller/settlement/", seller_settlement.settlement, name="seller_settlement"),
     path("seller/orders/<str:public_id>/", seller_orders.order_detail, name="seller_order"),
     path("seller/orders/<str:public_id>/ship/", seller_orders.order_ship, name="seller_ship"),
     path("seller/orders/<str:public_id>/ready/", seller_orders.order_ready, name="seller_ready"),

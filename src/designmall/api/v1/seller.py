@@ -64,6 +64,8 @@ from designmall.inventory.services import (
     sku_update_with_stock,
     stock_adjust,
 )
+from designmall.ledger.selectors import seller_statement
+from designmall.orders.selectors import shop_in_escrow
 
 router = Router(tags=["seller"], auth=AUTHENTICATED)
 
@@ -128,6 +130,58 @@ def seller_shop_apply(request: HttpRequest, payload: ShopApplyIn):
 def seller_shop_detail(request: HttpRequest):
     """The caller's shop and the state of its application."""
     return seller_shop_out(shop_for_seller(user=request.auth))
+
+
+# --- settlement ---------------------------------------------------------------------------
+
+
+class StatementEntryOut(Schema):
+    at: datetime
+    kind: str
+    label: str
+    amount_fen: int = Field(description="+ credited to the shop, - taken from it")
+    amount_display: str
+    order: str
+
+
+class SettlementOut(Schema):
+    shop: str
+    balance_fen: int = Field(description="What the platform owes the shop now")
+    balance_display: str
+    in_escrow_orders: int
+    in_escrow_fen: int = Field(
+        description="Paid by buyers for orders not completed yet; released less commission"
+    )
+    in_escrow_display: str
+    entries: list[StatementEntryOut]
+
+
+@router.get("/settlement", response=with_errors({200: SettlementOut}, 401, 404))
+def seller_settlement(request: HttpRequest):
+    """The caller's shop balance, what its open orders hold in escrow, and its latest
+    ledger movements, newest first."""
+    shop = shop_for_seller(user=request.auth)
+    statement = seller_statement(shop_public_id=shop.public_id)
+    orders, held = shop_in_escrow(shop_id=shop.id)
+    return {
+        "shop": shop.public_id,
+        "balance_fen": statement.balance_fen,
+        "balance_display": format_fen(statement.balance_fen),
+        "in_escrow_orders": orders,
+        "in_escrow_fen": held,
+        "in_escrow_display": format_fen(held),
+        "entries": [
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "label": e.label,
+                "amount_fen": e.amount_fen,
+                "amount_display": format_fen(e.amount_fen),
+                "order": e.order,
+            }
+            for e in statement.entries
+        ],
+    }
 
 
 # --- products -----------------------------------------------------------------------------
