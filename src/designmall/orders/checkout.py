@@ -327,6 +327,16 @@ def _subject(priced: PricedCart) -> str:
     return _("%(title)s 等 %(count)s 件商品") % {"title": first, "count": count}
 
 
+def _as_prefetched(instance, relation: str, objects: list) -> None:
+    """Keep ``objects`` as ``instance.<relation>.all()``, the way prefetch_related does."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[relation] = queryset
+
+
 def _orders_insert(orders: list[Order]) -> None:
     """Insert the orders; pickup codes that collide with an open order's are drawn again."""
     if not any(order.pickup_code for order in orders):
@@ -345,7 +355,6 @@ def _orders_insert(orders: list[Order]) -> None:
                 order.pickup_code = rules.new_pickup_code()
 
 
-@transaction.atomic
 def _checkout_place(
     *,
     buyer: User,
@@ -356,6 +365,12 @@ def _checkout_place(
     key: str = "",
     fingerprint: str = "",
 ) -> Checkout:
+    """Check the request and price it, then write it in one transaction.
+
+    The checks read without locks, as they would inside the transaction (read
+    committed): refusing before it opens costs a refused buyer no transaction,
+    and keeps SQLite's write lock for the writes alone.
+    """
     delivery = _clean_delivery(delivery)
     address = clean_address(address) if delivery == rules.Delivery.ADDRESS else {}
     from_cart = lines is None
@@ -374,7 +389,27 @@ def _checkout_place(
     _refuse_problems(priced)
     _refuse_short_stock(priced)
     _check_expected_total(priced, expected_total_fen)
+    return _checkout_write(
+        buyer=buyer,
+        priced=priced,
+        address=address,
+        from_cart=from_cart,
+        key=key,
+        fingerprint=fingerprint,
+    )
 
+
+@transaction.atomic
+def _checkout_write(
+    *,
+    buyer: User,
+    priced: PricedCart,
+    address: dict[str, str],
+    from_cart: bool,
+    key: str,
+    fingerprint: str,
+) -> Checkout:
+    delivery = priced.delivery
     now = clock.now()
     public_id = new_public_id("co")
     payment = payment_create(
@@ -425,19 +460,27 @@ def _checkout_place(
         for part in priced.shops
     ]
     _orders_insert(orders)
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            sku=line.sku,
-            product_title=line.sku.product.title[:120],
-            sku_label=line.sku.label[:200],
-            unit_price_fen=line.unit_price_fen,
-            quantity=line.quantity,
-            line_total_fen=line.line_total_fen,
-        )
+    order_lines = [
+        [
+            OrderLine(
+                order=order,
+                sku=line.sku,
+                product_title=line.sku.product.title[:120],
+                sku_label=line.sku.label[:200],
+                unit_price_fen=line.unit_price_fen,
+                quantity=line.quantity,
+                line_total_fen=line.line_total_fen,
+            )
+            for line in part.lines
+        ]
         for order, part in zip(orders, priced.shops, strict=True)
-        for line in part.lines
-    )
+    ]
+    OrderLine.objects.bulk_create(line for lines in order_lines for line in lines)
+    # What was written comes with the checkout, as if prefetched: its answer shows it
+    # without reading it back.
+    for order, lines in zip(orders, order_lines, strict=True):
+        _as_prefetched(order, "lines", lines)
+    _as_prefetched(checkout, "orders", orders)
     OrderEvent.objects.bulk_create(
         OrderEvent(order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, at=now)
         for order in orders

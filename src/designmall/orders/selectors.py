@@ -294,6 +294,16 @@ def checkout_for_buyer(*, user: User, public_id: str) -> Checkout:
     return checkout
 
 
+def checkout_orders(checkout: Checkout) -> list[Order]:
+    """The checkout's orders with shop, lines and SKUs, in order: read once, or as the
+    checkout was just written (then they come with it)."""
+    if "orders" in getattr(checkout, "_prefetched_objects_cache", {}):
+        return list(checkout.orders.all())
+    return list(
+        checkout.orders.select_related("shop").prefetch_related("lines__sku").order_by("id")
+    )
+
+
 def orders_for_seller(
     *, user: User, shop_public_id: str | None = None, status: str | None = None
 ) -> QuerySet[Order]:

@@ -89,7 +89,8 @@ def _gateway(name: str) -> Gateway:
 # --- creating and starting a payment -------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (a checkout's): a failure fails it anyway.
+@transaction.atomic(savepoint=False)
 def payment_create(
     *,
     buyer: User,

@@ -53,6 +53,7 @@ from designmall.orders.selectors import (
     cart_priced,
     cart_priced_anonymous,
     checkout_for_buyer,
+    checkout_orders,
     order_for_buyer,
     order_for_pickup,
     order_for_seller,
@@ -464,7 +465,7 @@ def _pay_url(payment: Payment) -> str | None:
 
 def checkout_out(checkout: Checkout) -> dict[str, Any]:
     payment = checkout.payment
-    orders = checkout.orders.select_related("shop").prefetch_related("lines__sku").order_by("id")
+    orders = checkout_orders(checkout)
     return {
         "public_id": checkout.public_id,
         "status": checkout.status,
