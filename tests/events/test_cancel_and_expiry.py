@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from designmall.core import clock
 from designmall.core.errors import Conflict, InvalidTransition, NotFound
@@ -224,9 +225,11 @@ def test_a_full_session_frees_seats_whose_holds_ran_out_before_refusing(visitor)
     assert session_verify() == []
 
 
-def test_the_cashier_sends_the_visitor_home_when_the_storefront_has_no_reservation_page(visitor):
+def test_the_cashier_sends_the_visitor_back_to_the_reservation_page(visitor):
     reservation = reservation_create(session=make_session(price_fen=100), user=visitor, seats=1)
-    assert reservation_return_url(fresh(reservation).payment) == "/"
+    assert reservation_return_url(fresh(reservation).payment) == reverse(
+        "storefront:reservation", kwargs={"public_id": reservation.public_id}
+    )
 
 
 def test_a_reservation_record_keeps_its_price_when_the_session_price_changes(visitor):

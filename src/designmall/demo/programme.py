@@ -32,12 +32,16 @@ from designmall.demo.data import Pair
 from designmall.demo.generator import DesignerPlan, Plan
 from designmall.demo.images import POOL_PER_CATEGORY, product_image_name
 from designmall.events.models import (
+    CheckIn,
+    CheckinList,
     Event,
     EventKind,
     EventStatus,
     Hall,
     Reservation,
     ReservationStatus,
+    Scan,
+    ScannerDevice,
     Session,
     Ticket,
     Venue,
@@ -46,6 +50,7 @@ from designmall.events.models import (
 SEED_OFFSET = 4_004  # the programme's draws start elsewhere than the catalog's
 BATCH_SIZE = 2000
 NEWSELLER_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("newseller@"))
+STAFF_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("staff@"))
 FULL_SHOW_ZH = "衣柜里的城市（沉浸式小剧场）"
 
 # --- what there is --------------------------------------------------------------------------
@@ -649,6 +654,9 @@ def programme_write(
         ),
         batch_size=BATCH_SIZE,
     )
+    lists = _checkin_lists_write(
+        venues=venues, halls=halls, sessions=sessions, staff=users[STAFF_EMAIL], tz=tz, now=now
+    )
     return {
         "venues": len(venues),
         "halls": len(halls),
@@ -656,7 +664,47 @@ def programme_write(
         "sessions": len(sessions),
         "reservations": len(reservations),
         "tickets": len(tickets),
+        "checkin_lists": lists,
     }
+
+
+def _checkin_lists_write(
+    *,
+    venues: list[Venue],
+    halls: list[Hall],
+    sessions: list[Session],
+    staff: User,
+    tz: tzinfo,
+    now: datetime,
+) -> int:
+    """One check-in list per venue and day (its main gate: every session there that day),
+    with the staff demo account assigned, so the scanner page has work at once."""
+    venue_of_hall = {hall.pk: hall.venue_id for hall in halls}
+    by_gate: dict[tuple[int, date], list[Session]] = {}
+    for session in sessions:
+        day = session.starts_at.astimezone(tz).date()
+        by_gate.setdefault((venue_of_hall[session.hall_id], day), []).append(session)
+    names = {venue.pk: venue.name_zh for venue in venues}
+    keys = sorted(by_gate, key=lambda key: (key[1], key[0]))
+    lists = CheckinList.objects.bulk_create(
+        CheckinList(
+            name=f"{names[venue]} {day:%m-%d}",
+            gate=f"{names[venue]} 主入口",
+            allow_reentry=True,
+            created_at=now,
+        )
+        for venue, day in keys
+    )
+    CheckinList.sessions.through.objects.bulk_create(
+        CheckinList.sessions.through(checkinlist_id=checkin_list.pk, session_id=session.pk)
+        for checkin_list, key in zip(lists, keys, strict=True)
+        for session in by_gate[key]
+    )
+    CheckinList.staff.through.objects.bulk_create(
+        CheckinList.staff.through(checkinlist_id=checkin_list.pk, user_id=staff.pk)
+        for checkin_list in lists
+    )
+    return len(lists)
 
 
 def programme_wipe() -> None:
@@ -670,6 +718,10 @@ def programme_wipe() -> None:
     if paid:
         raise ProtectedError("reservations have payments", set(paid))
     Notification.objects.all().delete()
+    CheckIn.objects.all().delete()
+    Scan.objects.all().delete()
+    ScannerDevice.objects.all().delete()
+    CheckinList.objects.all().delete()
     Ticket.objects.all().delete()
     WaitlistEntry.objects.all().delete()
     Reservation.objects.all().delete()

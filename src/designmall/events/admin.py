@@ -576,3 +576,298 @@ class NotificationAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+# --- check-in -------------------------------------------------------------------------------
+# Lists are plain records checked by ``checkin.checkin_list_check``; devices are registered
+# and revoked through ``checkin``'s services (the key is shown once); scans and check-ins
+# are read-only records, and a conflict is marked handled through
+# ``checkin.scan_conflict_resolve``.
+
+from django.utils import timezone  # noqa: E402
+
+from designmall.events import checkin  # noqa: E402
+from designmall.events.models import (  # noqa: E402
+    CheckIn,
+    CheckinList,
+    Scan,
+    ScanConflict,
+    ScannerDevice,
+)
+
+
+class CheckinListForm(forms.ModelForm):
+    """A list's sessions are picked one by one, or a whole day of one event at once."""
+
+    event = forms.ModelChoiceField(
+        label=_("整日场次：活动"),
+        queryset=Event.objects.exclude(status=EventStatus.CANCELLED),
+        required=False,
+        help_text=_("连同下面的日期一起选择，可加入该活动当天的全部场次（如展览一整天）。"),
+    )
+    day = forms.DateField(label=_("整日场次：日期"), required=False)
+
+    class Meta:
+        model = CheckinList
+        fields = ("name", "gate", "allow_reentry", "sessions", "event", "day", "staff")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        event, day = cleaned.get("event"), cleaned.get("day")
+        if bool(event) != bool(day):
+            raise forms.ValidationError(_("整日场次需要同时选择活动和日期。"))
+        sessions = list(cleaned.get("sessions") or [])
+        if event and day:
+            picked = {s.pk for s in sessions}
+            extra = checkin.sessions_of_event_day(event_id=event.pk, day=day)
+            sessions += [s for s in extra if s.pk not in picked]
+            if not extra:
+                self.add_error("day", _("该活动在这一天没有场次。"))
+        cleaned["sessions"] = sessions
+        if self.errors:
+            return cleaned
+        try:
+            cleaned["name"], cleaned["gate"] = checkin.checkin_list_check(
+                name=cleaned.get("name"),
+                gate=cleaned.get("gate"),
+                sessions=sessions,
+                staff=cleaned.get("staff") or [],
+            )
+        except DomainError as exc:
+            field = (exc.details or {}).get("field")
+            self.add_error(field if field in self.fields else None, exc.message)
+        return cleaned
+
+
+@admin.register(CheckinList)
+class CheckinListAdmin(admin.ModelAdmin):
+    form = CheckinListForm
+    list_display = ("name", "gate", "sessions_n", "allow_reentry", "staff_n", "created_at")
+    list_filter = ("allow_reentry",)
+    search_fields = ("public_id", "name", "gate", "sessions__public_id")
+    autocomplete_fields = ("sessions", "staff")
+    readonly_fields = ("public_id", "figures", "created_at")
+
+    def get_fields(self, request, obj=None):
+        fields = ("name", "gate", "allow_reentry", "sessions", "event", "day", "staff")
+        return fields if obj is None else ("public_id", *fields, "figures", "created_at")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sessions_n=Count("sessions", distinct=True), staff_n=Count("staff", distinct=True)
+            )
+        )
+
+    @admin.display(description=_("场次数"), ordering="sessions_n")
+    def sessions_n(self, checkin_list):
+        return checkin_list.sessions_n
+
+    @admin.display(description=_("检票人员数"), ordering="staff_n")
+    def staff_n(self, checkin_list):
+        return checkin_list.staff_n
+
+    @admin.display(description=_("检票进度"))
+    def figures(self, checkin_list):
+        status = checkin.checkin_list_status(checkin_list=checkin_list)
+        return _(
+            "有效票 %(tickets)d，已入场 %(checked_in)d，在场内 %(inside)d；"
+            "本清单扫描 %(scans)d 次，未处理冲突 %(conflicts)d 条。"
+        ) % {
+            "tickets": status.tickets,
+            "checked_in": status.checked_in,
+            "inside": status.inside,
+            "scans": status.scans,
+            "conflicts": status.open_conflicts,
+        }
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_at:
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # scans refer to it: a list is history once used
+
+
+class ScannerDeviceForm(forms.ModelForm):
+    class Meta:
+        model = ScannerDevice
+        fields = ("name", "staff", "gate", "lists")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            checkin.scanner_device_check(staff=cleaned["staff"], lists=cleaned.get("lists") or [])
+        except DomainError as exc:
+            field = (exc.details or {}).get("field")
+            self.add_error(field if field in self.fields else None, exc.message)
+        return cleaned
+
+
+def _adopt(obj, saved) -> None:
+    """Make the admin's unsaved ``obj`` the row a service just wrote."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding, obj._state.db = False, saved._state.db
+
+
+@admin.register(ScannerDevice)
+class ScannerDeviceAdmin(admin.ModelAdmin):
+    """A device's key is made when it is registered and shown once; revoking it stops the
+    device at its next request."""
+
+    form = ScannerDeviceForm
+    list_display = ("name", "staff", "gate", "key_prefix", "last_seen_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("public_id", "name", "key_prefix", "staff__email", "staff__mobile")
+    list_select_related = ("staff",)
+    autocomplete_fields = ("staff", "lists")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "staff", "gate", "lists")
+        return (
+            "public_id",
+            "name",
+            "staff",
+            "gate",
+            "lists",
+            "key_prefix",
+            "created_at",
+            "created_by",
+            "last_seen_at",
+            "revoked_at",
+            "revoked_by",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        fixed = (
+            "public_id",
+            "staff",
+            "key_prefix",
+            "created_at",
+            "created_by",
+            "last_seen_at",
+            "revoked_at",
+            "revoked_by",
+        )
+        return fixed if obj.revoked_at is None else (*fixed, "name", "gate", "lists")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        device, key = checkin.scanner_device_register(
+            name=form.cleaned_data["name"],
+            staff=form.cleaned_data["staff"],
+            lists=form.cleaned_data["lists"],
+            gate=form.cleaned_data.get("gate", ""),
+            by=request.user,
+        )
+        _adopt(obj, device)
+        messages.warning(
+            request,
+            _("设备密钥（只显示这一次，请立即配置到设备上）：%(key)s") % {"key": key},
+        )
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: its scans refer to it
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("events.change_scannerdevice")
+
+    @admin.action(description=_("停用所选设备的密钥"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        done = sum(
+            checkin.scanner_device_revoke(device=device, by=request.user)
+            for device in queryset.filter(revoked_at__isnull=True)
+        )
+        messages.success(request, _("已停用 %(n)d 台设备。") % {"n": done})
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    title = _("冲突")
+    parameter_name = "conflicts"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("待处理")), ("resolved", _("已处理")), ("any", _("全部冲突"))]
+
+    def queryset(self, request, queryset):
+        conflicts = queryset.exclude(conflict=ScanConflict.NONE)
+        if self.value() == "open":
+            return conflicts.filter(conflict_resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return conflicts.filter(conflict_resolved_at__isnull=False)
+        if self.value() == "any":
+            return conflicts
+        return queryset
+
+
+@admin.register(Scan)
+class ScanAdmin(ReadOnlyAdmin):
+    """Every scan at every door; filter by 冲突 → 待处理 for what the operator must see to."""
+
+    list_display = (
+        "scanned_at",
+        "scan_id",
+        "checkin_list",
+        "gate",
+        "direction",
+        "ticket",
+        "outcome",
+        "device_outcome",
+        "conflict",
+        "winner",
+        "source",
+        "device",
+        "user",
+    )
+    list_filter = (ConflictFilter, "outcome", "direction", "source", "conflict", "checkin_list")
+    search_fields = ("scan_id", "ticket__public_id", "code", "checkin_list__public_id", "gate")
+    date_hierarchy = "scanned_at"
+    list_select_related = ("checkin_list", "ticket", "device", "user", "duplicate_of")
+    readonly_fields = [f.name for f in Scan._meta.fields]
+    actions = ["resolve"]
+
+    @admin.display(description=_("以此扫描为准"))
+    def winner(self, scan):
+        if scan.duplicate_of is None:
+            return "-"
+        won = scan.duplicate_of
+        return f"{timezone.localtime(won.scanned_at):%m-%d %H:%M} · {won.gate}"
+
+    def has_resolve_permission(self, request):
+        return checkin.can_resolve_conflicts(request.user)
+
+    @admin.action(description=_("标记所选冲突为已处理"), permissions=["resolve"])
+    def resolve(self, request, queryset):
+        _run_each(
+            request,
+            queryset.exclude(conflict=ScanConflict.NONE).filter(conflict_resolved_at__isnull=True),
+            lambda scan: checkin.scan_conflict_resolve(scan=scan, by=request.user),
+            _("已处理 %(n)d 条冲突。"),
+        )
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyAdmin):
+    """Who is in: each ticket's first entry, and whether it is inside now."""
+
+    list_display = ("ticket", "session", "entered_at", "gate", "inside", "entries", "exits")
+    list_filter = ("inside", "checkin_list")
+    search_fields = ("ticket__public_id", "session__public_id", "gate")
+    date_hierarchy = "entered_at"
+    list_select_related = ("ticket", "session__event")
+    readonly_fields = [f.name for f in CheckIn._meta.fields]

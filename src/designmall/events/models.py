@@ -321,7 +321,7 @@ class WaitlistStatus(models.TextChoices):
     CANCELLED = rules.Waitlist.CANCELLED.value, _("场次已取消")
 
 
-_OPEN_WAITLIST = [s.value for s in rules.OPEN_WAITLIST]
+_OPEN_WAITLIST = sorted(s.value for s in rules.OPEN_WAITLIST)  # sorted: stable migrations
 
 
 class WaitlistEntry(models.Model):
@@ -508,3 +508,256 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.ref}"
+
+
+# --- check-in (``events.checkin``) --------------------------------------------------------
+
+
+class CheckinList(models.Model):
+    """What a door lets in: tickets of its ``sessions`` (one lecture, or every entry hour of
+    an exhibition day), checked in by the venue staff assigned to it (``staff``) and by the
+    scanner devices it is given to. ``allow_reentry``: a visitor who went out may come in
+    again; without it a ticket enters once."""
+
+    public_id = PublicIdField(prefix="cl")
+    name = models.CharField(_("名称"), max_length=100)
+    gate = models.CharField(_("入口"), max_length=40)
+    sessions = models.ManyToManyField(Session, related_name="checkin_lists", verbose_name=_("场次"))
+    allow_reentry = models.BooleanField(_("允许出场后再次入场"), default=False)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="checkin_lists",
+        limit_choices_to={"groups__name": "venue_staff"},
+        verbose_name=_("检票人员"),
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("检票清单")
+        verbose_name_plural = _("检票清单")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.gate}"
+
+
+class ScannerDevice(models.Model):
+    """A phone or handheld scanner that checks tickets in through the API with its own key
+    (``Authorization: Bearer dmd_…``; only a hash is stored). It works only for its
+    ``lists``, on behalf of the venue staff member it is issued to, until revoked."""
+
+    public_id = PublicIdField(prefix="dev")
+    name = models.CharField(_("名称"), max_length=60)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="scanner_devices",
+        limit_choices_to={"groups__name": "venue_staff"},
+        verbose_name=_("保管人"),
+    )
+    gate = models.CharField(_("入口"), max_length=40, blank=True)
+    lists = models.ManyToManyField(CheckinList, related_name="devices", verbose_name=_("检票清单"))
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("密钥前缀"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("创建时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    last_seen_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("停用人"),
+    )
+
+    class Meta:
+        verbose_name = _("检票设备")
+        verbose_name_plural = _("检票设备")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class ScanDirection(models.TextChoices):
+    ENTRY = "entry", _("入场")
+    EXIT = "exit", _("出场")
+
+
+class ScanSource(models.TextChoices):
+    ONLINE = "online", _("在线")
+    OFFLINE = "offline", _("离线上传")
+
+
+class ScanOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("通过")
+    ALREADY_CHECKED_IN = "already_checked_in", _("已检票")
+    NOT_INSIDE = "not_inside", _("未在场内")
+    REVOKED = "revoked", _("已作废")
+    WRONG_LIST = "wrong_list", _("不属于本清单")
+    NOT_VALID_YET = "not_valid_yet", _("未到入场时间")
+    EXPIRED = "expired", _("已过期")
+    BAD_SIGNATURE = "bad_signature", _("签名无效")
+    UNKNOWN_TICKET = "unknown_ticket", _("无法识别")
+
+
+class ScanConflict(models.TextChoices):
+    NONE = "", _("无")
+    DOUBLE_ENTRY = "double_entry", _("重复入场")
+    AFTER_REVOCATION = "after_revocation", _("作废后入场")
+    ADMITTED_INVALID = "admitted_invalid", _("放行了无效票")
+
+
+class Scan(models.Model):
+    """One scan at a door, online or uploaded later by an offline device; never deleted.
+
+    ``scan_id`` is the client's idempotency key. ``outcome`` is the server's verdict and may
+    change when an earlier scan of the same ticket arrives later (the earliest entry wins;
+    ``duplicate_of`` names it); ``device_outcome`` is what the door did at the time. A door
+    that let someone in whom the verdict refuses is a ``conflict`` for the operator."""
+
+    scan_id = models.CharField(_("扫描编号"), max_length=64, unique=True)
+    checkin_list = models.ForeignKey(
+        CheckinList, on_delete=models.PROTECT, related_name="scans", verbose_name=_("检票清单")
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scans",
+        verbose_name=_("电子票"),
+    )
+    # What was scanned or typed: a signed payload or a ticket id (nothing personal).
+    code = models.CharField(_("票码"), max_length=200)
+    device = models.ForeignKey(
+        ScannerDevice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scans",
+        verbose_name=_("检票设备"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("检票人员"),
+    )
+    gate = models.CharField(_("入口"), max_length=40)
+    direction = models.CharField(_("方向"), max_length=8, choices=ScanDirection.choices)
+    source = models.CharField(_("来源"), max_length=8, choices=ScanSource.choices)
+    scanned_at = models.DateTimeField(_("扫描时间"))
+    received_at = models.DateTimeField(_("接收时间"))
+    device_outcome = models.CharField(_("现场结果"), max_length=20, choices=ScanOutcome.choices)
+    outcome = models.CharField(_("结果"), max_length=20, choices=ScanOutcome.choices)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("以此扫描为准"),
+    )
+    conflict = models.CharField(
+        _("冲突"), max_length=20, choices=ScanConflict.choices, blank=True, default=""
+    )
+    conflict_resolved_at = models.DateTimeField(_("冲突处理时间"), null=True, blank=True)
+    conflict_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("冲突处理人"),
+    )
+
+    class Meta:
+        verbose_name = _("检票记录")
+        verbose_name_plural = _("检票记录")
+        ordering = ["-scanned_at", "-id"]
+        permissions = [("resolve_conflict", _("可以处理检票冲突"))]
+        indexes = [
+            models.Index(fields=["ticket", "scanned_at", "id"], name="scan_ticket_history"),
+            models.Index(fields=["checkin_list", "scanned_at"], name="scan_list_time"),
+            models.Index(
+                fields=["scanned_at"],
+                name="scan_open_conflicts",
+                condition=~Q(conflict="") & Q(conflict_resolved_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True)
+                | Q(outcome__in=["already_checked_in", "not_inside"]),
+                name="scan_duplicate_only_when_refused_as_such",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id} {self.direction} {self.outcome}"
+
+
+class CheckIn(models.Model):
+    """A ticket at the door: its first accepted entry (the one that counts, one per ticket:
+    ``ticket`` is unique) and whether it is inside now (re-entry lists track exits)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.PROTECT, related_name="checkin", verbose_name=_("电子票")
+    )
+    # The ticket's session, for counting. No database constraint on purpose: checking one
+    # would share-lock the session row while the ticket's row is locked, the opposite of
+    # the order ``events.services`` locks them in (session, then tickets): a deadlock.
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="checkins",
+        verbose_name=_("场次"),
+    )
+    first_scan = models.OneToOneField(
+        Scan, on_delete=models.PROTECT, related_name="+", verbose_name=_("首次入场扫描")
+    )
+    checkin_list = models.ForeignKey(
+        CheckinList, on_delete=models.PROTECT, related_name="+", verbose_name=_("检票清单")
+    )
+    entered_at = models.DateTimeField(_("入场时间"))
+    gate = models.CharField(_("入口"), max_length=40)
+    inside = models.BooleanField(_("在场内"), default=True)
+    last_scan = models.ForeignKey(
+        Scan, on_delete=models.PROTECT, related_name="+", verbose_name=_("最近一次扫描")
+    )
+    entries = models.PositiveIntegerField(_("入场次数"), default=1)
+    exits = models.PositiveIntegerField(_("出场次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("入场")
+        verbose_name_plural = _("入场")
+        ordering = ["-entered_at", "-id"]
+        indexes = [
+            models.Index(fields=["session", "entered_at"], name="checkin_session_time"),
+        ]
+        constraints = [
+            # Entries and exits alternate, starting with an entry.
+            models.CheckConstraint(
+                condition=Q(entries__gte=1)
+                & (Q(inside=True, exits=F("entries") - 1) | Q(inside=False, exits=F("entries"))),
+                name="checkin_entries_and_exits_alternate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.gate}"

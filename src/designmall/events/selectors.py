@@ -546,3 +546,203 @@ def session_verify(session_ids: Iterable[int] | None = None) -> list[str]:
     for public_id in stray.values_list("public_id", flat=True)[:50]:
         problems.append(f"ticket {public_id} is valid but its reservation is not confirmed")
     return problems
+
+
+# --- for the pages: a visitor's allowance and inbox, the home strip, attendance -----------
+
+
+def notification_for_user(*, user: User, public_id: str) -> Notification:
+    """One of the visitor's messages; anyone else's is 404."""
+    notification = notifications_for_user(user=user).filter(public_id=public_id).first()
+    if notification is None:
+        raise NotFound(_("没有找到这条通知。"), code="notification_not_found")
+    return notification
+
+
+def session_seats_for_user(*, user: User, session: Session) -> int:
+    """The visitor's seats of ``session`` that count against its per-user limit now:
+    confirmed, held for payment and offered (holds and offers still running), counted as
+    ``services`` counts them when it checks the limit."""
+    now = clock.now()
+    reserved = (
+        Reservation.objects.filter(session=session, user=user)
+        .filter(
+            Q(status=ReservationStatus.CONFIRMED)
+            | Q(status=ReservationStatus.PENDING_PAYMENT, hold_expires_at__gt=now)
+        )
+        .aggregate(n=Sum("seats"))["n"]
+    )
+    offered = WaitlistEntry.objects.filter(
+        session=session, user=user, status=WaitlistStatus.OFFERED, offer_expires_at__gt=now
+    ).aggregate(n=Sum("seats"))["n"]
+    return int(reserved or 0) + int(offered or 0)
+
+
+def reservation_cancellable(reservation: Reservation) -> bool:
+    """Whether the visitor may cancel it now (``services.reservation_cancel`` decides):
+    still active, and its session not started (or called off by the operator)."""
+    if reservation.status not in rules.ACTIVE_RESERVATIONS:
+        return False
+    session = reservation.session
+    return session.status == SessionStatus.CANCELLED or clock.now() < session.starts_at
+
+
+def programme_highlights(*, day: date, after: datetime, limit: int = 6) -> list[Session]:
+    """Scheduled sessions of ``day`` not over by ``after``, by start, only the first of
+    each event (an exhibition's hourly entries count once): the home page's strip.
+    One query of a bounded number of rows."""
+    rows = programme_sessions(day=day, include_cancelled=False).filter(ends_at__gt=after)
+    picked: list[Session] = []
+    seen: set[int] = set()
+    for session in rows[: limit * 20]:
+        if session.event_id in seen:
+            continue
+        seen.add(session.event_id)
+        picked.append(session)
+        if len(picked) == limit:
+            break
+    return picked
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    """What a session's reservations amount to now (``held``: pending reservations whose
+    hold is still running). ``checked_in`` is None while check-in is not installed."""
+
+    session: Session
+    confirmed_n: int
+    confirmed_seats: int
+    held_n: int
+    held_seats: int
+    cancelled_n: int
+    cancelled_seats: int
+    waiting: int
+    checked_in: int | None
+
+    @property
+    def fill_percent(self) -> int:
+        taken = self.confirmed_seats + self.held_seats
+        return round(100 * taken / self.session.capacity) if self.session.capacity else 0
+
+
+def _checked_in_by_session(session_ids: list[int]) -> dict[int, int] | None:
+    """Tickets of each session that entered at least once, from check-in's ``CheckIn``
+    rows (one per ticket scan, with a ``ticket``); None when there is no such model.
+    Looked up when asked, so this module does not depend on check-in being there."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("events", "CheckIn")
+    except LookupError:
+        return None
+    if "ticket" not in {field.name for field in model._meta.get_fields()}:
+        return None
+    rows = (
+        model.objects.filter(ticket__session_id__in=session_ids)
+        .values_list("ticket__session_id")
+        .annotate(n=Count("ticket_id", distinct=True))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def attendance_by_session(
+    *, day: date | None = None, venue: str | None = None
+) -> list[SessionAttendance]:
+    """Each session on the programme (of a local ``day``, a ``venue``; cancelled ones
+    too) with its reservations confirmed, held and cancelled (count and seats), its
+    waiting list and, once check-in exists, its tickets checked in. Three queries."""
+    sessions = list(programme_sessions(day=day, venue=venue))
+    ids = [session.pk for session in sessions]
+    now = clock.now()
+    confirmed = Q(status=ReservationStatus.CONFIRMED)
+    held = Q(status=ReservationStatus.PENDING_PAYMENT, hold_expires_at__gt=now)
+    cancelled = Q(status=ReservationStatus.CANCELLED)
+    sums = {
+        row["session_id"]: row
+        for row in Reservation.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(
+            confirmed_n=Count("id", filter=confirmed),
+            confirmed_seats=Sum("seats", filter=confirmed),
+            held_n=Count("id", filter=held),
+            held_seats=Sum("seats", filter=held),
+            cancelled_n=Count("id", filter=cancelled),
+            cancelled_seats=Sum("seats", filter=cancelled),
+        )
+        .order_by()
+    }
+    waiting = dict(
+        WaitlistEntry.objects.filter(session_id__in=ids, status=WaitlistStatus.WAITING)
+        .values_list("session_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    checked_in = _checked_in_by_session(ids) if ids else None
+    rows = []
+    for session in sessions:
+        row = sums.get(session.pk, {})
+        rows.append(
+            SessionAttendance(
+                session=session,
+                confirmed_n=row.get("confirmed_n") or 0,
+                confirmed_seats=row.get("confirmed_seats") or 0,
+                held_n=row.get("held_n") or 0,
+                held_seats=row.get("held_seats") or 0,
+                cancelled_n=row.get("cancelled_n") or 0,
+                cancelled_seats=row.get("cancelled_seats") or 0,
+                waiting=waiting.get(session.pk, 0),
+                checked_in=None if checked_in is None else checked_in.get(session.pk, 0),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class HourAttendance:
+    hour: int  # local hour of the day the sessions start in, 0..23
+    sessions: int
+    capacity: int
+    confirmed_seats: int
+    held_seats: int
+    checked_in: int | None
+
+
+def attendance_by_hour(rows: Iterable[SessionAttendance]) -> list[HourAttendance]:
+    """``attendance_by_session`` rows summed by the local hour their sessions start in
+    (scheduled sessions only), from the earliest hour to the latest, empty hours too."""
+    rows = list(rows)
+    counting = any(row.checked_in is not None for row in rows)
+    by_hour: dict[int, list[SessionAttendance]] = {}
+    for row in rows:
+        if row.session.status == SessionStatus.CANCELLED:
+            continue
+        by_hour.setdefault(timezone.localtime(row.session.starts_at).hour, []).append(row)
+    if not by_hour:
+        return []
+    hours = []
+    for hour in range(min(by_hour), max(by_hour) + 1):
+        group = by_hour.get(hour, [])
+        hours.append(
+            HourAttendance(
+                hour=hour,
+                sessions=len(group),
+                capacity=sum(r.session.capacity for r in group),
+                confirmed_seats=sum(r.confirmed_seats for r in group),
+                held_seats=sum(r.held_seats for r in group),
+                checked_in=sum(r.checked_in or 0 for r in group) if counting else None,
+            )
+        )
+    return hours
+
+
+def ticket_qr_payloads(tickets: Iterable[Ticket]) -> dict[int, str]:
+    """The signed QR payloads of the valid ones among ``tickets`` (their sessions loaded),
+    by primary key, as ``ticket_qr_payload`` gives them, with one read of the key: for
+    lists of tickets. Revoked tickets have none."""
+    key = signing.event_key_current()
+    return {
+        ticket.pk: signing.ticket_payload(ticket, key=key)
+        for ticket in tickets
+        if ticket.status == TicketStatus.VALID
+    }

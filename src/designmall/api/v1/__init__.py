@@ -11,7 +11,7 @@ from django.urls import URLPattern, register_converter
 from ninja import NinjaAPI
 
 from designmall.api.errors import JsonBodyParser, install_error_handlers, shaped_view
-from designmall.api.v1 import accounts, catalog, operator, orders, payments, seller
+from designmall.api.v1 import accounts, catalog, checkin, events, operator, orders, payments, seller
 
 
 class PublicIdConverter:
@@ -46,6 +46,8 @@ api.add_router("/seller", seller.router)
 api.add_router("/operator", operator.router)
 api.add_router("", payments.router)
 api.add_router("", orders.router)
+api.add_router("", events.router)
+api.add_router("", checkin.router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:

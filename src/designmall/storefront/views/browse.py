@@ -20,6 +20,7 @@ from designmall.inventory.selectors import available_by_sku
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors
+from designmall.storefront.views import events
 from designmall.storefront.week import design_week
 
 PER_PAGE = 24
@@ -75,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "designers": selectors.renowned_designers(),
             "new_arrivals": selectors.new_arrivals(),
             "shops": selectors.featured_shops(),
+            "events_strip": events.home_strip(),
         },
     )
 

@@ -15,6 +15,9 @@ def _summary(report: SeedReport, seed: int) -> str:
         f"seed {seed}: {c['products']:,} products, {c['skus']:,} SKUs, {c['images']:,} images, "
         f"{c['designers']:,} designers, {c['shops']:,} shops, {c['users']:,} accounts, "
         f"{c['categories']:,} categories",
+        f"programme: {c.get('venues', 0)} venues, {c.get('halls', 0)} halls, "
+        f"{c.get('events', 0)} events, {c.get('sessions', 0):,} sessions, "
+        f"{c.get('reservations', 0):,} reservations, {c.get('checkin_lists', 0)} check-in lists",
         f"pictures {t['pictures']:.1f} s ({report.pictures_drawn} drawn), "
         f"rows {t['rows']:.1f} s ({report.rows / max(t['rows'], 1e-9):,.0f} rows/s, "
         f"{c['products'] / max(t['rows'], 1e-9):,.0f} products/s), "
