@@ -168,3 +168,61 @@ def make_session(
         per_user_limit=per_user_limit,
         **fields,
     )
+
+
+# --- auctions -------------------------------------------------------------------------
+
+
+def make_sale(*, starts_in=None, ends_in=None, published: bool = True, **fields):
+    """A published auction sale running from ``starts_in`` (default an hour ago) to
+    ``ends_in`` (default an hour from the clock's now)."""
+    from datetime import timedelta
+
+    from designmall.auctions.models import AuctionSale
+
+    n = next(_seq)
+    now = clock.now()
+    fields.setdefault("title_zh", f"拍卖专场{n}")
+    fields.setdefault("title_en", f"Sale {n}")
+    return AuctionSale.objects.create(
+        starts_at=now + (starts_in if starts_in is not None else timedelta(hours=-1)),
+        ends_at=now + (ends_in if ends_in is not None else timedelta(hours=1)),
+        is_published=published,
+        created_at=now,
+        **fields,
+    )
+
+
+def make_lot(
+    *,
+    sale=None,
+    shop=None,
+    designer=None,
+    start_price_fen: int = 100_000,
+    starts_in=None,
+    ends_in=None,
+    **fields,
+):
+    """A lot of ``sale`` (default: a new published one), open from ``starts_in`` (default an
+    hour ago) to ``ends_in`` (default an hour from now), starting at ¥1,000, through the
+    service (so its rules are checked)."""
+    from datetime import timedelta
+
+    from designmall.auctions.models import Lot
+    from designmall.auctions.services import lot_create
+
+    now = clock.now()
+    sale = sale or make_sale()
+    number = fields.pop("number", None) or (Lot.objects.filter(sale=sale).count() + 1)
+    fields.setdefault("title_zh", f"拍品{number}")
+    return lot_create(
+        by=None,
+        sale=sale,
+        number=number,
+        designer=designer or make_designer(is_renowned=True),
+        shop=shop or make_shop(),
+        start_price_fen=start_price_fen,
+        starts_at=now + (starts_in if starts_in is not None else timedelta(hours=-1)),
+        scheduled_end_at=now + (ends_in if ends_in is not None else timedelta(hours=1)),
+        **fields,
+    )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "designmall.inventory",
     "designmall.orders",
     "designmall.events",
+    "designmall.auctions",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -235,6 +236,16 @@ EVENT_HOLD_MINUTES = int(os.environ.get("EVENT_HOLD_MINUTES", "15"))
 WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "2"))
 # Tickets open the door from this many minutes before their session starts.
 EVENT_DOORS_OPEN_MINUTES = int(os.environ.get("EVENT_DOORS_OPEN_MINUTES", "60"))
+
+# --- auctions ---------------------------------------------------------------------
+# A winner has this long after the lot closes to pay; then the deposit is forfeited.
+AUCTION_WINNER_PAYMENT_HOURS = int(os.environ.get("AUCTION_WINNER_PAYMENT_HOURS", "48"))
+# How long the runner-up has to take up (pay) a second-chance offer.
+AUCTION_SECOND_CHANCE_HOURS = int(os.environ.get("AUCTION_SECOND_CHANCE_HOURS", "24"))
+# The default soft close of a new lot: a bid this close to the end extends it this much.
+AUCTION_SOFT_CLOSE_MINUTES = int(os.environ.get("AUCTION_SOFT_CLOSE_MINUTES", "5"))
+# Demo bidders bid now and then on live lots (the worker's task); on only in `designmall demo`.
+DEMO_SIMULATED_BIDDERS = _env_bool("DEMO_SIMULATED_BIDDERS", False)
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

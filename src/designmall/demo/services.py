@@ -38,6 +38,7 @@ from designmall.core import clock
 from designmall.core.errors import Conflict
 from designmall.demo import data
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_EMAIL
+from designmall.demo.auctions import auctions_wipe, auctions_write
 from designmall.demo.generator import (
     DEFAULT_PRODUCTS,
     DEFAULT_SEED,
@@ -91,6 +92,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
         StockAdjustment.objects.all().delete()
@@ -358,6 +360,7 @@ def demo_seed(
         stage("programme")
         programme_mark = time.perf_counter()
         counts.update(programme_write(plan=plan, designers=designers, users=users, now=now))
+        counts.update(auctions_write(now=now, seed=plan.seed))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

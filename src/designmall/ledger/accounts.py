@@ -14,6 +14,7 @@ code                     type       meaning
                                     back after release)
 ``platform:commission``  revenue    commission earned on released orders
 ``platform:tickets``     revenue    design-week ticket sales, once the session is over
+``platform:forfeits``    revenue    auction deposits forfeited by winners who did not pay
 ``bank:payouts``         asset      the bank account payouts to sellers are sent from;
                                     moving gateway settlements into it is booked
                                     outside this ledger, so it shows the payouts sent
@@ -37,6 +38,7 @@ from designmall.core.ids import looks_like_public_id
 ESCROW = "escrow"
 PLATFORM_COMMISSION = "platform:commission"
 PLATFORM_TICKETS = "platform:tickets"
+PLATFORM_FORFEITS = "platform:forfeits"
 BANK_PAYOUTS = "bank:payouts"
 
 _GATEWAY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -70,6 +72,7 @@ _FIXED = {
     ESCROW: (AccountType.LIABILITY, "托管资金"),
     PLATFORM_COMMISSION: (AccountType.REVENUE, "平台佣金收入"),
     PLATFORM_TICKETS: (AccountType.REVENUE, "平台票务收入"),
+    PLATFORM_FORFEITS: (AccountType.REVENUE, "平台没收保证金收入"),
     BANK_PAYOUTS: (AccountType.ASSET, "结算银行账户（打款）"),
 }
 

@@ -1,3 +1,4 @@
+import os
 import signal
 import time
 
@@ -6,7 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from designmall.core import clock
 from designmall.demo.accounts import DEMO_PASSWORD, accounts_table
+from designmall.demo.auctions import auctions_ensure_live
 from designmall.demo.generator import DEFAULT_PRODUCTS
 from designmall.demo.services import catalog_exists
 from designmall.demo.serving import (
@@ -46,6 +49,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write("catalog: building the demo design week (once)…")
             call_command("seed", products=products, no_accounts=True, verbosity=verbosity)
+        if auctions_ensure_live(now=clock.now()):
+            self.stdout.write("auctions: every lot had closed; an encore sale is live now")
+        # The demo's worker has the demo bidders bid on live lots now and then.
+        os.environ.setdefault("DEMO_SIMULATED_BIDDERS", "1")
         # The children open their own connections; this process needs none while it waits.
         connections.close_all()
 
