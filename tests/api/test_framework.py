@@ -79,6 +79,19 @@ EXPECTED_PATHS = {
     "/api/v1/me/tickets/{public_id}": {"get"},
     "/api/v1/me/notifications": {"get"},
     "/api/v1/me/notifications/{public_id}/read": {"post"},
+    "/api/v1/auctions/sales": {"get"},
+    "/api/v1/auctions/sales/{public_id}": {"get"},
+    "/api/v1/auctions/lots": {"get"},
+    "/api/v1/auctions/lots/{public_id}": {"get"},
+    "/api/v1/auctions/lots/{public_id}/bids": {"get", "post"},
+    "/api/v1/auctions/lots/{public_id}/live": {"get"},
+    "/api/v1/auctions/lots/{public_id}/deposit": {"post"},
+    "/api/v1/auctions/lots/{public_id}/watch": {"post", "delete"},
+    "/api/v1/auctions/lots/{public_id}/checkout": {"post"},
+    "/api/v1/auctions/lots/{public_id}/second-chance/accept": {"post"},
+    "/api/v1/auctions/lots/{public_id}/second-chance/decline": {"post"},
+    "/api/v1/me/auctions/bids": {"get"},
+    "/api/v1/me/auctions/watching": {"get"},
 }
 
 

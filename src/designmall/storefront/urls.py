@@ -2,6 +2,7 @@ from django.urls import path
 
 from designmall.storefront.views import (
     account,
+    auctions,
     browse,
     events,
     orders,
@@ -80,6 +81,21 @@ urlpatterns = [
     ),
     path("me/notifications/read/", events.notifications_read_all, name="notifications_read_all"),
     path("backoffice/events/attendance/", events.attendance, name="events_attendance"),
+    # Auctions: lists, sales, lots (live through server-sent events), my bids, paying a lot won.
+    path("auctions/", auctions.auctions, name="auctions"),
+    path("auctions/s/<str:public_id>/", auctions.sale, name="auction_sale"),
+    path("auctions/lots/<str:public_id>/events", auctions.lot_events, name="auction_lot_events"),
+    path("auctions/<str:public_id>/", auctions.lot, name="auction_lot"),
+    path("auctions/<str:public_id>/bid/", auctions.lot_bid, name="auction_bid"),
+    path("auctions/<str:public_id>/deposit/", auctions.lot_deposit, name="auction_deposit"),
+    path("auctions/<str:public_id>/watch/", auctions.lot_watch, name="auction_watch"),
+    path("auctions/<str:public_id>/checkout/", auctions.lot_checkout, name="auction_checkout"),
+    path(
+        "auctions/<str:public_id>/second-chance/decline/",
+        auctions.offer_decline,
+        name="auction_offer_decline",
+    ),
+    path("me/auctions/", auctions.my_auctions, name="my_auctions"),
     path("seller/", seller.center, name="seller"),
     path("seller/apply/", seller.shop_apply, name="seller_apply"),
     path("seller/products/new/", seller.product_new, name="seller_product_new"),

@@ -11,7 +11,17 @@ from django.urls import URLPattern, register_converter
 from ninja import NinjaAPI
 
 from designmall.api.errors import JsonBodyParser, install_error_handlers, shaped_view
-from designmall.api.v1 import accounts, catalog, checkin, events, operator, orders, payments, seller
+from designmall.api.v1 import (
+    accounts,
+    auctions,
+    catalog,
+    checkin,
+    events,
+    operator,
+    orders,
+    payments,
+    seller,
+)
 
 
 class PublicIdConverter:
@@ -48,6 +58,7 @@ api.add_router("", payments.router)
 api.add_router("", orders.router)
 api.add_router("", events.router)
 api.add_router("", checkin.router)
+api.add_router("", auctions.router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:
