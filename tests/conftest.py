@@ -1,3 +1,7 @@
+import fcntl
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from designmall.core import clock
@@ -17,9 +21,17 @@ def _isolated(settings, tmp_path):
     clock.reset()
 
 
+# Concurrency tests open up to 32 connections each, and PostgreSQL allows 100 for the whole
+# machine: one such test runs at a time, across xdist workers and concurrent test runs.
+PG_CONCURRENCY_LOCK = Path(tempfile.gettempdir()) / "designmall-pg-concurrency.lock"
+
+
 @pytest.fixture
 def on_postgres():
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    with PG_CONCURRENCY_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
