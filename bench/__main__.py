@@ -4,7 +4,9 @@ For each database: seed a fresh 100,000-product catalog (timed), then search
 latency over 1,000 mixed zh/en queries, then product page latency at 16
 concurrent clients against a live server. Then, on PostgreSQL, the store's hot
 paths (``bench.store``: flash sale against its raw-SQL ceiling, a 3-shop
-checkout, payment notifications). Record the figures in docs/BENCHMARKS.md.
+checkout, payment notifications), and the design week's doors (``bench.events``: a
+reservation rush against its raw-SQL ceiling, online check-in, offline signature
+verification). Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
 """
@@ -42,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.sqlite_only:
         print("\n=== the store on PostgreSQL ===", flush=True)
         _run_module("bench.store", dict(os.environ))
+        print("\n=== the design week's doors on PostgreSQL ===", flush=True)
+        _run_module("bench.events", dict(os.environ))
 
 
 if __name__ == "__main__":

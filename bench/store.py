@@ -25,11 +25,8 @@ import hashlib
 import json
 import os
 import random
-import re
 import secrets
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -38,6 +35,8 @@ from urllib.parse import urlencode
 
 from bench.common import figure, live_server, percentile, setup_django
 from bench.seed import POSTGRES_SERVER, _designmall, _postgres_admin
+from bench.wrk import line, statuses
+from bench.wrk import run as wrk
 
 BUYERS = 2_000
 FLASH_UNITS = 500
@@ -47,148 +46,6 @@ CART_SKUS_PER_SHOP = 300
 NOTIFIES = 1_000
 NOTIFY_DUPLICATE_SHARE = 0.2
 NOTIFY_CLIENTS = 16
-
-# wrk script: each request takes the next line of REQUESTS_FILE (method, path, headers and
-# body as JSON); a thread stops once it has its share of answers. Counts answers by status.
-WRK_SCRIPT = r"""
-local ffi = require("ffi")
-ffi.cdef[[
-typedef struct { long tv_sec; long tv_usec; } timeval;
-int gettimeofday(timeval *tv, void *tz);
-]]
-local function now()
-  local tv = ffi.new("timeval")
-  ffi.C.gettimeofday(tv, nil)
-  return tonumber(tv.tv_sec) + tonumber(tv.tv_usec) / 1e6
-end
-local lines = {}
-for line in io.lines(os.getenv("REQUESTS_FILE")) do lines[#lines + 1] = line end
-local threads, counter = {}, 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("id", counter)
-  table.insert(threads, thread)
-end
-local total = tonumber(os.getenv("THREADS"))
-local repeat_all = os.getenv("REPEAT") == "1"
-local mine, answers, next_index, statuses = {}, 0, 1, {}
-first, last, codes = 0, 0, ""
-function init(args)
-  for i = id, #lines, total do mine[#mine + 1] = lines[i] end
-end
-request = function()
-  if first == 0 then first = now() end
-  local index = next_index
-  if index > #mine then
-    if not repeat_all then return wrk.format("GET", "/healthz") end
-    index = ((index - 1) % #mine) + 1
-  end
-  next_index = next_index + 1
-  local method, path, encoded, body = mine[index]:match("^([^	]+)	([^	]+)	([^	]*)	(.*)$")
-  local headers = {}
-  for name, value in encoded:gmatch("([^|=]+)=([^|]*)") do headers[name] = value end
-  if repeat_all and headers["Idempotency-Key"] then
-    headers["Idempotency-Key"] = headers["Idempotency-Key"] .. "-" .. id .. "-" .. next_index
-  end
-  return wrk.format(method, path, headers, body)
-end
-response = function(status, headers, body)
-  if body and body:find('"migrations"', 1, true) then return end  -- a filler request
-  answers = answers + 1
-  if repeat_all or answers <= #mine then
-    statuses[status] = (statuses[status] or 0) + 1
-    last = now()
-    local parts = {}
-    for code, n in pairs(statuses) do parts[#parts + 1] = code .. "=" .. n end
-    codes = table.concat(parts, ",")
-  end
-  if not repeat_all and answers == #mine then
-    -- Tell the runner this thread is through: wrk itself would wait out its duration.
-    io.open(os.getenv("DONE_DIR") .. "/" .. id, "w"):close()
-    wrk.thread:stop()
-  end
-end
-done = function(summary, latency, requests)
-  local started, finished, merged = math.huge, 0, {}
-  for _, thread in ipairs(threads) do
-    started = math.min(started, thread:get("first"))
-    finished = math.max(finished, thread:get("last"))
-    for code, n in string.gmatch(thread:get("codes"), "(%d+)=(%d+)") do
-      merged[code] = (merged[code] or 0) + tonumber(n)
-    end
-  end
-  local parts = {}
-  for code, n in pairs(merged) do parts[#parts + 1] = code .. "=" .. n end
-  local e = summary.errors
-  io.write(string.format("RESULT %d %.6f %.3f %.3f %s errors=%d,%d,%d,%d,%d\n", summary.requests,
-    finished - started, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    table.concat(parts, ","), e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
-_RESULT = re.compile(
-    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),\d+,(\d+)$", re.M
-)
-
-
-def _line(method: str, path: str, headers: dict[str, str], body: str) -> str:
-    encoded = "|".join(f"{name}={value}" for name, value in headers.items())
-    return f"{method}\t{path}\t{encoded}\t{body}"
-
-
-def _wrk(
-    base: str,
-    lines: list[str],
-    *,
-    clients: int,
-    folder: Path,
-    seconds: int = 120,
-    repeat: bool = False,
-) -> dict[str, float]:
-    """Send ``lines`` (each once, or round and round for ``seconds`` with ``repeat``)."""
-    (folder / "requests.txt").write_text("\n".join(lines) + "\n")
-    (folder / "store.lua").write_text(WRK_SCRIPT)
-    threads = 2
-    env = {
-        **os.environ,
-        "REQUESTS_FILE": str(folder / "requests.txt"),
-        "THREADS": str(threads),
-        "REPEAT": "1" if repeat else "0",
-    }
-    script = str(folder / "store.lua")
-    done = folder / "done"
-    shutil.rmtree(done, ignore_errors=True)
-    done.mkdir()
-    env["DONE_DIR"] = str(done)
-    command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script]
-    proc = subprocess.Popen(
-        [*command, "--timeout", "30s", base],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    while not repeat and proc.poll() is None and len(list(done.iterdir())) < threads:
-        time.sleep(0.05)
-    if proc.poll() is None and not repeat:
-        proc.send_signal(signal.SIGINT)  # wrk stops and prints its summary
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"wrk failed: {err or out}")
-    requests, seconds, p50, p99, codes, *errors = _RESULT.search(out).groups()
-    return {
-        "socket_errors": sum(int(n) for n in errors),
-        "requests": int(requests),
-        "seconds": float(seconds),
-        "p50_ms": float(p50),
-        "p99_ms": float(p99),
-        "statuses": dict(sorted((c, int(n)) for c, n in re.findall(r"(\d+)=(\d+)", codes))),
-    }
-
-
-def _statuses(result: dict) -> str:
-    shown = " ".join(f"{code}:{n}" for code, n in result["statuses"].items())
-    return shown + (f" socket errors:{result['socket_errors']}" if result["socket_errors"] else "")
-
 
 # --- the data -------------------------------------------------------------------------------
 
@@ -275,7 +132,7 @@ def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
     (sku,) = _shop_with_skus("flash", skus=1, stock=FLASH_UNITS)
     body = json.dumps({"lines": [{"sku": sku.public_id, "quantity": 1}], "delivery": "pickup"})
     lines = [
-        _line(
+        line(
             "POST",
             "/api/v1/checkout",
             {
@@ -287,7 +144,7 @@ def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
         )
         for n, token in enumerate(tokens)
     ]
-    result = _wrk(base, lines, clients=FLASH_CLIENTS, folder=folder)
+    result = wrk(base, lines, clients=FLASH_CLIENTS, folder=folder)
     level = StockLevel.objects.get(sku=sku)
     orders = Order.objects.filter(lines__sku=sku).count()
     result.update(
@@ -302,7 +159,7 @@ def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
     figure("orders/s (the 500 taken)", orders / result["seconds"])
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
-    figure("answers by status", _statuses(result))
+    figure("answers by status", statuses(result))
     figure("orders made (must be 500)", orders)
     figure("stock left / held (must be 0 / 500)", f"{level.available} / {level.held}")
     figure("stock books disagreeing (must be 0)", len(result["books"]))
@@ -400,7 +257,7 @@ def three_shop_checkout(base: str, folder: Path, tokens: list[str], seconds: int
     for n, token in enumerate(tokens):
         cart = [{"sku": rng.choice(skus).public_id, "quantity": 1} for skus in shops]
         lines.append(
-            _line(
+            line(
                 "POST",
                 "/api/v1/checkout",
                 {
@@ -411,11 +268,11 @@ def three_shop_checkout(base: str, folder: Path, tokens: list[str], seconds: int
                 json.dumps({"lines": cart, "delivery": "pickup"}),
             )
         )
-    result = _wrk(base, lines, clients=CART_CLIENTS, folder=folder, seconds=seconds, repeat=True)
+    result = wrk(base, lines, clients=CART_CLIENTS, folder=folder, seconds=seconds, repeat=True)
     result["per_second"] = result["requests"] / result["seconds"]
     print(f"checkout of a 3-shop cart, {CART_CLIENTS} clients, {seconds} s")
     figure("checkouts/s", result["per_second"])
-    figure("answers by status", _statuses(result))
+    figure("answers by status", statuses(result))
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     return result
@@ -445,8 +302,8 @@ def notifications(base: str, folder: Path) -> dict:
     bodies += [rng.choice(bodies) for _ in range(NOTIFIES - unique)]
     rng.shuffle(bodies)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    lines = [_line("POST", "/payments/alipay/notify", headers, body) for body in bodies]
-    result = _wrk(base, lines, clients=NOTIFY_CLIENTS, folder=folder)
+    lines = [line("POST", "/payments/alipay/notify", headers, body) for body in bodies]
+    result = wrk(base, lines, clients=NOTIFY_CLIENTS, folder=folder)
     paid = Payment.objects.filter(buyer=buyer, status=PaymentStatus.PAID).count()
     outcomes = dict(
         PaymentNotification.objects.values_list("outcome").annotate(n=Count("id")).order_by()
@@ -457,7 +314,7 @@ def notifications(base: str, folder: Path) -> dict:
         f"{NOTIFY_CLIENTS} clients"
     )
     figure("notifies/s", result["per_second"])
-    figure("answers by status", _statuses(result))
+    figure("answers by status", statuses(result))
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     figure("notifications recorded by outcome", " ".join(f"{k}:{v}" for k, v in outcomes.items()))
