@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from designmall.core import clock
 from designmall.core.audit import audit_trail
@@ -130,6 +132,29 @@ def test_the_limit_is_per_visitor(visitor):
     session = make_session(per_user_limit=1, capacity=5)
     reservation_create(session=session, user=visitor, seats=1)
     assert reservation_create(session=session, user=make_user(), seats=1)
+
+
+def test_a_full_session_refuses_without_locking_or_writing_anything(visitor):
+    session = make_session(capacity=2)
+    reservation_create(session=session, user=make_user(), seats=2)
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Conflict) as refused:
+        reservation_create(session=session, user=visitor, seats=1)
+
+    assert refused.value.code == "session_full"
+    assert len(queries) == 1
+    assert "FOR UPDATE" not in queries[0]["sql"]
+
+
+def test_a_full_session_with_a_hold_run_out_releases_it_and_reserves(visitor):
+    session = make_session(capacity=1, price_fen=5_000)
+    reservation_create(session=session, user=make_user(), seats=1)
+    clock.advance(timedelta(hours=1))  # the hold runs out; no sweeper has run
+
+    reservation = reservation_create(session=session, user=visitor, seats=1)
+
+    assert reservation.status == ReservationStatus.PENDING_PAYMENT
+    assert seats(session) == (0, 1)
 
 
 def test_seats_that_do_not_fit_are_refused_with_the_seats_left(visitor):

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,15 +225,18 @@ def _seats_change(session_id: int, **deltas: int) -> None:
         raise CountersOutOfStep(f"session {session_id}: cannot apply {deltas}")
 
 
-def _session_full(session_id: int, seats: int) -> Conflict:
-    session = Session.objects.only("capacity", "confirmed", "held").get(pk=session_id)
-    left = session.seats_left
+def _full(left: int, seats: int) -> Conflict:
     message = (
         _("座位已满，可以加入候补名单。")
         if left == 0
         else _("只剩 %(n)d 个座位，可以少约几个或加入候补名单。") % {"n": left}
     )
     return Conflict(message, code="session_full", details={"seats_left": left, "seats": seats})
+
+
+def _session_full(session_id: int, seats: int) -> Conflict:
+    session = Session.objects.only("capacity", "confirmed", "held").get(pk=session_id)
+    return _full(session.seats_left, seats)
 
 
 # --- transitions --------------------------------------------------------------------------
@@ -380,6 +383,40 @@ def _waiting_entry_trim(session: Session, user: User, now: datetime) -> None:
         )
 
 
+def _refuse_if_surely_full(*, session_id: int, seats: Any) -> None:
+    """Refuse at once, without a transaction or a lock, a bookable session the counters
+    say is full while no hold or offer of it has run out: in a rush most visitors come
+    after the last seat. (The conditional update still decides for everyone else.)"""
+    now = clock.now()
+    session = (
+        Session.objects.select_related("event")
+        .annotate(
+            overdue=Exists(
+                Reservation.objects.filter(
+                    session_id=OuterRef("pk"),
+                    status=ReservationStatus.PENDING_PAYMENT,
+                    hold_expires_at__lte=now,
+                )
+            )
+            | Exists(
+                WaitlistEntry.objects.filter(
+                    session_id=OuterRef("pk"),
+                    status=WaitlistStatus.OFFERED,
+                    offer_expires_at__lte=now,
+                )
+            )
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        return  # _reserve says what is wrong
+    _check_bookable(session, now)
+    seats = _check_seats(seats, session.per_user_limit)
+    if not session.overdue and session.seats_left < seats:
+        raise _full(session.seats_left, seats)
+
+
 @transaction.atomic
 def _reserve(*, session_id: int, user: User, seats: Any) -> Reservation:
     now = clock.now()
@@ -413,6 +450,7 @@ def reservation_create(*, session: Session, user: User, seats: int) -> Reservati
     """
     if not getattr(user, "pk", None):
         raise PermissionDenied(_("请先登录。"), code="login_required")
+    _refuse_if_surely_full(session_id=session.pk, seats=seats)
     try:
         return _reserve(session_id=session.pk, user=user, seats=seats)
     except Conflict as exc:
