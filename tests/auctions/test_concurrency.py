@@ -5,15 +5,12 @@ race the sweepers without deadlocks or double effects."""
 
 from __future__ import annotations
 
-import queue
 import random
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from designmall.auctions import engine
 from designmall.auctions.models import Bid, DepositStatus, Lot, LotStatus
@@ -27,46 +24,10 @@ from designmall.payments.gateways import sandbox
 from designmall.payments.models import Refund
 from designmall.payments.services import notification_receive
 from tests.auctions.conftest import bid, fresh, paid_deposit, run_jobs, yuan
+from tests.concurrency import concurrently
 from tests.factories import make_category, make_lot, make_user
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-# PostgreSQL here allows 100 connections, shared with other test runs.
-POOL = 32
-
-
-def concurrently(works, *, pool: int = POOL) -> list[object]:
-    """Run every ``work()`` on ``pool`` threads, each with its own connection, released
-    together; returns each work's result or exception, in order."""
-    todo: queue.Queue = queue.Queue()
-    for i, work in enumerate(works):
-        todo.put((i, work))
-    results: list[object] = [None] * len(works)
-    threads_n = min(pool, len(works))
-    barrier = threading.Barrier(threads_n)
-
-    def run():
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    i, work = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    results[i] = work()
-                except Exception as exc:  # each outcome is inspected
-                    results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a bid hung: deadlock?"
-    return results
 
 
 def _decisions_replay(lot: Lot) -> None:

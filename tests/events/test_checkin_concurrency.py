@@ -14,6 +14,7 @@ from designmall.core import clock
 from designmall.events.checkin import Scanner
 from designmall.events.models import CheckIn, Scan, ScanConflict, ScanOutcome
 from designmall.events.services import reservation_cancel
+from tests.concurrency import concurrently
 from tests.events.checkin_kit import (
     at_the_door,
     device_for,
@@ -27,7 +28,6 @@ from tests.events.checkin_kit import (
     upload,
 )
 from tests.factories import make_session
-from tests.orders.test_concurrency import concurrently
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

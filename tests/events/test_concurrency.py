@@ -34,9 +34,9 @@ from designmall.ledger.services import escrow_balance, ledger_verify
 from designmall.payments.gateways import sandbox
 from designmall.payments.models import PaymentStatus
 from designmall.payments.services import notification_receive, payment_close
+from tests.concurrency import concurrently
 from tests.events.conftest import fresh, run_jobs, seats
 from tests.factories import make_session
-from tests.orders.test_concurrency import concurrently
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -4,12 +4,9 @@ refunded, never both and never neither."""
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from designmall.core.errors import Conflict
 from designmall.inventory.models import StockLevel
@@ -21,49 +18,12 @@ from designmall.orders.services import order_cancel
 from designmall.payments.gateways import sandbox
 from designmall.payments.models import PaymentStatus, RefundStatus
 from designmall.payments.services import notification_receive, payment_close
+from tests.concurrency import concurrently
 from tests.factories import make_product, make_user
 from tests.orders.conftest import buy, orders_of
 from tests.payments.conftest import run_jobs
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-# PostgreSQL here allows 100 connections, shared with other test runs: the buyers
-# come through a pool of connections that all start at the same moment.
-POOL = 32
-
-
-def concurrently(works, *, pool: int = POOL) -> list[object]:
-    """Run every ``work()`` on ``pool`` threads, each with its own connection, released
-    together; returns each work's result or exception, in order."""
-    todo: queue.Queue = queue.Queue()
-    for i, work in enumerate(works):
-        todo.put((i, work))
-    results: list[object] = [None] * len(works)
-    threads_n = min(pool, len(works))
-    barrier = threading.Barrier(threads_n)
-
-    def run():
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    i, work = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    results[i] = work()
-                except Exception as exc:  # each outcome is inspected
-                    results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung: deadlock?"
-    return results
 
 
 def test_200_buyers_for_the_last_50_units_make_exactly_50_checkouts(on_postgres):
