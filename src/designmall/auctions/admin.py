@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from designmall.auctions import services, settlement
@@ -31,6 +29,7 @@ from designmall.auctions.models import (
 )
 from designmall.auctions.selectors import bidder_code, lot_verify
 from designmall.core import clock
+from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.errors import DomainError
 from designmall.core.money import Money, format_fen
 
@@ -65,48 +64,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
-    )
-
-
-def _run_each(request, objects, action, success_message) -> None:
-    done = 0
-    for obj in objects:
-        try:
-            action(obj)
-            done += 1
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-    if done:
-        messages.success(request, success_message % {"n": done})
-
-
-def _ask_reason(modeladmin, request, queryset, *, title, apply):
-    """An intermediate page asking for the reason before the action."""
-    if "apply" in request.POST:
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            apply(queryset, form.cleaned_data["reason"])
-            return HttpResponseRedirect(request.get_full_path())
-    else:
-        form = ReasonForm()
-    return TemplateResponse(
-        request,
-        "admin/auctions/reason_action.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "queryset": queryset,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
 
 
 def _error_to_form(form: forms.Form, exc: DomainError) -> None:
@@ -251,7 +208,7 @@ class AuctionSaleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("按专场时间排定拍品（逐件截拍）"), permissions=["change"])
     def apply_schedule(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset,
             lambda sale: services.sale_schedule_apply(sale=sale, by=request.user),
@@ -463,7 +420,7 @@ class LotAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("立即结算已截拍的拍品"), permissions=["change"])
     def settle_now(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset.filter(status=LotStatus.ACTIVE),
             lambda lot: settlement.lot_finalize(lot=lot),
@@ -505,14 +462,14 @@ class BidAdmin(ReadOnlyAdmin):
     @admin.action(description=_("撤销出价（重新计算拍品）…"), permissions=["retract"])
     def retract(self, request, queryset):
         def apply(bids, reason):
-            _run_each(
+            run_each(
                 request,
                 bids.filter(accepted=True, retracted=False).order_by("-sequence"),
                 lambda bid: services.bid_retract(bid=bid, by=request.user, reason=reason),
                 _("已撤销 %(n)d 次出价。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("撤销出价"), apply=apply)
+        return ask_reason(self, request, queryset, title=_("撤销出价"), apply=apply, max_length=500)
 
 
 # --- deposits, offers, checkouts (read-only) ------------------------------------------------

@@ -1,9 +1,6 @@
 """Back office for the catalog. Actions call catalog services, never save models themselves."""
 
-from django import forms
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from designmall.catalog import services
@@ -17,49 +14,7 @@ from designmall.catalog.models import (
     ShopStatus,
     Sku,
 )
-from designmall.core.errors import DomainError
-
-
-def _run_each(request, objects, action, success_message):
-    done = 0
-    for obj in objects:
-        try:
-            action(obj)
-            done += 1
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-    if done:
-        messages.success(request, success_message % {"n": done})
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
-    )
-
-
-def _ask_reason(modeladmin, request, queryset, *, title, apply):
-    """An intermediate page asking for the reason before a rejecting action."""
-    if "apply" in request.POST:
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            apply(queryset, form.cleaned_data["reason"])
-            return HttpResponseRedirect(request.get_full_path())
-    else:
-        form = ReasonForm()
-    return TemplateResponse(
-        request,
-        "admin/catalog/reason_action.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "queryset": queryset,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
+from designmall.core.adminactions import ask_reason, run_each
 
 
 def _names_changed(form, change: bool, *, owner: str, owner_id: int) -> None:
@@ -134,7 +89,7 @@ class ShopAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("批准开店"), permissions=["review"])
     def approve(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset.filter(status=ShopStatus.PENDING),
             lambda shop: services.shop_approve(shop=shop, by=request.user),
@@ -144,30 +99,34 @@ class ShopAdmin(admin.ModelAdmin):
     @admin.action(description=_("驳回开店申请…"), permissions=["review"])
     def reject(self, request, queryset):
         def apply(shops, reason):
-            _run_each(
+            run_each(
                 request,
                 shops,
                 lambda shop: services.shop_reject(shop=shop, by=request.user, reason=reason),
                 _("已驳回 %(n)d 个申请。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("驳回开店申请"), apply=apply)
+        return ask_reason(
+            self, request, queryset, title=_("驳回开店申请"), apply=apply, max_length=1000
+        )
 
     @admin.action(description=_("暂停店铺…"), permissions=["review"])
     def suspend(self, request, queryset):
         def apply(shops, reason):
-            _run_each(
+            run_each(
                 request,
                 shops,
                 lambda shop: services.shop_suspend(shop=shop, by=request.user, reason=reason),
                 _("已暂停 %(n)d 个店铺。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("暂停店铺"), apply=apply)
+        return ask_reason(
+            self, request, queryset, title=_("暂停店铺"), apply=apply, max_length=1000
+        )
 
     @admin.action(description=_("恢复店铺"), permissions=["review"])
     def reinstate(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset,
             lambda shop: services.shop_reinstate(shop=shop, by=request.user),
@@ -244,7 +203,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("审核通过并上架"), permissions=["moderate"])
     def approve(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset.filter(status=ProductStatus.PENDING_REVIEW),
             lambda p: services.product_approve(product=p, by=request.user),
@@ -254,23 +213,27 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description=_("驳回…"), permissions=["moderate"])
     def reject(self, request, queryset):
         def apply(products, reason):
-            _run_each(
+            run_each(
                 request,
                 products,
                 lambda p: services.product_reject(product=p, by=request.user, reason=reason),
                 _("已驳回 %(n)d 个商品。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("驳回商品"), apply=apply)
+        return ask_reason(
+            self, request, queryset, title=_("驳回商品"), apply=apply, max_length=1000
+        )
 
     @admin.action(description=_("下架…"), permissions=["moderate"])
     def delist(self, request, queryset):
         def apply(products, reason):
-            _run_each(
+            run_each(
                 request,
                 products,
                 lambda p: services.product_delist(product=p, by=request.user, reason=reason),
                 _("已下架 %(n)d 个商品。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("下架商品"), apply=apply)
+        return ask_reason(
+            self, request, queryset, title=_("下架商品"), apply=apply, max_length=1000
+        )

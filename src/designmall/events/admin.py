@@ -15,10 +15,10 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core import clock
+from designmall.core.adminactions import action_form_page, ask_reason, run_each
 from designmall.core.errors import DomainError
 from designmall.core.money import format_fen
 from designmall.events import programme, services
@@ -49,59 +49,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _run_each(request, objects, action, success_message) -> None:
-    done = 0
-    for obj in objects:
-        try:
-            action(obj)
-            done += 1
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-    if done:
-        messages.success(request, success_message % {"n": done})
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
-    )
-
-
-def _intermediate(modeladmin, request, queryset, *, template, title, form):
-    return TemplateResponse(
-        request,
-        template,
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "queryset": queryset,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
-
-
-def _ask_reason(modeladmin, request, queryset, *, title, apply):
-    """An intermediate page asking for the reason before a cancelling action."""
-    if "apply" in request.POST:
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            apply(queryset, form.cleaned_data["reason"])
-            return HttpResponseRedirect(request.get_full_path())
-    else:
-        form = ReasonForm()
-    return _intermediate(
-        modeladmin,
-        request,
-        queryset,
-        template="admin/events/reason_action.html",
-        title=title,
-        form=form,
-    )
 
 
 def _seats(session: Session) -> str:
@@ -327,14 +274,14 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.action(description=_("取消场次（全额退款并通知观众）…"), permissions=["cancel"])
     def cancel(self, request, queryset):
         def apply(sessions, reason):
-            _run_each(
+            run_each(
                 request,
                 sessions.filter(status=SessionStatus.SCHEDULED),
                 lambda s: services.session_cancel(session=s, by=request.user, reason=reason),
                 _("已取消 %(n)d 个场次。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("取消场次"), apply=apply)
+        return ask_reason(self, request, queryset, title=_("取消场次"), apply=apply, max_length=500)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -417,7 +364,7 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("发布"), permissions=["change"])
     def publish(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset.filter(status=EventStatus.DRAFT),
             lambda event: programme.event_publish(event=event, by=request.user),
@@ -430,14 +377,14 @@ class EventAdmin(admin.ModelAdmin):
     @admin.action(description=_("取消活动及其全部场次…"), permissions=["cancel"])
     def cancel(self, request, queryset):
         def apply(events, reason):
-            _run_each(
+            run_each(
                 request,
                 events.exclude(status=EventStatus.CANCELLED),
                 lambda event: services.event_cancel(event=event, by=request.user, reason=reason),
                 _("已取消 %(n)d 个活动。"),
             )
 
-        return _ask_reason(self, request, queryset, title=_("取消活动"), apply=apply)
+        return ask_reason(self, request, queryset, title=_("取消活动"), apply=apply, max_length=500)
 
     def has_timed_entry_permission(self, request):
         return request.user.has_perm("events.add_session")
@@ -471,11 +418,10 @@ class EventAdmin(admin.ModelAdmin):
                     "reservation_opens_at": clock.now(),
                 }
             )
-        return _intermediate(
+        return action_form_page(
             self,
             request,
             exhibitions,
-            template="admin/events/reason_action.html",
             title=_("生成分时入场场次"),
             form=form,
         )
@@ -853,7 +799,7 @@ class ScanAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("标记所选冲突为已处理"), permissions=["resolve"])
     def resolve(self, request, queryset):
-        _run_each(
+        run_each(
             request,
             queryset.exclude(conflict=ScanConflict.NONE).filter(conflict_resolved_at__isnull=True),
             lambda scan: checkin.scan_conflict_resolve(scan=scan, by=request.user),
