@@ -244,6 +244,12 @@ AUCTION_WINNER_PAYMENT_HOURS = int(os.environ.get("AUCTION_WINNER_PAYMENT_HOURS"
 AUCTION_SECOND_CHANCE_HOURS = int(os.environ.get("AUCTION_SECOND_CHANCE_HOURS", "24"))
 # The default soft close of a new lot: a bid this close to the end extends it this much.
 AUCTION_SOFT_CLOSE_MINUTES = int(os.environ.get("AUCTION_SOFT_CLOSE_MINUTES", "5"))
+# Live lot pages: server-sent-event streams one web process holds open at once. Each holds
+# one of its WEB_THREADS threads, so keep some for everything else; pages beyond it poll.
+WEB_THREADS = int(os.environ.get("WEB_THREADS") or 16)
+AUCTION_STREAMS_PER_PROCESS = int(
+    os.environ.get("AUCTION_STREAMS_PER_PROCESS") or max(1, WEB_THREADS - 4)
+)
 # Demo bidders bid now and then on live lots (the worker's task); on only in `designmall demo`.
 DEMO_SIMULATED_BIDDERS = _env_bool("DEMO_SIMULATED_BIDDERS", False)
 

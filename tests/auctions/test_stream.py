@@ -147,6 +147,31 @@ def test_the_events_url_streams_server_sent_events(lot, alice, settings):
     assert event["lot"] == lot.public_id and event["you"]["leading"] is False
 
 
+def test_when_the_process_holds_all_its_streams_a_watcher_is_told_to_poll(lot, settings):
+    settings.AUCTION_STREAMS_PER_PROCESS = 1
+    settings.AUCTION_STREAM_MAX_SECONDS = 0.01
+    held = Client().get(f"/auctions/lots/{lot.public_id}/events")
+
+    refused = Client().get(f"/auctions/lots/{lot.public_id}/events")
+    b"".join(held.streaming_content)  # the stream ends, and the server closes it
+    after = Client().get(f"/auctions/lots/{lot.public_id}/events")
+    b"".join(after.streaming_content)
+
+    assert held.status_code == 200 and after.status_code == 200
+    assert refused.status_code == 503 and refused["Retry-After"] == "30"
+    assert stream.slots.open == 0
+
+
+def test_a_stream_closed_before_it_was_read_gives_its_slot_back():
+    assert stream.slots.take()
+    frames = stream.SlotHeld(iter(["retry: 2000\n\n"]))
+
+    frames.close()
+    frames.close()
+
+    assert stream.slots.open == 0
+
+
 def test_the_events_of_an_absent_lot_are_404(client):
     assert client.get("/auctions/lots/lot_0000000000000000/events").status_code == 404
 

@@ -15,7 +15,8 @@ def exec_calls(monkeypatch):
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
     for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "ACCESS_LOG"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, so what serve sets is undone afterwards
+        monkeypatch.delenv(name)
     return calls
 
 
@@ -28,7 +29,7 @@ def test_serve_runs_gunicorn_threaded_on_localhost_8000_by_default(exec_calls):
     argv = exec_calls[0]
     assert argv[:4] == [sys.executable, "-m", "gunicorn", "designmall.wsgi:application"]
     assert _option(argv, "--bind") == "127.0.0.1:8000"
-    assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("2", "4")
+    assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("2", "16")
     assert _option(argv, "--worker-class") == "gthread"
     assert "--access-logfile" not in argv
 

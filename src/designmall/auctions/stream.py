@@ -10,9 +10,11 @@ user ids (``live``) is only compared with the viewer's own.
 
 Where changes come from:
 
-- with ``REDIS_URL``: the lot's pub-sub channel (``live.channel``). A message is only a
-  wake-up call: the stream re-reads the lot's row (one query by key) so the payload is the
-  very one the polling endpoint gives, and skips versions it already sent.
+- with ``REDIS_URL``: the lots' pub-sub channels (``live.channel``), heard by one
+  subscription per process (``fanout``) that wakes the lot's streams. A message is only a
+  wake-up call: the lot's row is re-read (by key, once per version for all of the
+  process's watchers of the lot) so the payload is the very one the polling endpoint
+  gives, and versions already sent are skipped.
 - without it (the embedded default): the lot's ``version`` read from the database every
   ``poll_seconds``; the full row is read only when it grew.
 
@@ -26,7 +28,7 @@ seen, so nothing already shown is sent again) and threads are freed.
 from __future__ import annotations
 
 import json
-import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,14 +39,12 @@ from django.db import connection
 from django.utils import translation
 
 from designmall.accounts.models import User
-from designmall.auctions import live
+from designmall.auctions import fanout
 from designmall.auctions.models import Bid, Lot
 from designmall.auctions.selectors import Phase, bidder_code, handle_label, lot_phase
 from designmall.auctions.snapshot import lot_state
 from designmall.core import clock
 from designmall.core.money import format_fen
-
-log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
@@ -149,38 +149,83 @@ class _PollSource:
         version = _read_version(self.lot_id)
         return (version is not None and version > seen), []
 
+    def read(self, seen: int) -> Lot | None:
+        return _read_lot(self.lot_id)
+
     def close(self) -> None:
         return None
 
 
-class _RedisSource:
-    """Waits for a message on the lot's channel (its own subscription)."""
+class _SharedSource:
+    """This process's one Redis subscription (``fanout``): woken by the lot's messages,
+    reading the row once per version for all of the process's watchers of the lot."""
 
-    def __init__(self, url: str, public_id: str):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=2)
-        self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(live.channel(public_id))
+    def __init__(self, url: str, lot_id: int, public_id: str, poll_seconds: float):
+        self.lot_id, self.poll_seconds = lot_id, poll_seconds
+        self.subscription = fanout.hub(url).watch(public_id)
 
     def wait(self, seen: int, timeout: float) -> tuple[bool, list[str]]:
-        message = self.pubsub.get_message(timeout=max(timeout, 0.01))
-        if message is None or message.get("type") != "message":
-            return False, []
-        try:
-            body = json.loads(message["data"])
-            version, outbid = int(body["version"]), list(body.get("outbid") or [])
-        except (ValueError, KeyError, TypeError):
-            log.warning("unreadable live message on lot %s", message.get("channel"))
-            return False, []
-        return version > seen, outbid
+        return self.subscription.wait(
+            seen,
+            timeout,
+            read_version=lambda: _read_version(self.lot_id),
+            poll_seconds=self.poll_seconds,
+        )
+
+    def read(self, seen: int) -> Lot | None:
+        return self.subscription.read(seen, lambda: _read_lot(self.lot_id))
+
+    def close(self) -> None:
+        self.subscription.close()
+
+
+class StreamSlots:
+    """How many streams this process may hold open at once. Each holds a server thread for
+    its whole life, so without a limit watchers would starve every other request; a
+    watcher refused a slot polls the ``/live`` endpoint instead."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def limit(self) -> int:
+        return int(getattr(settings, "AUCTION_STREAMS_PER_PROCESS", 12))
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.open >= self.limit():
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+slots = StreamSlots()
+
+
+class SlotHeld:
+    """A stream's frames that give its slot back when the server closes the response
+    (the client went away, or the stream ended), even if never iterated."""
+
+    def __init__(self, frames: Iterator[str]):
+        self._frames = frames
+        self._held = True
+
+    def __iter__(self) -> Iterator[str]:
+        return self._frames
 
     def close(self) -> None:
         try:
-            self.pubsub.close()
-            self.client.close()
-        except Exception:  # closing a stream never fails the response
-            log.debug("closing the lot's subscription failed", exc_info=True)
+            close = getattr(self._frames, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if self._held:
+                self._held = False
+                slots.give_back()
 
 
 def parse_last_event_id(value: str | None) -> int | None:
@@ -222,7 +267,9 @@ def lot_event_stream(
 
     def frames() -> Iterator[str]:
         # Subscribed before the first read, so no change falls between the two.
-        source = _RedisSource(url, public_id) if url else _PollSource(lot_id, poll, sleep)
+        source = (
+            _SharedSource(url, lot_id, public_id, poll) if url else _PollSource(lot_id, poll, sleep)
+        )
         try:
             started = last_sent_at = monotonic()
             seen = -1 if last_version is None else last_version
@@ -242,7 +289,7 @@ def lot_event_stream(
                     wait = min(keepalive - (monotonic() - last_sent_at), lifetime - elapsed)
                     changed, outbid = source.wait(seen, max(wait, 0.0))
                     if changed:
-                        current = _read_lot(lot_id)
+                        current = source.read(seen)
                         if current is None:
                             return
                         if outbid and viewer.public_id in outbid:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 WSGI_APP = "designmall.wsgi:application"
 DEFAULT_PORT = 8000
+# Threads per worker: live lot pages each hold one for minutes (AUCTION_STREAMS_PER_PROCESS).
+DEFAULT_THREADS = 16
 
 
 def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) -> int:

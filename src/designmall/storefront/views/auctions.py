@@ -233,18 +233,31 @@ def lot_watch(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
-def lot_events(request: HttpRequest, public_id: str) -> StreamingHttpResponse:
-    """The lot's live changes as server-sent events (``auctions.stream``)."""
+def lot_events(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The lot's live changes as server-sent events (``auctions.stream``); 503 when this
+    process holds all the streams it may (the page then polls)."""
     found = _lot_or_404(request, public_id)
+    if not stream.slots.take():
+        response = HttpResponse(
+            _("实时连接已满，页面将改为定时刷新。"),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "30"
+        return response
     user = request.user if request.user.is_authenticated else None
-    response = StreamingHttpResponse(
-        stream.lot_event_stream(
+    try:
+        frames = stream.lot_event_stream(
             lot=found,
             viewer=stream.Viewer.of(user, found),
             last_version=stream.parse_last_event_id(request.headers.get("Last-Event-ID")),
             language=get_language(),
-        ),
-        content_type="text/event-stream; charset=utf-8",
+        )
+    except BaseException:
+        stream.slots.give_back()
+        raise
+    response = StreamingHttpResponse(
+        stream.SlotHeld(frames), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -3,13 +3,13 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from designmall.demo.serving import default_bind, env_int, gunicorn_argv
+from designmall.demo.serving import DEFAULT_THREADS, default_bind, env_int, gunicorn_argv
 
 
 class Command(BaseCommand):
     help = (
         "Serve the site with gunicorn (threaded workers). Bind from --bind or 127.0.0.1:$PORT; "
-        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (4)."
+        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (16)."
     )
 
     def add_arguments(self, parser):
@@ -24,10 +24,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, threads, access_log, **options):
+        threads = threads or env_int("WEB_THREADS", DEFAULT_THREADS)
+        # The workers' settings size the live streams by their thread count.
+        os.environ["WEB_THREADS"] = str(threads)
         argv = gunicorn_argv(
             bind=bind or default_bind(),
             workers=workers or env_int("WEB_CONCURRENCY", 2),
-            threads=threads or env_int("WEB_THREADS", 4),
+            threads=threads,
             access_log=bool(access_log or env_int("ACCESS_LOG", 0)),
         )
         self.stdout.write(f"serve: http://{argv[argv.index('--bind') + 1]}/")
