@@ -104,9 +104,23 @@ def lot_message(
     }
 
 
-def publish_on_commit(message: dict[str, Any]) -> None:
+def publish_on_commit(message: dict[str, Any], *, outbid_user_ids: Iterable[int] = ()) -> None:
     """Publish ``message`` on its lot's channel once the current transaction commits
-    (at once outside one); nothing if it rolls back."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-    target = channel(message["lot"])
-    transaction.on_commit(lambda: publisher().publish(target, body))
+    (at once outside one); nothing if it rolls back. ``outbid_user_ids`` are looked up
+    (``outbid``: their public ids) only then, and only when someone listens: not while
+    the lot's lock is held."""
+    ids = set(outbid_user_ids)
+
+    def send() -> None:
+        target = publisher()
+        if isinstance(target, NullPublisher):
+            return
+        if ids:
+            from designmall.accounts.models import User
+
+            found = User.objects.filter(pk__in=ids).values_list("public_id", flat=True)
+            message["outbid"] = sorted(found)
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        target.publish(channel(message["lot"]), body)
+
+    transaction.on_commit(send)

@@ -147,9 +147,9 @@ def lock_lot(lot_id: int) -> Lot:
 
 def publish_lot(lot: Lot, *, events=(), outbid_ids=()) -> None:
     """Tell the live layer about ``lot`` (as saved) once the transaction commits."""
-    outbid = list(User.objects.filter(pk__in=set(outbid_ids)).values_list("public_id", flat=True))
     live.publish_on_commit(
-        live.lot_message(lot, leader_handle=leader_code(lot) or "", events=events, outbid=outbid)
+        live.lot_message(lot, leader_handle=leader_code(lot) or "", events=events),
+        outbid_user_ids=outbid_ids,
     )
 
 
