@@ -6,7 +6,8 @@ concurrent clients against a live server. Then, on PostgreSQL, the store's hot
 paths (``bench.store``: flash sale against its raw-SQL ceiling, a 3-shop
 checkout, payment notifications), and the design week's doors (``bench.events``: a
 reservation rush against its raw-SQL ceiling, online check-in, offline signature
-verification). Record the figures in docs/BENCHMARKS.md.
+verification), and a hot auction lot (``bench.auctions``: bidding against its raw-SQL
+ceiling, 500 live watchers). Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
 """
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
         _run_module("bench.store", dict(os.environ))
         print("\n=== the design week's doors on PostgreSQL ===", flush=True)
         _run_module("bench.events", dict(os.environ))
+        print("\n=== a hot auction lot on PostgreSQL and Redis ===", flush=True)
+        _run_module("bench.auctions", dict(os.environ))
 
 
 if __name__ == "__main__":
