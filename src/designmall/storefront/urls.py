@@ -25,6 +25,7 @@ urlpatterns = [
     path("logout/", account.logout, name="logout"),
     # Venue staff check tickets in (scanner.js posts to the check-in API).
     path("scanner/", scanner.lists, name="scanner"),
+    path("scanner/sw.js", scanner.service_worker, name="scanner_sw"),
     path("scanner/<str:public_id>/", scanner.scan, name="scanner_list"),
     path("cart/", orders.cart, name="cart"),
     path("cart/add/", orders.cart_add, name="cart_add"),

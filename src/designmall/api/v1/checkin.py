@@ -202,6 +202,7 @@ class BundleQuery(BaseModel):
 @router.get(
     "/checkin/lists/{pid:public_id}/bundle",
     response=with_errors({200: BundleOut}, 401, 403, 404, 422),
+    url_name="checkin_bundle",
 )
 def bundle(request: HttpRequest, public_id: str, query: Query[BundleQuery]):
     """What a device downloads to check tickets in on this list offline. It accepts a QR
@@ -386,6 +387,7 @@ class UploadOut(Schema):
 @router.post(
     "/checkin/lists/{pid:public_id}/uploads",
     response=with_errors({200: UploadOut}, 400, 401, 403, 404, 422),
+    url_name="checkin_upload",
 )
 def upload(request: HttpRequest, public_id: str, payload: UploadIn):
     """Record an offline device's scans, in one go. Each is answered in the order sent:

@@ -1,6 +1,11 @@
 // The scanner page's camera: read ticket QR codes with the vendored jsQR and post each to
 // the check-in API with the browser's session; typed codes go the same way. Without this
 // file (or without a camera) the manual form posts to the page itself.
+//
+// Offline (scanner-offline.js): when the network is down, or the staff member switches to
+// offline mode, each scan is decided here from the list's bundle and queued; the queue
+// goes up as soon as the network is back. The service worker keeps the page for opening
+// offline.
 (function () {
   "use strict";
 
@@ -10,11 +15,24 @@
   if (!root || !form || !panel || !window.fetch) return;
 
   var api = root.dataset.api;
-  var csrf = root.dataset.csrf;
   var busy = false;
   var lastCode = "";
   var lastAt = 0;
   var SAME_CODE_PAUSE_MS = 3000; // the same QR held in front of the camera is sent once
+  var ONLINE_WAIT_MS = 5000; // a scan not answered by then is decided here
+  var SYNC_EVERY_MS = 20000; // queued scans and revocations, while the page is open
+  var FORCED_KEY = "designmall-scanner-offline";
+  var messagesNode = document.getElementById("scanner-messages");
+  var messages = messagesNode ? JSON.parse(messagesNode.textContent) : {};
+
+  // The session's CSRF token: the cookie's, when the page itself is an old copy.
+  function csrf() {
+    var name = root.dataset.csrfCookie;
+    var found = name && document.cookie.split("; ").filter(function (pair) {
+      return pair.indexOf(name + "=") === 0;
+    })[0];
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : root.dataset.csrf;
+  }
 
   function scanId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -72,32 +90,182 @@
       .catch(function () { /* the counts wait for the next scan */ });
   }
 
-  function send(payload) {
-    busy = true;
+  // --- offline --------------------------------------------------------------------------
+
+  var offlinePanel = document.querySelector("[data-offline-panel]");
+  var door = null;
+  var forced = false;
+  try { forced = localStorage.getItem(FORCED_KEY) === "1"; } catch (error) { /* online */ }
+  // After a scan the network failed to carry, the next ones are decided here at once
+  // rather than each waiting for the network first; the regular sync tries it again.
+  var unreachableUntil = 0;
+  var UNREACHABLE_MS = 30000;
+
+  function offline() {
+    return forced || navigator.onLine === false || Date.now() < unreachableUntil;
+  }
+
+  function fill(template, values) {
+    return window.ScannerDoor ? window.ScannerDoor.fill(template, values) : template;
+  }
+
+  function render() {
+    if (!offlinePanel || !door) return;
+    var q = function (selector) { return offlinePanel.querySelector(selector); };
+    var net = q("[data-net]");
+    net.textContent = forced ? messages.forced_offline : offline() ? messages.offline : messages.online;
+    net.className = "scanner-net " + (offline() ? "scanner-net-off" : "scanner-net-on");
+    q("[data-offline-toggle]").checked = forced;
+    q("[data-bundle-age]").textContent = door.bundleText();
+    var clockOff = door.clockOffMinutes();
+    q("[data-clock]").hidden = !clockOff;
+    q("[data-clock]").textContent = clockOff ? fill(messages.clock_off, { n: clockOff }) : "";
+    q("[data-pending]").textContent = fill(messages.pending, { n: door.pending() });
+    q("[data-upload]").disabled = !door.pending() || !!door.uploading;
+    var sync = door.lastSync;
+    var line = "";
+    if (sync && sync.kind === "uploading") line = messages.uploading;
+    else if (sync && sync.kind === "uploaded") line = fill(messages.uploaded, { n: sync.n });
+    else if (sync && sync.kind === "waiting" && door.pending()) line = messages.upload_waiting;
+    else if (sync && sync.kind === "failed") line = fill(messages.upload_failed, { reason: sync.reason });
+    q("[data-sync]").textContent = line;
+    q("[data-sync]").hidden = !line;
+    var differences = door.differences();
+    var box = q("[data-differences]");
+    box.hidden = !differences.length;
+    var items = box.querySelector("ul");
+    items.textContent = "";
+    differences.forEach(function (item) {
+      var li = document.createElement("li");
+      li.textContent = door.when(item.at) + " · " + item.ticket + " · " + item.device + " → " + item.server;
+      items.appendChild(li);
+    });
+  }
+
+  function sync() {
+    render();
+    if (!door || navigator.onLine === false) return Promise.resolve();
+    return door.upload()
+      .then(function (sent) {
+        if (sent) refreshFigures();
+        return door.refresh();
+      })
+      .then(function () { unreachableUntil = 0; })
+      .catch(function () { /* the next round tries again */ })
+      .then(render);
+  }
+
+  if (offlinePanel && window.ScannerDoor) {
+    door = new window.ScannerDoor({
+      list: root.dataset.list,
+      staff: root.dataset.staff,
+      bundleUrl: root.dataset.bundle,
+      uploadUrl: root.dataset.upload,
+      csrf: csrf,
+      timeZone: root.dataset.tz,
+      messages: messages,
+      english: document.documentElement.lang === "en",
+      onchange: render,
+    });
+    offlinePanel.hidden = false;
+    door.load().then(sync, function () { render(); });
+    window.ScannerDoor.ed25519Works().then(function (works) {
+      offlinePanel.querySelector("[data-no-ed25519]").hidden = works;
+    });
+    offlinePanel.querySelector("[data-offline-toggle]").addEventListener("change", function (event) {
+      forced = event.target.checked;
+      try { localStorage.setItem(FORCED_KEY, forced ? "1" : "0"); } catch (error) { /* this page only */ }
+      render();
+    });
+    offlinePanel.querySelector("[data-upload]").addEventListener("click", function () {
+      door.upload().then(function (sent) {
+        if (sent) refreshFigures();
+        render();
+      });
+    });
+    offlinePanel.querySelector("[data-clear-differences]").addEventListener("click", function () {
+      door.clearDifferences();
+    });
+    window.addEventListener("online", sync);
+    window.addEventListener("offline", render);
+    window.setInterval(sync, SYNC_EVERY_MS);
+  }
+
+  // The service worker keeps this page, the list of lists and the scripts for offline.
+  if (offlinePanel && "serviceWorker" in navigator && root.dataset.sw) {
+    navigator.serviceWorker.register(root.dataset.sw)
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (event) {
+          if (event.data && event.data.kept) offlinePanel.querySelector("[data-page-saved]").hidden = false;
+        };
+        registration.active.postMessage(
+          { type: "keep", urls: [window.location.pathname, root.dataset.lists] }, [channel.port2]);
+      })
+      .catch(function () { /* the page works online without it */ });
+  }
+
+  // --- sending a scan ---------------------------------------------------------------------
+
+  // Online: the server's answer, or null when the network (or the server) failed.
+  function online(id, payload, dir) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, ONLINE_WAIT_MS) : null;
     return fetch(api, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ scan_id: scanId(), payload: payload, direction: direction() }),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ scan_id: id, payload: payload, direction: dir }),
+      signal: controller ? controller.signal : undefined,
     })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        if (response.status >= 500) return null; // the server is down: decide here
+        return response.json().then(function (body) {
+          if (response.ok) return body;
+          var error = body.error || { message: body.detail || "HTTP " + response.status };
+          return { error: error };
+        });
+      })
       .then(function (body) {
-        if (body.error) {
-          show(false, body.error.message);
-        } else {
-          var detail = body.event_title ? body.event_title + " · " + when(body.session_starts_at) : "";
-          show(body.ok, body.message, detail);
-          refreshFigures();
-        }
-        return true;
+        if (!body) return null;
+        unreachableUntil = 0;
+        if (body.error) return { ok: false, message: body.error.message, done: true };
+        if (door) door.rememberOnline(body, id).catch(function () {});
+        refreshFigures();
+        var detail = body.event_title ? body.event_title + " · " + when(body.session_starts_at) : "";
+        return { ok: body.ok, message: body.message, detail: detail, done: true };
+      })
+      .catch(function () { return null; })
+      .then(function (answer) {
+        if (timer) window.clearTimeout(timer);
+        if (!answer) unreachableUntil = Date.now() + UNREACHABLE_MS;
+        return answer;
+      });
+  }
+
+  function send(payload) {
+    busy = true;
+    var id = scanId();
+    var dir = direction();
+    var tried = !offline();
+    return (tried ? online(id, payload, dir) : Promise.resolve(null))
+      .then(function (answer) {
+        if (answer) return answer;
+        if (!door) return { ok: false, message: messages.no_network, done: false };
+        return door.decide(payload, dir, id, tried).then(function (decided) {
+          decided.done = decided.queued;
+          return decided;
+        });
       })
       .catch(function () {
-        show(false, root.dataset.offline);
-        return false;
+        return { ok: false, message: messages.no_network, done: false };
       })
-      .then(function (sent) {
+      .then(function (answer) {
+        show(answer.ok, answer.message, answer.detail);
+        render();
         busy = false;
-        return sent;
+        return answer.done;
       });
   }
 
