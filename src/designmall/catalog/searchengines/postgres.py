@@ -1,5 +1,10 @@
 """The PostgreSQL engine: a weighted ``tsvector`` per product, GIN-indexed, beside the facts.
 
+Each document row carries a copy of its product's facts (migration 0006): a query with
+few matches is matched, filtered, counted and sorted from the rows the GIN index points
+at, under the alias ``s`` as if they were the facts table. A broad query instead walks
+an order's index on the facts table, testing documents as it goes.
+
 ``catalog_product_search_document.document`` weights: A the titles (Han words
 under ``simple``, the rest under ``english``), B the designer, shop and
 category names, C the title Han characters one by one (positions kept, for
@@ -41,11 +46,16 @@ _UPSERT_FACTS = (
     " ON CONFLICT (product_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS[1:])
 )
+# The facts upserted just before are copied beside each document (migration 0006).
+_DOCUMENT_FACTS = FACT_COLUMNS[1:]
 _UPSERT_DOCUMENTS = (
-    f"INSERT INTO {DOCUMENTS} (product_id, document) SELECT d.product_id, {_DOCUMENT}"
+    f"INSERT INTO {DOCUMENTS} (product_id, document, {', '.join(_DOCUMENT_FACTS)})"
+    f" SELECT d.product_id, {_DOCUMENT}, {', '.join('s.' + c for c in _DOCUMENT_FACTS)}"
     f" FROM unnest(%s::bigint[], {', '.join(['%s::text[]'] * len(_TEXT_COLUMNS))})"
     f" AS d (product_id, {', '.join(_TEXT_COLUMNS)})"
-    " ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document"
+    f" JOIN {FACTS_TABLE} AS s ON s.product_id = d.product_id"
+    " ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document, "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _DOCUMENT_FACTS)
 )
 _CHUNK = 1000
 
@@ -127,16 +137,9 @@ def _tsquery(terms: Sequence[Term]) -> tuple[str, list]:
     return "(" + " && ".join(parts) + ")", params
 
 
-def _matching(tsquery: str) -> str:
-    """A condition on ``s``: the product is among those the GIN index finds.
-
-    The ids are collected first and looked up by primary key: for a query with
-    few matches the cheapest plan, and one the planner, left to itself, would
-    not always pick.
-    """
-    return (
-        f"s.product_id = ANY(ARRAY(SELECT product_id FROM {DOCUMENTS} WHERE document @@ {tsquery}))"
-    )
+def _matches(tsquery: str) -> str:
+    """The documents matching, as ``s``: they carry the facts that ``where`` tests."""
+    return f"{DOCUMENTS} AS s WHERE s.document @@ {tsquery}"
 
 
 def _joined(tsquery: str) -> str:
@@ -174,11 +177,12 @@ def count(terms: Sequence[Term], where: str, params: list, *, cap: int) -> tuple
     """A SELECT of how many products match ``terms`` and ``where`` (on ``s``), at most
     ``cap``: counting every match of a word in half the catalog is most of a search's time."""
     tsquery, tsquery_params = _tsquery(terms)
-    if not where:
-        matches = f"SELECT 1 FROM {DOCUMENTS} WHERE document @@ {tsquery} LIMIT %s"
-        return f"SELECT COUNT(*) FROM ({matches}) AS m", [*tsquery_params, cap]
-    matches = f"SELECT 1 FROM {_joined(tsquery)} WHERE {where} LIMIT %s"
+    matches = f"SELECT 1 FROM {_and_where(_matches(tsquery), where)} LIMIT %s"
     return f"SELECT COUNT(*) FROM ({matches}) AS m", [*tsquery_params, *params, cap]
+
+
+def _and_where(source: str, where: str) -> str:
+    return f"{source} AND {where}" if where else source
 
 
 def ranked_head(
@@ -200,8 +204,7 @@ def ranked_head(
     return (
         f"SELECT d.product_id AS id, {rank} AS rank"
         f" FROM {DOCUMENTS} AS d WHERE d.product_id = ANY(ARRAY("
-        f"SELECT s.product_id FROM {FACTS_TABLE} AS s"
-        f" WHERE {_matching(tsquery)} AND {where or 'TRUE'}"
+        f"SELECT s.product_id FROM {_and_where(_matches(tsquery), where)}"
         " ORDER BY s.product_id DESC LIMIT %s))",
         [*tsquery_params, *tsquery_params, *params, limit],
     )
@@ -224,11 +227,11 @@ def sorted_page(
     """
     order = ORDERS[sort][0]
     tsquery, tsquery_params = _tsquery(terms)
-    source = _joined(tsquery) if walk else f"{FACTS_TABLE} AS s"
-    condition = where or "TRUE"
-    if not walk:
-        condition = f"{_matching(tsquery)} AND {condition}"
+    if walk:
+        source = f"{_joined(tsquery)} WHERE {where or 'TRUE'}"
+    else:
+        source = _and_where(_matches(tsquery), where)
     return (
-        f"SELECT s.product_id FROM {source} WHERE {condition} ORDER BY {order} LIMIT %s OFFSET %s",
+        f"SELECT s.product_id FROM {source} ORDER BY {order} LIMIT %s OFFSET %s",
         [*tsquery_params, *params, limit, offset],
     )
