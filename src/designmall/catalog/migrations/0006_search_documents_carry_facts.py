@@ -17,6 +17,7 @@ FACTS = {
     "published_us": "bigint",
 }
 NOT_NULL = [name for name in FACTS if name != "designer_id"]
+INDEXED = ["shop_id", "category_id", "designer_id"]
 DOCUMENTS = "catalog_product_search_document"
 
 FORWARD = [
@@ -29,8 +30,17 @@ FORWARD = [
     f"DELETE FROM {DOCUMENTS} WHERE price_min_fen IS NULL",
     f"ALTER TABLE {DOCUMENTS} "
     + ", ".join(f"ALTER COLUMN {name} SET NOT NULL" for name in NOT_NULL),
+    # A broad word in one shop, category or designer: the planner ANDs the GIN bitmap with
+    # one of these instead of reading every match.
+    *(
+        f"CREATE INDEX {DOCUMENTS}_{name.removesuffix('_id')} ON {DOCUMENTS} ({name})"
+        for name in INDEXED
+    ),
 ]
-BACKWARD = [f"ALTER TABLE {DOCUMENTS} " + ", ".join(f"DROP COLUMN {name}" for name in FACTS)]
+BACKWARD = [
+    *(f"DROP INDEX IF EXISTS {DOCUMENTS}_{name.removesuffix('_id')}" for name in INDEXED),
+    f"ALTER TABLE {DOCUMENTS} " + ", ".join(f"DROP COLUMN {name}" for name in FACTS),
+]
 
 
 def _postgres_only(statements):
