@@ -105,7 +105,7 @@ def _lots() -> QuerySet[Lot]:
 def lot_by_public_id(public_id: str, *, viewer: User | None = None) -> Lot:
     """The lot (with sale, designer, shop and increment table); 404 if its sale is not
     published, unless ``viewer`` is an operator."""
-    lot = _lots().filter(public_id=public_id).first()
+    lot = next(iter(_lots().filter(public_id=public_id)), None)  # unique: no ORDER BY
     if lot is None or not (lot.sale.is_published or can_see_unpublished(viewer)):
         raise _not_found_lot()
     return lot

@@ -399,7 +399,9 @@ def bid(request: HttpRequest, public_id: str, payload: BidIn):
         source=BidSource.API,
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
-    fresh = selectors.lot_by_public_id(public_id, viewer=request.auth)
+    # The row as the bid left it, with the sale, designer and shop already read.
+    fresh = result.lot
+    fresh.sale, fresh.designer, fresh.shop = lot.sale, lot.designer, lot.shop
     return Status(
         201,
         {
