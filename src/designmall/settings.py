@@ -179,6 +179,9 @@ LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECOND
 # Product, designer, shop and home pages rendered for visitors without a session are
 # kept this long in the cache (0: never); a product's page is dropped when it changes.
 STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "30"))
+# A product page's catalog data (product, SKUs, images, "more from this shop") and the
+# parts rendered from it are kept this long for every visitor (0: never); dropped on change.
+STOREFRONT_PRODUCT_DATA_SECONDS = int(os.environ.get("STOREFRONT_PRODUCT_DATA_SECONDS", "300"))
 
 # --- i18n -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

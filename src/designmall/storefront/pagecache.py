@@ -8,9 +8,12 @@ that each response replaces with the visitor's own token, so the forms on a
 cached page (add to cart, language switch) work with or without JavaScript.
 
 A product's pages are dropped when the catalog announces that it changed
-(``catalog.signals.products_changed``); stock shown may lag by at most the
-cache time, and the cart and checkout always recheck it. Query strings are
-never cached (they would let anyone fill the cache).
+(``catalog.signals.products_changed``), with its shop-mates' pages (their "more
+from this shop" shows it) and the catalog data the pages are rendered from
+(``productcache``); so are they when an image, a designer, a shop or a category
+is saved (changes the catalog does not announce). Stock shown may lag by at
+most the cache time, and the cart and checkout always recheck it. Query
+strings are never cached (they would let anyone fill the cache).
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-from designmall.catalog.models import Product
+from designmall.catalog.models import Category, Designer, Product, ProductImage, Shop
 from designmall.catalog.signals import products_changed
+from designmall.storefront.productcache import drop_product_data
 
 _TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _TOKEN_PLACEHOLDER = "\x00csrf-token\x00"
@@ -101,7 +108,55 @@ def product_page_keys(public_ids: Iterable[str]) -> list[str]:
     ]
 
 
-@receiver(products_changed, dispatch_uid="storefront.pagecache.products_changed")
-def _drop_product_pages(sender, product_ids, **kwargs) -> None:
-    public_ids = Product.objects.filter(id__in=product_ids).values_list("public_id", flat=True)
+def drop_product_pages(product_ids) -> None:
+    """Drop the pages of these products and of their shop-mates ("more from this shop"
+    shows them), and the catalog data those pages are rendered from."""
+    shop_ids = Product.objects.filter(id__in=product_ids).values("shop_id")
+    public_ids = list(
+        Product.objects.filter(Q(id__in=product_ids) | Q(shop_id__in=shop_ids)).values_list(
+            "public_id", flat=True
+        )
+    )
     cache.delete_many(product_page_keys(public_ids))
+    drop_product_data(public_ids)
+
+
+@receiver(products_changed, dispatch_uid="storefront.pagecache.products_changed")
+def _products_changed(sender, product_ids, **kwargs) -> None:
+    drop_product_pages(product_ids)
+
+
+# What the catalog changes without announcing it (images; a designer's portrait, a shop's
+# or category's fields edited in the back office): dropped after the change commits.
+
+
+def _drop_after_commit(product_ids) -> None:
+    transaction.on_commit(lambda: drop_product_pages(product_ids))
+
+
+@receiver(post_save, sender=ProductImage, dispatch_uid="storefront.pagecache.image_saved")
+@receiver(post_delete, sender=ProductImage, dispatch_uid="storefront.pagecache.image_deleted")
+def _image_changed(sender, instance, **kwargs) -> None:
+    _drop_after_commit([instance.product_id])
+
+
+@receiver(post_save, sender=Designer, dispatch_uid="storefront.pagecache.designer_saved")
+def _designer_changed(sender, instance, created, **kwargs) -> None:
+    if not created:
+        _drop_after_commit(Product.objects.filter(designer_id=instance.pk).values("id"))
+
+
+@receiver(post_save, sender=Shop, dispatch_uid="storefront.pagecache.shop_saved")
+def _shop_changed(sender, instance, created, **kwargs) -> None:
+    if not created:
+        _drop_after_commit(Product.objects.filter(shop_id=instance.pk).values("id"))
+
+
+@receiver(post_save, sender=Category, dispatch_uid="storefront.pagecache.category_saved")
+def _category_changed(sender, instance, created, **kwargs) -> None:
+    if not created:
+        _drop_after_commit(
+            Product.objects.filter(
+                Q(category_id=instance.pk) | Q(category__parent_id=instance.pk)
+            ).values("id")
+        )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from designmall.catalog.models import Category
-from designmall.catalog.search import SearchFilters, SearchPage, product_search, products_newest
+from designmall.catalog.search import SearchFilters, SearchPage, product_search
 from designmall.catalog.selectors import (
     category_with_descendant_ids,
     designer_by_public_id,
-    product_on_sale,
     shop_open_by_public_id,
 )
 from designmall.core.errors import NotFound
@@ -20,6 +21,7 @@ from designmall.inventory.selectors import available_by_sku
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors
+from designmall.storefront.productcache import product_page
 from designmall.storefront.views import events
 from designmall.storefront.week import design_week
 
@@ -156,27 +158,24 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_for_visitors("product", ident=lambda public_id: public_id)
 def product(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        item = product_on_sale(public_id=public_id)
+        data, parts = product_page(
+            public_id=public_id, language=get_language() or settings.LANGUAGE_CODE
+        )
     except NotFound:
         raise Http404(_("没有找到这个商品。")) from None
-    skus = list(item.skus.all())
+    skus = data.skus
     available = available_by_sku(sku.id for sku in skus)
     for sku in skus:
         sku.available = available[sku.id]
-    attribute_names: list[str] = []
-    for sku in skus:
-        attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
-    more = products_newest(filters=SearchFilters(shop_id=item.shop_id), limit=5)
     return render(
         request,
         "storefront/product.html",
         {
-            "product": item,
+            "product": data.product,
             "skus": skus,
             "chosen_sku": next((s for s in skus if s.available > 0), skus[0] if skus else None),
-            "attribute_names": attribute_names,
-            "images": list(item.images.all()),
-            "more_from_shop": [p for p in more if p.id != item.id][:4],
+            "attribute_names": data.attribute_names,
+            "parts": parts,
         },
     )
 

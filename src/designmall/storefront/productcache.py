@@ -1,0 +1,130 @@
+"""What a product page shows of the catalog, kept in the shared cache between renders.
+
+Every visitor of a product page, anonymous or logged in, in either language,
+sees the same product, SKUs, images, designer, shop, category and "more from
+this shop"; only stock and the personal parts of the layout differ. So the
+catalog part is read once (six statements) and kept as plain model instances
+for ``STOREFRONT_PRODUCT_DATA_SECONDS``; texts pick their language when the
+page is rendered, so one entry serves both languages. Stock per SKU is read
+on every render.
+
+An entry is dropped (by ``pagecache.drop_product_pages``) when the catalog
+announces that one of its products changed (``catalog.signals.products_changed``,
+sent after the commit of a change to a product, its SKUs, price, stock flag or
+status, its shop's status, or the names of its shop, designer or category) and
+when an image, designer, shop or category is saved, together with the entries
+of the changed products' shop-mates, whose "more from this shop" shows them. A render that
+read the database just before a change and stores after its announcement
+keeps the old data until the entry expires; hence the short lifetime.
+
+The parts of the page drawn from that data alone (gallery; facts, shop and
+designer cards and description; "more from this shop") are rendered once per
+language and kept beside it, marked with the token of the data entry they
+were drawn from: a refilled entry has a new token, so parts drawn from the
+old one are never shown with it. Both come back in one cache round trip.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+
+from designmall.catalog.models import Product, ProductImage, Sku
+from designmall.catalog.search import SearchFilters, products_newest
+from designmall.catalog.selectors import product_on_sale
+from designmall.storefront.selectors import with_covers
+
+DEFAULT_SECONDS = 300
+MORE_FROM_SHOP = 4
+# Part of the key: entries written by older code (other fields) are never read.
+_KEY_VERSION = 1
+
+
+@dataclass
+class ProductData:
+    product: Product  # with shop, designer, category and its parent loaded
+    skus: list[Sku]  # active ones, cheapest first
+    images: list[ProductImage]
+    attribute_names: list[str]  # the SKUs' attribute names, in first-seen order
+    more_from_shop: list[Product]  # newest others on sale, each with ``cover`` set
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+PART_TEMPLATES = {
+    "gallery": "storefront/includes/product_gallery.html",
+    "about": "storefront/includes/product_about.html",
+    "more": "storefront/includes/product_more.html",
+}
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "STOREFRONT_PRODUCT_DATA_SECONDS", DEFAULT_SECONDS))
+
+
+def data_key(public_id: str) -> str:
+    return f"storefront:product-data:v{_KEY_VERSION}:{public_id}"
+
+
+def _read(public_id: str) -> ProductData:
+    product = product_on_sale(public_id=public_id)
+    skus = list(product.skus.all())
+    attribute_names: list[str] = []
+    for sku in skus:
+        attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
+    more = products_newest(filters=SearchFilters(shop_id=product.shop_id), limit=MORE_FROM_SHOP + 1)
+    images = list(product.images.all())
+    product._prefetched_objects_cache = {}  # kept once, in the fields below
+    return ProductData(
+        product=product,
+        skus=skus,
+        images=images,
+        attribute_names=attribute_names,
+        more_from_shop=with_covers([p for p in more if p.id != product.id][:MORE_FROM_SHOP]),
+    )
+
+
+def parts_key(public_id: str, language: str) -> str:
+    """Parts hold links, so they differ by the script prefix the site is served under too."""
+    prefix = get_script_prefix()
+    return f"storefront:product-parts:v{_KEY_VERSION}:{public_id}:{language}:{prefix}"
+
+
+def _render_parts(data: ProductData) -> dict[str, SafeString]:
+    context = {
+        "product": data.product,
+        "images": data.images,
+        "more_from_shop": data.more_from_shop,
+    }
+    return {name: render_to_string(t, context) for name, t in PART_TEMPLATES.items()}
+
+
+def product_page(*, public_id: str, language: str) -> tuple[ProductData, dict[str, SafeString]]:
+    """The catalog data of a product page and its parts rendered in ``language``.
+
+    Raises NotFound unless the product is on sale.
+    """
+    seconds = _seconds()
+    if seconds <= 0:
+        data = _read(public_id)
+        return data, _render_parts(data)
+    key, key_of_parts = data_key(public_id), parts_key(public_id, language)
+    found = cache.get_many([key, key_of_parts])
+    data, parts = found.get(key), found.get(key_of_parts)
+    if data is None:
+        data = _read(public_id)
+        cache.set(key, data, seconds)
+    if parts is None or parts.get("token") != data.token:
+        parts = {**_render_parts(data), "token": data.token}
+        cache.set(key_of_parts, parts, seconds)
+    return data, parts
+
+
+def drop_product_data(public_ids) -> None:
+    """Forget the data (and so the rendered parts) of these products' pages."""
+    cache.delete_many([data_key(public_id) for public_id in public_ids])
