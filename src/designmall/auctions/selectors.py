@@ -111,6 +111,15 @@ def lot_by_public_id(public_id: str, *, viewer: User | None = None) -> Lot:
     return lot
 
 
+def lot_ref(public_id: str) -> Lot:
+    """Just the lot's key, for a service that reads what it needs itself (bidding:
+    ``services.bid_place`` checks the sale is published); 404 if there is no such lot."""
+    lot = next(iter(Lot.objects.filter(public_id=public_id).only("id", "public_id")), None)
+    if lot is None:
+        raise _not_found_lot()
+    return lot
+
+
 def lot_phase(lot: Lot, now: datetime | None = None) -> str:
     """``engine.phase`` from the snapshot columns: closed once settled, closed by the
     engine (a buy-now) or past the (possibly extended) end; scheduled before the start."""
