@@ -491,6 +491,8 @@ def run(*, workers: int, threads: int, stream_threads: int, watchers: int, bids:
             results["ceiling"] = hot_lot_ceiling(database_url, tokens, bids)
             ratio = results["bidding"]["per_second"] / results["ceiling"]["per_second"]
             figure("hot-lot bidding as a share of the ceiling", f"{ratio:.0%}")
+        if not watchers:
+            return results
         # Every watcher holds a server thread: a server sized for them.
         stream_env = {**server_env, "AUCTION_STREAMS_PER_PROCESS": str(stream_threads - 8)}
         with live_server(stream_env, workers=workers, threads=stream_threads) as base:
