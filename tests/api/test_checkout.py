@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from designmall.catalog.models import ProductStatus
 from designmall.orders.models import Checkout, Order
@@ -207,6 +209,35 @@ def test_a_first_error_is_replayed_even_once_it_would_succeed(api, store):
 
     assert_error(checkout_with_key(api, body, "key-1"), 409, "price_changed")
     assert checkout_with_key(api, body, "key-2").status_code == 201
+
+
+def test_a_retry_after_the_sale_sold_out_answers_the_original_checkout(api, store):
+    body = {"lines": lines((store.cup, 10)), "delivery": "pickup"}
+    first = checkout_with_key(api, body, "key-1")
+    assert first.status_code == 201
+
+    again = checkout_with_key(api, body, "key-1")
+
+    assert again.status_code == 201
+    assert again.json()["public_id"] == first.json()["public_id"]
+    assert again.json()["orders"] == first.json()["orders"]
+    assert Checkout.objects.count() == 1
+
+
+def test_a_sold_out_checkout_is_answered_from_three_statements(api, store):
+    sold_out = {"lines": lines((store.vase, 4)), "delivery": "pickup"}
+    api.get("/me")  # the token was just made: its first use records it
+
+    with CaptureQueriesContext(connection) as statements:
+        response = checkout_with_key(api, sold_out, "key-1")
+
+    assert_error(response, 409, "out_of_stock")
+    # Who is calling; the lines priced with their stock; the refusal kept for retries.
+    tables = [q["sql"].split(" FROM ")[-1].split()[0] for q in statements.captured_queries[:2]]
+    assert tables == ["accounts_apitoken", "catalog_sku"]
+    (record,) = statements.captured_queries[2:]
+    assert record["sql"].startswith('INSERT INTO "orders_idempotencykey"')
+    assert_error(checkout_with_key(api, sold_out, "key-1"), 409, "out_of_stock")
 
 
 def test_keys_are_per_buyer(api, api_as, store):

@@ -4,7 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from designmall.catalog.models import Sku
 from designmall.core import clock
@@ -133,9 +134,30 @@ def test_skus_are_taken_in_ascending_order_whatever_the_line_order(
     assert taken == [low.id, high.id]
 
 
-def test_taking_the_last_unit_marks_the_product_sold_out(stocked):
+def test_taking_the_last_unit_marks_the_product_sold_out(
+    stocked, django_capture_on_commit_callbacks
+):
     sku = stocked(1)
-    holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
+    assert in_stock(sku.product) is False
+
+
+def test_the_sold_out_mark_waits_for_the_commit_not_under_the_stock_lock(
+    stocked, django_capture_on_commit_callbacks
+):
+    sku = stocked(1)
+
+    with (
+        django_capture_on_commit_callbacks() as after_commit,
+        CaptureQueriesContext(connection) as statements,
+    ):
+        holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
+
+    assert not [q for q in statements.captured_queries if "catalog_product" in q["sql"]]
+    assert in_stock(sku.product) is True
+    (refresh,) = after_commit
+    refresh()
     assert in_stock(sku.product) is False
 
 
@@ -221,17 +243,25 @@ def test_a_late_payment_still_sells_a_hold_nobody_released(stocked):
     assert holds_commit(owner_ref="checkout:a") == 1
 
 
-def test_releasing_units_of_a_sold_out_product_puts_it_back_in_stock(stocked):
+def test_releasing_units_of_a_sold_out_product_puts_it_back_in_stock(
+    stocked, django_capture_on_commit_callbacks
+):
     sku = stocked(1)
-    holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
-    holds_release(owner_ref="checkout:a")
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
+    assert in_stock(sku.product) is False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_release(owner_ref="checkout:a")
+
     assert in_stock(sku.product) is True
 
 
-def test_selling_keeps_a_sold_out_product_sold_out(stocked):
+def test_selling_keeps_a_sold_out_product_sold_out(stocked, django_capture_on_commit_callbacks):
     sku = stocked(1)
-    holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
-    holds_commit(owner_ref="checkout:a")
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_take(lines=[(sku.id, 1)], owner_ref="checkout:a")
+        holds_commit(owner_ref="checkout:a")
     assert in_stock(sku.product) is False
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from designmall.catalog.models import ProductStatus, ShopStatus, Sku
 from designmall.core import clock
 from designmall.core.errors import Conflict, ValidationFailed
+from designmall.core.models import AuditEvent
 from designmall.inventory.models import HoldStatus, StockHold
 from designmall.orders import rules
 from designmall.orders.cart import cart_add
@@ -302,6 +303,56 @@ def test_a_pickup_code_taken_by_an_open_order_is_drawn_again(store, buyer, monke
     (second,) = orders_of(buy(buyer, (store.cup, 1), delivery="pickup"))
 
     assert (first.pickup_code, second.pickup_code) == ("AAAA0000", "BBBB1111")
+
+
+def test_a_pickup_code_collision_writes_the_checkout_again_and_leaves_nothing_behind(
+    store, buyer, monkeypatch
+):
+    draws = iter(["AAAA0000", "AAAA0000", "AAAA0000", "BBBB1111"])
+    monkeypatch.setattr(rules, "new_pickup_code", lambda: next(draws))
+    buy(buyer, (store.lamp, 1), delivery="pickup")
+
+    second = buy(buyer, (store.cup, 1), delivery="pickup")
+
+    assert [order.pickup_code for order in orders_of(second)] == ["BBBB1111"]
+    assert Checkout.objects.count() == Payment.objects.count() == StockHold.objects.count() == 2
+    assert AuditEvent.objects.filter(action="payment.created").count() == 2
+    assert available(store.cup) == 9
+
+
+def test_a_pickup_code_colliding_every_time_fails_the_checkout(store, buyer, monkeypatch):
+    monkeypatch.setattr(rules, "new_pickup_code", lambda: "CCCC2222")
+    buy(buyer, (store.lamp, 1), delivery="pickup")
+
+    with pytest.raises(IntegrityError):
+        buy(buyer, (store.cup, 1), delivery="pickup")
+
+    assert (Checkout.objects.count(), available(store.cup)) == (1, 10)
+
+
+def test_a_checkout_writes_each_table_once_with_no_savepoint(store, buyer):
+    lamp, cup = store.lamp, store.cup  # read before counting
+
+    with CaptureQueriesContext(connection) as statements:
+        buy(buyer, (lamp, 1), (cup, 1), delivery="pickup", idempotency_key="k-1")
+
+    sql = [q["sql"] for q in statements.captured_queries]
+    # The test's own transaction makes the checkout's a savepoint: the only one.
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    writes = [s.split()[2].strip('"') for s in sql if s.startswith("INSERT")]
+    assert writes == [
+        "payments_payment",
+        "core_auditevent",
+        "orders_checkout",
+        "orders_idempotencykey",
+        "orders_order",
+        "orders_orderline",
+        "orders_orderevent",
+        "core_auditevent",
+        "inventory_stockhold",
+    ]
+    assert sum(s.startswith("UPDATE inventory_stocklevel") for s in sql) == 2  # one per SKU
+    assert sum(s.startswith("SELECT") for s in sql) == 1  # the priced read, with the stock
 
 
 def test_a_pickup_code_is_free_again_once_its_order_is_closed(store, buyer, monkeypatch):

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from designmall.core import clock
 from designmall.core.errors import Conflict, ValidationFailed
-from designmall.inventory.models import StockLevel
+from designmall.core.models import AuditEvent
+from designmall.inventory.models import StockHold, StockLevel
 from designmall.orders.checkout import idempotency_keys_delete_expired
 from designmall.orders.models import Checkout, IdempotencyKey
 from designmall.orders.tasks import idempotency_keys_delete
@@ -64,6 +67,50 @@ def test_an_error_is_replayed_even_after_the_cause_went_away(store, buyer):
     assert replayed.value.details == first.value.details
     assert replayed.value.status == 409
     assert not Checkout.objects.exists()
+
+
+def test_a_retry_after_the_sale_sold_out_still_returns_its_checkout(store, buyer):
+    first = buy(buyer, (store.lamp, 5), idempotency_key=KEY)
+    assert available(store.lamp) == 0
+
+    again = buy(buyer, (store.lamp, 5), idempotency_key=KEY)
+
+    assert again.pk == first.pk
+    assert IdempotencyKey.objects.get().checkout_id == first.pk  # no refusal recorded over it
+    assert StockHold.objects.count() == 1
+
+
+def test_after_the_sale_sold_out_the_key_with_another_body_is_still_reused(store, buyer):
+    buy(buyer, (store.lamp, 5), idempotency_key=KEY)
+
+    with pytest.raises(Conflict) as refused:
+        buy(buyer, (store.lamp, 1), idempotency_key=KEY)
+
+    assert refused.value.code == "idempotency_key_reused"
+
+
+def test_a_sold_out_refusal_under_a_key_is_one_read_and_its_record(store, buyer):
+    vase = store.vase
+    with CaptureQueriesContext(connection) as statements, pytest.raises(Conflict) as refused:
+        buy(buyer, (vase, 4), idempotency_key=KEY)
+
+    assert refused.value.code == "out_of_stock"
+    # The priced read (with the stock), then the record: no key lookup, no savepoint.
+    first, second = (q["sql"] for q in statements.captured_queries)
+    assert first.startswith("SELECT") and "inventory_stocklevel" in first
+    assert second.startswith('INSERT INTO "orders_idempotencykey"')
+    assert not StockHold.objects.exists() and not Payment.objects.exists()
+
+
+def test_a_retried_checkout_takes_nothing_twice(store, buyer):
+    first = buy(buyer, (store.lamp, 2), idempotency_key=KEY)
+
+    buy(buyer, (store.lamp, 2), idempotency_key=KEY)
+
+    assert (Checkout.objects.get(), Payment.objects.get()) == (first, first.payment)
+    assert StockHold.objects.get().quantity == 2
+    assert AuditEvent.objects.filter(action="checkout.created").count() == 1
+    assert available(store.lamp) == 3
 
 
 def test_a_replayed_validation_error_keeps_its_kind_and_status(store, buyer):

@@ -4,7 +4,8 @@ Every counter change is one conditional ``UPDATE`` (``... WHERE available >= q``
 never a read followed by a write, and the CHECK constraints on ``StockLevel``
 are the last line behind it. Locks are always taken in the same order: hold
 rows (by owner), then stock levels in ascending SKU order, then products in
-ascending order (only when a product's in-stock flag may flip). Catalog's
+ascending order (only when a seller's adjustment may flip a product's in-stock
+flag; holds flip it after their commit, below). Catalog's
 services lock a product before its SKU, and nothing here locks a stock level
 after a product (except the level of a SKU created in the same transaction,
 which nobody else can see yet), so two transactions never wait on each other
@@ -13,6 +14,12 @@ in a cycle.
 A product's ``in_stock`` flag follows ``available > 0`` of its active SKUs. It
 is recomputed only when a SKU's available count crosses zero (or a SKU is
 switched on or off), so the flash-sale path pays nothing for it otherwise.
+Holds (the buyers' path) recompute it right after their transaction commits,
+in a transaction of its own: the product lock and the search reindex it
+brings must not run while the stock rows are locked, or every buyer of a SKU
+that just sold out would wait on them (the first reindex in a process loads
+the word dictionary, seconds). Sellers' adjustments recompute it in their
+transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from designmall.accounts.models import User
 from designmall.catalog import services as catalog_services
 from designmall.catalog.models import Product, Sku
 from designmall.catalog.services import MAX_STOCK
-from designmall.core import clock
+from designmall.core import clock, leansql
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotFound, ValidationFailed
 from designmall.inventory.models import (
@@ -111,6 +118,24 @@ def _products_refresh(product_ids: Iterable[int]) -> None:
 
 def _skus_refresh(sku_ids: list[int]) -> None:
     _products_refresh(Sku.objects.filter(pk__in=sku_ids).values_list("product_id", flat=True))
+
+
+def _skus_refresh_after_commit(sku_ids: list[int]) -> None:
+    """Refresh the products of these SKUs once the current transaction commits (with the
+    stock rows' locks released), in a transaction of their own.
+
+    Each refresh reads the counters as committed, under the product's lock, so of
+    several racing refreshes the last leaves the right flag. A failure is logged, not
+    raised: the stock change it follows has committed (the flag, for lists and search,
+    is then wrong until the next crossing).
+    """
+    ids = sorted(set(sku_ids))
+
+    def refresh() -> None:
+        with transaction.atomic():
+            _skus_refresh(ids)
+
+    transaction.on_commit(refresh, robust=True)
 
 
 # --- seller adjustments -----------------------------------------------------------------
@@ -388,7 +413,8 @@ def holds_take(
     ``out_of_stock`` (details: ``sku`` public id, ``requested``,
     ``available``) and the whole transaction must roll back: nothing is taken.
     ``expires_at`` defaults to now + ``STOCK_HOLD_MINUTES``. The SKUs' state
-    in the catalog (active, on sale) is the caller's to check.
+    in the catalog (active, on sale) is the caller's to check. A product whose
+    last units this took is marked sold out once the transaction commits.
     """
     wanted = _merge_lines(lines)
     owner_ref = _check_owner_ref(owner_ref)
@@ -408,7 +434,9 @@ def holds_take(
                     raise _out_of_stock(sku_id, quantity)
                 if row[0] == 0:
                     emptied.append(sku_id)
-        holds = StockHold.objects.bulk_create(
+        # One insert whose SQL is built once (``core.leansql``): this runs under the
+        # stock rows' locks, so it must be quick.
+        holds = leansql.insert(
             [
                 StockHold(
                     sku_id=sku_id,
@@ -422,7 +450,7 @@ def holds_take(
             ]
         )
         if emptied:
-            _skus_refresh(emptied)
+            _skus_refresh_after_commit(emptied)
     return holds
 
 
@@ -462,7 +490,8 @@ def holds_release(*, owner_ref: str) -> int:
     """The owner's held units go back on sale (cancelled or expired): held → available, once.
 
     Returns how many units this call released; 0 when none were held any
-    more (already released, or sold first). Runs in the caller's transaction.
+    more (already released, or sold first). Runs in the caller's transaction; a
+    product back in stock is marked so once it commits.
     """
     owner_ref = _check_owner_ref(owner_ref)
     with transaction.atomic(savepoint=False):
@@ -474,5 +503,5 @@ def holds_release(*, owner_ref: str) -> int:
                 if cursor.fetchone()[0] == quantity:
                     refilled.append(sku_id)
         if refilled:
-            _skus_refresh(refilled)
+            _skus_refresh_after_commit(refilled)
     return sum(quantity for _sku, quantity in closed)

@@ -25,12 +25,12 @@ from designmall.accounts.models import User
 from designmall.catalog.models import Sku
 from designmall.core import clock
 from designmall.core.errors import Conflict, NotFound, ValidationFailed
+from designmall.inventory.selectors import available_by_sku
 from designmall.orders import rules
 from designmall.orders.models import Cart, CartLine
 from designmall.orders.selectors import (
     OUT_OF_STOCK,
     SKU_NOT_FOUND,
-    available_by_sku,
     clean_anonymous_lines,
     sku_problem,
     skus_by_public_id,

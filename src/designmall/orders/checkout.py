@@ -1,20 +1,27 @@
 """Checkout: the buyer's cart (or the lines given) becomes one order per shop under
 one checkout, with its stock held and one payment for the total.
 
-This is the hot path of a flash sale, so it is one transaction with a handful
-of statements: read the SKUs (one query), write the payment, the checkout, its
-orders, lines and history (bulk inserts), clear the cart, and take the stock
-last, so the contended stock rows stay locked only for the commit. No network
-call is made: the payment row is created here, the gateway is called later
-from the cashier.
+This is the hot path of a flash sale, so it is lean. One read prices the lines
+and tells the stock on sale (``selectors.skus_with_stock``); a request that
+read refuses (sold out, say: most buyers of a flash sale) writes nothing but its
+idempotency record, with one statement and no transaction. A checkout that goes
+ahead is one transaction of one statement per table: the payment, the
+checkout, its idempotency key, its orders, lines and history, the audit rows,
+and last the stock (one conditional update per SKU, and the holds), so the
+contended stock rows stay locked only for the commit. The statements are built
+once (``core.leansql``), not compiled per request. No network call is made: the
+payment row is created here, the gateway is called later from the cashier.
 
 Retries are safe with an ``Idempotency-Key``: the first result under a key,
 a checkout or an error, is kept (``IdempotencyKey``) for at least
 ``IDEMPOTENCY_KEY_HOURS`` and returned again for the same request; the same key
-with another request is refused. The unique (user, key) row is written inside
-the checkout's transaction, so two concurrent requests with one key can never
-both make a checkout: the second waits for the first and then returns its
-result.
+with another request is refused. The key is not looked up first: the unique
+(user, key) row decides. A checkout writes it inside its transaction, so two
+concurrent requests with one key can never both make a checkout: the second
+waits for the first, fails on the key, rolls back and returns the first's
+result. A refusal records it only if the key is new (``ON CONFLICT DO
+NOTHING``), else the recorded result is the answer: so a retry after the sale
+sold out still gets its order.
 """
 
 from __future__ import annotations
@@ -32,8 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from designmall.accounts.models import User
-from designmall.core import clock
-from designmall.core.audit import audit_record
+from designmall.core import clock, leansql
 from designmall.core.errors import (
     Conflict,
     DomainError,
@@ -44,6 +50,7 @@ from designmall.core.errors import (
     ValidationFailed,
 )
 from designmall.core.ids import new_public_id
+from designmall.core.models import AuditEvent
 from designmall.inventory.services import holds_take
 from designmall.orders import rules
 from designmall.orders.cart import check_limits, check_quantity
@@ -96,6 +103,10 @@ _POSTCODE_RE = re.compile(r"^[0-9A-Za-z \-]{3,10}$")
 
 class _KeyTaken(Exception):
     """Another request recorded this Idempotency-Key first."""
+
+
+class _PickupCodeTaken(Exception):
+    """A drawn pickup code belongs to an open order already: the checkout is written again."""
 
 
 # --- input -------------------------------------------------------------------------------
@@ -190,23 +201,27 @@ def _replay(record: IdempotencyKey, fingerprint: str) -> Checkout:
 
 def _remember_error(*, buyer: User, key: str, fingerprint: str, error: DomainError) -> Checkout:
     """Keep ``error`` as the key's result and raise it; if another request's result was
-    kept first, that one is the answer."""
+    kept first (a checkout, or an error), that one is the answer.
+
+    One statement, no transaction: ``INSERT ... ON CONFLICT DO NOTHING`` (which on
+    PostgreSQL waits for a request still writing the same key)."""
     details = json.loads(json.dumps(error.details, default=str)) if error.details else None
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(
-                user=buyer,
-                key=key,
-                fingerprint=fingerprint,
-                error_code=error.code[:64],
-                error_message=error.message[:500],
-                error_status=error.status,
-                error_details=details,
-                created_at=clock.now(),
-            )
-    except IntegrityError:
-        return _replay(_recorded(buyer, key), fingerprint)
-    raise error
+    record = IdempotencyKey(
+        user=buyer,
+        key=key,
+        fingerprint=fingerprint,
+        error_code=error.code[:64],
+        error_message=error.message[:500],
+        error_status=error.status,
+        error_details=details,
+        created_at=clock.now(),
+    )
+    if leansql.insert_unless_exists(record):
+        raise error
+    recorded = _recorded(buyer, key)
+    if recorded is None:  # forgotten by the sweeper in between: this answer stands
+        raise error
+    return _replay(recorded, fingerprint)
 
 
 def _recorded(buyer: User, key: str) -> IdempotencyKey | None:
@@ -261,9 +276,8 @@ def checkout_create(
     fingerprint = request_fingerprint or request_fingerprint_of(
         lines=lines, delivery=delivery, address=address, expected_total_fen=expected_total_fen
     )
-    recorded = _recorded(buyer, key)
-    if recorded is not None:
-        return _replay(recorded, fingerprint)
+    # Not looked up first: a retry is rare, and the unique key decides anyway (a
+    # checkout fails on it and rolls back, a refusal finds it taken); see the module.
     try:
         return _checkout_place(
             buyer=buyer,
@@ -338,7 +352,8 @@ def _as_prefetched(instance, relation: str, objects: list) -> None:
 
 
 def _orders_insert(orders: list[Order]) -> None:
-    """Insert the orders; pickup codes that collide with an open order's are drawn again."""
+    """Insert the orders inside a caller's transaction (a lot's checkout: ``lots``); pickup
+    codes that collide with an open order's are drawn again, under a savepoint."""
     if not any(order.pickup_code for order in orders):
         Order.objects.bulk_create(orders)
         return
@@ -353,6 +368,19 @@ def _orders_insert(orders: list[Order]) -> None:
             for order in orders:
                 order.pk = None
                 order.pickup_code = rules.new_pickup_code()
+
+
+def _audit_row(*, actor: User, action: str, target: Checkout, data: dict) -> AuditEvent:
+    """The audit row ``core.audit.audit_record`` would write, unsaved, for a bulk insert."""
+    return AuditEvent(
+        at=clock.now(),
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=target.public_id,
+        to_state=target.status,
+        data=data,
+    )
 
 
 def _checkout_place(
@@ -399,8 +427,36 @@ def _checkout_place(
     )
 
 
-@transaction.atomic
 def _checkout_write(
+    *,
+    buyer: User,
+    priced: PricedCart,
+    address: dict[str, str],
+    from_cart: bool,
+    key: str,
+    fingerprint: str,
+) -> Checkout:
+    """Write the checkout; if a pickup code it drew turns out taken by an open order (a
+    rare collision), the whole transaction is rolled back and written again with new
+    codes: no savepoint is paid on every checkout for it."""
+    for attempt in range(PICKUP_CODE_ATTEMPTS):
+        try:
+            return _checkout_insert(
+                buyer=buyer,
+                priced=priced,
+                address=address,
+                from_cart=from_cart,
+                key=key,
+                fingerprint=fingerprint,
+            )
+        except _PickupCodeTaken as taken:
+            if attempt == PICKUP_CODE_ATTEMPTS - 1:
+                raise taken.__cause__ from None
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _checkout_insert(
     *,
     buyer: User,
     priced: PricedCart,
@@ -419,7 +475,7 @@ def _checkout_write(
         payable_type=PAYABLE_TYPE,
         payable_id=public_id,
     )
-    checkout = Checkout.objects.create(
+    checkout = Checkout(
         public_id=public_id,
         buyer=buyer,
         delivery=delivery,
@@ -430,13 +486,22 @@ def _checkout_write(
         created_at=now,
         expires_at=now + timedelta(minutes=settings.STOCK_HOLD_MINUTES),
     )
+    leansql.insert([checkout])
     if key:
         # Written early: a concurrent request with the same key waits here for this
         # transaction, then fails on the unique key and returns this one's result.
         # (No savepoint: the failure ends this transaction anyway.)
         try:
-            IdempotencyKey.objects.create(
-                user=buyer, key=key, fingerprint=fingerprint, checkout=checkout, created_at=now
+            leansql.insert(
+                [
+                    IdempotencyKey(
+                        user=buyer,
+                        key=key,
+                        fingerprint=fingerprint,
+                        checkout=checkout,
+                        created_at=now,
+                    )
+                ]
             )
         except IntegrityError:
             raise _KeyTaken from None
@@ -459,7 +524,13 @@ def _checkout_write(
         )
         for part in priced.shops
     ]
-    _orders_insert(orders)
+    try:
+        leansql.insert(orders)
+    except IntegrityError as error:
+        if not pickup:
+            raise
+        # The only unique value drawn here that can collide (public ids are 80 random bits).
+        raise _PickupCodeTaken from error
     order_lines = [
         [
             OrderLine(
@@ -475,26 +546,31 @@ def _checkout_write(
         ]
         for order, part in zip(orders, priced.shops, strict=True)
     ]
-    OrderLine.objects.bulk_create(line for lines in order_lines for line in lines)
+    leansql.insert([line for lines in order_lines for line in lines])
     # What was written comes with the checkout, as if prefetched: its answer shows it
     # without reading it back.
     for order, lines in zip(orders, order_lines, strict=True):
         _as_prefetched(order, "lines", lines)
     _as_prefetched(checkout, "orders", orders)
-    OrderEvent.objects.bulk_create(
-        OrderEvent(order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, at=now)
-        for order in orders
+    leansql.insert(
+        [
+            OrderEvent(order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, at=now)
+            for order in orders
+        ]
     )
-    audit_record(
-        actor=buyer,
-        action="checkout.created",
-        target=checkout,
-        to_state=checkout.status,
-        data={
-            "orders": [order.public_id for order in orders],
-            "total_fen": checkout.total_fen,
-            "payment": payment.public_id,
-        },
+    leansql.insert(
+        [
+            _audit_row(
+                actor=buyer,
+                action="checkout.created",
+                target=checkout,
+                data={
+                    "orders": [order.public_id for order in orders],
+                    "total_fen": checkout.total_fen,
+                    "payment": payment.public_id,
+                },
+            )
+        ]
     )
     if from_cart:
         CartLine.objects.filter(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
 from designmall.accounts.roles import Role
-from designmall.catalog.models import ProductStatus, ShopStatus, Sku
+from designmall.catalog.models import Product, ProductStatus, Shop, ShopStatus, Sku
+from designmall.core import leansql
 from designmall.core.errors import NotFound
-from designmall.inventory.selectors import available_by_sku
+from designmall.inventory.models import StockLevel
 from designmall.orders import rules
 from designmall.orders.models import (
     CartLine,
@@ -52,13 +54,51 @@ def sku_problem(sku: Sku | None) -> str:
     return ""
 
 
-def skus_by_public_id(public_ids: Iterable[str]) -> dict[str, Sku]:
-    """The SKUs with these public ids, with product and shop, in one query."""
-    ids = {i for i in public_ids if isinstance(i, str)}
+_SKU_PRODUCT = Sku._meta.get_field("product")
+_PRODUCT_SHOP = Product._meta.get_field("shop")
+
+
+def skus_with_stock(public_ids: Iterable[str]) -> dict[str, tuple[Sku, int]]:
+    """The SKUs with these public ids, with product and shop, and the units of each on
+    sale now (0 without a stock row): one statement.
+
+    This read prices every checkout and cart, so its SQL is built once
+    (``core.leansql``) instead of compiled per call; the instances are the ORM's.
+    """
+    ids = sorted({i for i in public_ids if isinstance(i, str)})
     if not ids:
         return {}
-    skus = Sku.objects.select_related("product__shop").filter(public_id__in=ids)
-    return {sku.public_id: sku for sku in skus}
+    sku, product, shop = _sku_columns()
+    found = {}
+    for row in leansql.fetch_all(_skus_sql(len(ids)), ids):
+        the_sku = sku.instance(row)
+        the_product = product.instance(row, len(sku))
+        _PRODUCT_SHOP.set_cached_value(the_product, shop.instance(row, len(sku) + len(product)))
+        _SKU_PRODUCT.set_cached_value(the_sku, the_product)
+        found[the_sku.public_id] = (the_sku, row[-1])
+    return found
+
+
+def _sku_columns() -> tuple[leansql.Columns, leansql.Columns, leansql.Columns]:
+    return leansql.columns(Sku, "s"), leansql.columns(Product, "p"), leansql.columns(Shop, "h")
+
+
+@lru_cache(maxsize=256)
+def _skus_sql(count: int) -> str:
+    sku, product, shop = _sku_columns()
+    return (
+        f"SELECT {sku.sql}, {product.sql}, {shop.sql}, COALESCE(l.available, 0)"
+        f" FROM {Sku._meta.db_table} s"
+        f" JOIN {Product._meta.db_table} p ON p.id = s.product_id"
+        f" JOIN {Shop._meta.db_table} h ON h.id = p.shop_id"
+        f" LEFT JOIN {StockLevel._meta.db_table} l ON l.sku_id = s.id"
+        f" WHERE s.public_id IN ({leansql.placeholders(count)})"
+    )
+
+
+def skus_by_public_id(public_ids: Iterable[str]) -> dict[str, Sku]:
+    """The SKUs with these public ids, with product and shop, in one query."""
+    return {public_id: sku for public_id, (sku, _n) in skus_with_stock(public_ids).items()}
 
 
 # --- pricing -----------------------------------------------------------------------------
@@ -169,20 +209,20 @@ def lines_priced(
     with_stock: bool = False,
 ) -> PricedCart:
     """Price ``quantities`` (SKU public id -> quantity) from the catalog, in one query
-    (two ``with_stock``, which flags lines short of stock).
+    that also reads the stock on sale; ``with_stock`` flags lines short of it.
 
     Lines that cannot be sold are kept with their ``problem`` and count for nothing
     in the shops' totals (lines short of stock are flagged but still priced).
     ``seen`` holds the prices the buyer saw (cart lines).
     """
-    skus = skus_by_public_id(quantities)
-    stock = available_by_sku(sku.id for sku in skus.values()) if with_stock else {}
+    skus = skus_with_stock(quantities)
     lines: list[PricedLine] = []
     shops: dict[int, PricedShop] = {}
     for public_id, quantity in quantities.items():
-        sku = skus.get(public_id)
+        sku, available = skus.get(public_id, (None, None))
         problem = sku_problem(sku)
-        available = stock.get(sku.id) if sku is not None and with_stock else None
+        if not with_stock:
+            available = None
         if not problem and available is not None and available < quantity:
             problem = OUT_OF_STOCK
         line = PricedLine(

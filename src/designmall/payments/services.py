@@ -26,10 +26,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
-from designmall.core import clock
+from designmall.core import clock, leansql
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, DomainError, ValidationFailed
 from designmall.core.jobs import enqueue
+from designmall.core.models import AuditEvent
 from designmall.ledger.services import escrow_receive_payment, refund_from_escrow
 from designmall.payments.gateways import GATEWAY_NAMES, get_gateway
 from designmall.payments.gateways.alipay import SHANGHAI, fen_or_none
@@ -125,7 +126,7 @@ def payment_create(
         raise ValueError(f"no payment gateway is called {name!r}")
     _gateway(name)  # refuses a gateway that is not configured here (the sandbox in production)
     now = clock.now()
-    payment = Payment.objects.create(
+    payment = Payment(
         out_trade_no=f"DM{_stamp(now)}{secrets.token_hex(16)}",
         gateway=name,
         amount_fen=amount_fen,
@@ -136,12 +137,20 @@ def payment_create(
         created_at=now,
         expires_at=now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
     )
-    audit_record(
-        actor=buyer,
-        action="payment.created",
-        target=payment,
-        to_state=PaymentStatus.PENDING,
-        data={"amount_fen": amount_fen, "payable": f"{payable_type}:{payable_id}"},
+    # Every checkout writes these two rows: statements built once (``core.leansql``).
+    leansql.insert([payment])
+    leansql.insert(
+        [
+            AuditEvent(
+                at=now,
+                actor=buyer,
+                action="payment.created",
+                target_type=Payment._meta.label_lower,
+                target_id=payment.public_id,
+                to_state=PaymentStatus.PENDING,
+                data={"amount_fen": amount_fen, "payable": f"{payable_type}:{payable_id}"},
+            )
+        ]
     )
     return payment
 
