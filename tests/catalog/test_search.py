@@ -415,6 +415,19 @@ def test_in_stock_filter_follows_availability():
     assert found("椅子", filters=SearchFilters(in_stock=True)) == {"实木椅子"}
 
 
+def test_stock_running_out_changes_only_the_stock_flag_of_the_entry(monkeypatch):
+    product = make_product(title_zh="实木椅子", skus=[(10_000, 5)])
+
+    def no_segmenting(*args, **kwargs):
+        raise AssertionError("the text was rebuilt")
+
+    monkeypatch.setattr(search.DocumentBuilder, "build_all", no_segmenting)
+    services.product_availability_set(product_id=product.id, in_stock=False)
+
+    assert found("椅子") == {"实木椅子"}
+    assert found("椅子", filters=SearchFilters(in_stock=True)) == set()
+
+
 def test_deleted_product_leaves_the_index():
     product = make_product(title_zh="实木椅子")
     product_id = product.id

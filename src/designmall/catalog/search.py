@@ -191,6 +191,21 @@ def products_reindex(product_ids: Iterable[int]) -> None:
         )
 
 
+def product_in_stock_set(product_id: int, in_stock: bool) -> None:
+    """Record a product's stock flag in its index entry, if it has one: stock running out
+    or coming back changes no text, so nothing is segmented (a checkout taking the last
+    unit must not wait for jieba's dictionary)."""
+    alias = router.db_for_write(Product)
+    connection = connections[alias]
+    engine = searchengines.for_vendor(connection.vendor)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        engine.in_stock_set(cursor, product_id=int(product_id), in_stock=bool(in_stock))
+        transaction.on_commit(
+            lambda: products_changed.send(sender=Product, product_ids=[int(product_id)]),
+            using=alias,
+        )
+
+
 @contextmanager
 def _document_builders(count: int):
     """A function that builds documents in the background and returns a handle to wait on.

@@ -383,7 +383,7 @@ def product_availability_set(*, product_id: int, in_stock: bool) -> bool:
         Product.objects.filter(pk=product_id).exclude(in_stock=in_stock).update(in_stock=in_stock)
     )
     if changed:
-        search.products_reindex([product_id])
+        search.product_in_stock_set(product_id, in_stock)
     return bool(changed)
 
 

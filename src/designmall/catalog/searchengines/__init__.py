@@ -3,7 +3,7 @@
 ``text`` turns products and queries into words (jieba for Chinese); ``sqlite``
 (FTS5) and ``postgres`` (tsvector + GIN) store and match them. Each engine
 module offers the same functions: ``write``, ``clear``, ``insert``,
-``optimize`` to keep the index; ``count``, ``ranked_head`` and
+``in_stock_set``, ``optimize`` to keep the index; ``count``, ``ranked_head`` and
 ``sorted_page`` return a SELECT with its params for ``search`` to run.
 
 Besides the text, both keep one narrow row per product on sale (with a

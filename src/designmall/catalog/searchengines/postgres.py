@@ -114,6 +114,13 @@ def insert(cursor, entries: Sequence[Entry]) -> None:
         cursor.execute(_UPSERT_DOCUMENTS, [[e.product_id for e in chunk], *texts])
 
 
+def in_stock_set(cursor, *, product_id: int, in_stock: bool) -> None:
+    for table in (FACTS_TABLE, DOCUMENTS):
+        cursor.execute(
+            f"UPDATE {table} SET in_stock = %s WHERE product_id = %s", [in_stock, product_id]
+        )
+
+
 def clear(cursor) -> None:
     cursor.execute(f"DELETE FROM {DOCUMENTS}")
     cursor.execute(f"DELETE FROM {FACTS_TABLE}")

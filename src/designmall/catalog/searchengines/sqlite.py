@@ -75,6 +75,12 @@ def insert(cursor, entries: Sequence[Entry]) -> None:
     )
 
 
+def in_stock_set(cursor, *, product_id: int, in_stock: bool) -> None:
+    cursor.execute(
+        f"UPDATE {FACTS_TABLE} SET in_stock = %s WHERE product_id = %s", [in_stock, product_id]
+    )
+
+
 def clear(cursor) -> None:
     cursor.execute(f"DROP TABLE {TABLE}")
     cursor.execute(_CREATE)
