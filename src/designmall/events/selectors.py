@@ -145,6 +145,23 @@ def session_on_programme(*, public_id: str) -> Session:
     return session
 
 
+def session_ref_on_programme(*, public_id: str) -> Session:
+    """Just the key of a session on the programme (as ``session_on_programme``), for a
+    service that reads what it needs itself (reserving); else 404."""
+    session = next(
+        iter(
+            Session.objects.filter(
+                public_id=public_id,
+                event__status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED],
+            ).only("id", "public_id")
+        ),
+        None,
+    )
+    if session is None:
+        raise NotFound(_("没有找到这个场次。"), code="session_not_found")
+    return session
+
+
 @dataclass(frozen=True)
 class Seats:
     capacity: int

@@ -388,7 +388,7 @@ def _refuse_if_surely_full(*, session_id: int, seats: Any) -> None:
     say is full while no hold or offer of it has run out: in a rush most visitors come
     after the last seat. (The conditional update still decides for everyone else.)"""
     now = clock.now()
-    session = (
+    found = (
         Session.objects.select_related("event")
         .annotate(
             overdue=Exists(
@@ -407,8 +407,8 @@ def _refuse_if_surely_full(*, session_id: int, seats: Any) -> None:
             )
         )
         .filter(pk=session_id)
-        .first()
     )
+    session = next(iter(found), None)  # by key: no ORDER BY to compile
     if session is None:
         return  # _reserve says what is wrong
     _check_bookable(session, now)
