@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
-import tempfile
 import threading
 import time
 import urllib.request
@@ -34,8 +32,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.common import figure, live_server, percentile, setup_django
-from bench.seed import POSTGRES_SERVER, _designmall, _postgres_admin
+from bench.common import figure, live_server, percentile
+from bench.seed import fresh_postgres
 from bench.store import _buyers_with_tokens
 from bench.wrk import line, statuses
 from bench.wrk import run as wrk
@@ -463,47 +461,22 @@ def live_fanout(base: str, tokens: list[str], watchers: int) -> dict:
 def run(*, workers: int, threads: int, stream_threads: int, watchers: int, bids: int) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.auctions needs wrk: apt-get install wrk")
-    name = f"designmall_bench_auctions_{os.getpid()}"
-    var = Path(tempfile.mkdtemp(prefix="designmall-bench-auctions-"))
-    database_url = f"{POSTGRES_SERVER}/{name}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DESIGNMALL_VAR": str(var),
-        "SITE_URL": "http://127.0.0.1",
-        "REDIS_URL": REDIS_URL,
-    }
-    keys = ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL", "REDIS_URL")
-    os.environ.update({k: env[k] for k in keys})
-    _postgres_admin(f'CREATE DATABASE "{name}"')
     results = {}
-    try:
-        _designmall("migrate", "--verbosity", "0", env=env)
-        setup_django()
-        from designmall.accounts.services import roles_sync_groups
-
-        roles_sync_groups()
+    with fresh_postgres("auctions", REDIS_URL=REDIS_URL) as (server_env, var):
         tokens = _buyers_with_tokens(BIDDERS)
-        server_env = {k: env[k] for k in keys}
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
             results["bidding"] = hot_lot_bidding(base, var, tokens, bids)
-            results["ceiling"] = hot_lot_ceiling(database_url, tokens, bids)
+            results["ceiling"] = hot_lot_ceiling(server_env["DATABASE_URL"], tokens, bids)
             ratio = results["bidding"]["per_second"] / results["ceiling"]["per_second"]
             figure("hot-lot bidding as a share of the ceiling", f"{ratio:.0%}")
-        if not watchers:
-            return results
-        # Every watcher holds a server thread: a server sized for them.
-        stream_env = {**server_env, "AUCTION_STREAMS_PER_PROCESS": str(stream_threads - 8)}
-        with live_server(stream_env, workers=workers, threads=stream_threads) as base:
-            print(f"server: {workers} workers x {stream_threads} threads")
-            results["fanout"] = live_fanout(base, tokens, watchers)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(var, ignore_errors=True)
+        if watchers:
+            # Every watcher holds a server thread: a server sized for them.
+            streams = str(stream_threads - 8)
+            stream_env = {**server_env, "AUCTION_STREAMS_PER_PROCESS": streams}
+            with live_server(stream_env, workers=workers, threads=stream_threads) as base:
+                print(f"server: {workers} workers x {stream_threads} threads")
+                results["fanout"] = live_fanout(base, tokens, watchers)
     return results
 
 

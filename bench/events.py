@@ -26,18 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import tempfile
 import threading
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import figure, live_server, percentile, setup_django
-from bench.seed import POSTGRES_SERVER, _designmall, _postgres_admin
+from bench.common import figure, live_server, percentile
+from bench.seed import fresh_postgres
 from bench.store import _buyers_with_tokens
 from bench.wrk import line, statuses
 from bench.wrk import run as wrk
@@ -380,40 +378,17 @@ def run(
 ) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.events needs wrk: apt-get install wrk")
-    name = f"designmall_bench_events_{os.getpid()}"
-    var = Path(tempfile.mkdtemp(prefix="designmall-bench-events-"))
-    database_url = f"{POSTGRES_SERVER}/{name}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DESIGNMALL_VAR": str(var),
-        "SITE_URL": "http://127.0.0.1",
-    }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")})
-    _postgres_admin(f'CREATE DATABASE "{name}"')
     results = {}
-    try:
-        _designmall("migrate", "--verbosity", "0", env=env)
-        setup_django()
-        from designmall.accounts.services import roles_sync_groups
-
-        roles_sync_groups()
+    with fresh_postgres("events") as (server_env, var):
         tokens = _buyers_with_tokens(max(visitors, scans))
-        server_env = {k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")}
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
             results["rush"] = reservation_rush(base, var, tokens[:visitors], seats)
-            results["ceiling"] = reservation_ceiling(database_url, seats, visitors)
+            results["ceiling"] = reservation_ceiling(server_env["DATABASE_URL"], seats, visitors)
             ratio = results["rush"]["per_second"] / results["ceiling"]["per_second"]
             figure("reservation rush as a share of the ceiling", f"{ratio:.0%}")
             results["checkin"] = online_checkin(base, var, scans)
         results["offline"] = offline_verification(verifies)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(var, ignore_errors=True)
     return results
 
 

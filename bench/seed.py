@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.common import figure
+from bench.common import figure, setup_django
 
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 
@@ -38,6 +38,36 @@ def _postgres_admin(sql: str) -> None:
 
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(sql)
+
+
+@contextlib.contextmanager
+def fresh_postgres(kind: str, **settings: str) -> Iterator[tuple[dict[str, str], Path]]:
+    """A new, migrated PostgreSQL database for one benchmark run, dropped afterwards, with
+    this process's Django set up on it (roles made). Yields the server's environment
+    (database, var folder, site address and ``settings``) and the var folder."""
+    name = f"designmall_bench_{kind}_{os.getpid()}"
+    var = Path(tempfile.mkdtemp(prefix=f"designmall-bench-{kind}-"))
+    server_env = {
+        "DATABASE_URL": f"{POSTGRES_SERVER}/{name}",
+        "DESIGNMALL_VAR": str(var),
+        "SITE_URL": "http://127.0.0.1",
+        **settings,
+    }
+    os.environ.update(server_env)
+    _postgres_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _designmall("migrate", "--verbosity", "0", env=dict(os.environ))
+        setup_django()
+        from designmall.accounts.services import roles_sync_groups
+
+        roles_sync_groups()
+        yield server_env, var
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(var, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -23,18 +23,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import figure, live_server, percentile, setup_django
-from bench.seed import POSTGRES_SERVER, _designmall, _postgres_admin
+from bench.common import figure, live_server, percentile
+from bench.seed import fresh_postgres
 from bench.wrk import line, statuses
 from bench.wrk import run as wrk
 
@@ -327,40 +325,17 @@ def notifications(base: str, folder: Path) -> dict:
 def run(*, workers: int, threads: int, cart_seconds: int) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.store needs wrk: apt-get install wrk")
-    name = f"designmall_bench_store_{os.getpid()}"
-    var = Path(tempfile.mkdtemp(prefix="designmall-bench-store-"))
-    database_url = f"{POSTGRES_SERVER}/{name}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DESIGNMALL_VAR": str(var),
-        "SITE_URL": "http://127.0.0.1",
-    }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")})
-    _postgres_admin(f'CREATE DATABASE "{name}"')
     results = {}
-    try:
-        _designmall("migrate", "--verbosity", "0", env=env)
-        setup_django()
-        from designmall.accounts.services import roles_sync_groups
-
-        roles_sync_groups()
+    with fresh_postgres("store") as (server_env, var):
         tokens = _buyers_with_tokens(BUYERS)
-        server_env = {k: env[k] for k in ("DATABASE_URL", "DESIGNMALL_VAR", "SITE_URL")}
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
             results["flash"] = flash_sale(base, var, tokens)
-            results["ceiling"] = flash_sale_ceiling(database_url, BUYERS)
+            results["ceiling"] = flash_sale_ceiling(server_env["DATABASE_URL"], BUYERS)
             ratio = results["flash"]["per_second"] / results["ceiling"]["per_second"]
             figure("flash sale as a share of the ceiling", f"{ratio:.0%}")
             results["cart"] = three_shop_checkout(base, var, tokens, cart_seconds)
             results["notify"] = notifications(base, var)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(var, ignore_errors=True)
     return results
 
 
