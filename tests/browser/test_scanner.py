@@ -95,11 +95,14 @@ def test_staff_check_tickets_in_by_hand_and_with_the_camera(door_and_tickets, tm
         page.get_by_text("材料讲座", exact=True).click()
         page.wait_for_url(f"**/scanner/{door.public_id}/")
         result = page.locator("[data-result]")
+        # The page has settled (its offline data downloaded) before the door opens; on a
+        # busy CI machine a scan sent among the page's first requests took over 5 s.
+        expect(page.locator("[data-bundle-age]")).to_contain_text("2 张票", timeout=20_000)
 
         # By hand: the ticket id typed in, sent by scanner.js (the page does not reload).
         page.locator('input[name="payload"]').fill(typed.public_id)
         page.get_by_role("button", name="检票").click()
-        expect(result).to_have_class("scan-result scan-ok")
+        expect(result).to_have_class("scan-result scan-ok", timeout=15_000)
         expect(result).to_contain_text("验票通过，请入场。")
         expect(result).to_contain_text("日常的未来：材料讲座 · 11-21 14:00")
         expect(page.locator('input[name="payload"]')).to_have_value("")
