@@ -7,8 +7,6 @@ logged and skipped (its transaction rolled back), so one bad row does not stop t
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,27 +22,14 @@ from designmall.auctions.selectors import (
 )
 from designmall.auctions.settlement import lot_finalize, lot_payment_overdue, second_chance_lapse
 from designmall.core import clock
-from designmall.core.tasks import periodic
-
-log = logging.getLogger(__name__)
-
-
-def _each(ids: list[int], step: Callable[[int], object], what: str) -> int:
-    done = 0
-    for pk in ids:
-        try:
-            step(pk)
-            done += 1
-        except Exception:
-            log.exception("%s %s failed", what, pk)
-    return done
+from designmall.core.tasks import periodic, sweep
 
 
 @periodic(every=timedelta(seconds=15), name="auctions.lots_close")
 def lots_close() -> int:
     """Settle lots the clock (or a buy-now) has closed: sold lots await their winner's
     payment, the other bidders' deposits are released."""
-    return _each(
+    return sweep(
         lots_to_finalize(now=clock.now()),
         lambda pk: lot_finalize(lot=Lot.objects.get(pk=pk)),
         "closing lot",
@@ -55,7 +40,7 @@ def lots_close() -> int:
 def payments_overdue() -> int:
     """Winners who did not pay in time forfeit their deposit; the runner-up gets a second
     chance, or the lot is unsold."""
-    return _each(
+    return sweep(
         lots_payment_overdue(now=clock.now()),
         lambda pk: lot_payment_overdue(lot=Lot.objects.get(pk=pk)),
         "defaulting the winner of lot",
@@ -65,7 +50,7 @@ def payments_overdue() -> int:
 @periodic(every=timedelta(minutes=1), name="auctions.offers_lapse")
 def offers_lapse() -> int:
     """Second-chance offers that ran out unpaid lapse: the lot is unsold."""
-    return _each(
+    return sweep(
         offers_to_lapse(now=clock.now()),
         lambda pk: second_chance_lapse(offer=SecondChanceOffer.objects.get(pk=pk)),
         "lapsing second-chance offer",
@@ -75,7 +60,7 @@ def offers_lapse() -> int:
 @periodic(every=timedelta(minutes=2), name="auctions.deposits_settle")
 def deposits_settle() -> int:
     """Release held deposits nothing needs any more; make failed releases again."""
-    return _each(
+    return sweep(
         deposits_to_settle(),
         lambda pk: deposit_settle(deposit=Deposit.objects.get(pk=pk)),
         "settling deposit",

@@ -33,6 +33,20 @@ class PeriodicTask:
 REGISTRY: dict[str, PeriodicTask] = {}
 
 
+def sweep(ids: list[int], step: Callable[[int], object], what: str) -> int:
+    """Run a sweeper's ``step`` for each id; a step that fails is logged and skipped (its
+    own transaction rolled back), so one bad row does not stop the rest. Returns how many
+    steps succeeded."""
+    done = 0
+    for pk in ids:
+        try:
+            step(pk)
+            done += 1
+        except Exception:
+            log.exception("%s %s failed", what, pk)
+    return done
+
+
 def periodic(*, every: timedelta, name: str | None = None):
     def decorate(func: Callable[[], object]):
         task_name = name or f"{func.__module__}.{func.__qualname__}"

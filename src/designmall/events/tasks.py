@@ -8,13 +8,11 @@ stop the rest.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from designmall.core import clock
 from designmall.core.jobs import job_handler
-from designmall.core.tasks import periodic
+from designmall.core.tasks import periodic, sweep
 from designmall.events.models import Reservation, Session, WaitlistEntry
 from designmall.events.selectors import (
     offers_to_lapse,
@@ -31,25 +29,12 @@ from designmall.events.services import (
     waitlist_offer_lapse,
 )
 
-log = logging.getLogger(__name__)
-
-
-def _each(ids: list[int], step: Callable[[int], object], what: str) -> int:
-    done = 0
-    for pk in ids:
-        try:
-            step(pk)
-            done += 1
-        except Exception:
-            log.exception("%s %s failed", what, pk)
-    return done
-
 
 @periodic(every=timedelta(minutes=1), name="events.holds_expire")
 def holds_expire() -> int:
     """Expire unpaid reservations whose hold ran out: their payments are closed and their
     seats go to the waiting list first."""
-    return _each(
+    return sweep(
         reservations_to_expire(now=clock.now()),
         lambda pk: reservation_expire(reservation=Reservation.objects.get(pk=pk)),
         "expiring reservation",
@@ -59,7 +44,7 @@ def holds_expire() -> int:
 @periodic(every=timedelta(minutes=1), name="events.offers_lapse")
 def offers_lapse() -> int:
     """Lapse waiting-list offers that ran out unclaimed; their seats go to the next in line."""
-    return _each(
+    return sweep(
         offers_to_lapse(now=clock.now()),
         lambda pk: waitlist_offer_lapse(entry=WaitlistEntry.objects.get(pk=pk)),
         "lapsing offer",
@@ -69,7 +54,7 @@ def offers_lapse() -> int:
 @periodic(every=timedelta(minutes=5), name="events.cancellations_finish")
 def cancellations_finish() -> int:
     """Finish cancelling sessions whose cancellation was interrupted."""
-    return _each(
+    return sweep(
         sessions_cancel_unfinished(),
         lambda pk: session_cancel_finish(session=Session.objects.get(pk=pk)),
         "finishing the cancellation of session",
@@ -79,7 +64,7 @@ def cancellations_finish() -> int:
 @periodic(every=timedelta(minutes=10), name="events.revenue_release")
 def revenue_release() -> int:
     """Recognise the ticket money of sessions that are over as revenue."""
-    return _each(
+    return sweep(
         reservations_to_release(now=clock.now()),
         lambda pk: reservation_revenue_release(reservation=Reservation.objects.get(pk=pk)),
         "releasing the revenue of reservation",

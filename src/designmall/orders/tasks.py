@@ -8,36 +8,21 @@ so one bad row does not stop the rest.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from designmall.core import clock
-from designmall.core.tasks import periodic
+from designmall.core.tasks import periodic, sweep
 from designmall.orders.checkout import idempotency_keys_delete_expired
 from designmall.orders.models import Checkout, Order
 from designmall.orders.selectors import checkouts_to_expire, orders_to_auto_confirm
 from designmall.orders.services import checkout_expire, order_auto_confirm
-
-log = logging.getLogger(__name__)
-
-
-def _each(ids: list[int], step: Callable[[int], object], what: str) -> int:
-    done = 0
-    for pk in ids:
-        try:
-            step(pk)
-            done += 1
-        except Exception:
-            log.exception("%s %s failed", what, pk)
-    return done
 
 
 @periodic(every=timedelta(minutes=1), name="orders.checkouts_expire")
 def checkouts_expire() -> int:
     """Expire unpaid checkouts whose stock holds ran out: their payments are closed and
     their stock goes back on sale."""
-    return _each(
+    return sweep(
         checkouts_to_expire(now=clock.now()),
         lambda pk: checkout_expire(checkout=Checkout.objects.get(pk=pk)),
         "expiring checkout",
@@ -47,7 +32,7 @@ def checkouts_expire() -> int:
 @periodic(every=timedelta(minutes=10), name="orders.auto_confirm")
 def orders_auto_confirm() -> int:
     """Confirm receipt of orders shipped ``ORDER_AUTO_CONFIRM_DAYS`` ago (and so settle them)."""
-    return _each(
+    return sweep(
         orders_to_auto_confirm(now=clock.now()),
         lambda pk: order_auto_confirm(order=Order.objects.get(pk=pk)),
         "auto-confirming order",
