@@ -3,15 +3,24 @@
 Assumes the configured database (DATABASE_URL) holds a seeded catalog. Starts
 ``designmall serve`` (2 workers) and has ``wrk`` (a C load generator, so the
 clients take little of the two cores) fetch product pages over keep-alive
-connections, in two patterns over 2,000 random products on sale:
+connections, over 2,000 random products on sale, in two patterns:
 
-- ``uniform``: every product equally likely: nearly every page is rendered
-  (the page cache rarely helps), the worst case;
-- ``popular``: Zipf-distributed (s = 1), as real visitors crowd a few
-  products: most pages come from the page cache.
+- ``uniform``: every product equally likely;
+- ``popular``: Zipf-distributed (s = 1), as real visitors crowd a few products.
 
-and, for reference, ``uniform`` with the page cache off. Prints p50/p99 latency
-and pages per second for each.
+Each server starts on a cache of its own (``CACHE_PREFIX``), so runs don't
+inherit each other's pages. The runs:
+
+- ``first visits``: uniform on an empty cache, so nearly every page is a
+  product's first visit: its catalog data read and the whole page rendered.
+  The worst case (after a deploy that empties the cache, say);
+- ``uniform`` and ``popular``, the steady state of a site that has been up a
+  while: every product was visited once before the clock starts, so pages
+  come from the page cache with their stock drawn anew;
+- for reference, ``uniform`` with the page cache off (catalog data kept):
+  every page rendered, as for a logged-in buyer.
+
+Prints p50/p99 latency and pages per second for each.
 
     .venv/bin/python -m bench.pages [--clients 16] [--seconds 20]
 """
@@ -21,14 +30,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.common import figure, live_server, setup_django
 
 PRODUCTS = 2_000
+WARM_UP = 100
 # Picks a path by the PATTERN env variable: uniform, or Zipf by inverse CDF.
 WRK_SCRIPT = """
 local paths = {}
@@ -93,27 +106,48 @@ def _wrk(base: str, *, pattern: str, clients: int, seconds: int, folder: Path) -
     }
 
 
+def _visit_each(base: str, paths: list[str], clients: int) -> None:
+    """Every path once, ``clients`` at a time: a site that has been up a while."""
+
+    def visit(path: str) -> None:
+        request = urllib.request.Request(base + path, headers={"Accept-Language": "zh-hans"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(visit, paths))
+
+
 def run(*, clients: int, seconds: int) -> dict[str, dict]:
     if not shutil.which("wrk"):
         raise SystemExit("bench.pages needs wrk: apt-get install wrk")
     setup_django()
-    paths = _product_paths(PRODUCTS)
-    if not paths:
-        raise SystemExit("no products on sale: seed the catalog first")
+    paths = _product_paths(PRODUCTS + WARM_UP)
+    if len(paths) <= WARM_UP:
+        raise SystemExit("too few products on sale: seed the catalog first")
+    # Products only the warm-up visits: a new server's first renders (templates compiled,
+    # connections opened) are not products' first visits.
+    warm_up, paths = paths[:WARM_UP], paths[WARM_UP:]
     env = {k: v for k in ("DATABASE_URL",) if (v := os.environ.get(k))}
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "paths.txt").write_text("\n".join(paths) + "\n")
         (folder / "pages.lua").write_text(WRK_SCRIPT)
+        # (label, pattern, visit every product first, extra settings)
         runs = [
-            ("uniform", "uniform", {}),
-            ("popular", "popular", {}),
-            ("uniform, page cache off", "uniform", {"STOREFRONT_PAGE_CACHE_SECONDS": "0"}),
+            ("first visits: uniform, empty cache", "uniform", False, {}),
+            ("uniform, every product visited before", "uniform", True, {}),
+            ("popular, every product visited before", "popular", True, {}),
+            ("uniform, page cache off", "uniform", True, {"STOREFRONT_PAGE_CACHE_SECONDS": "0"}),
         ]
-        for label, pattern, extra in runs:
-            with live_server({**env, **extra}) as base:
-                _wrk(base, pattern=pattern, clients=clients, seconds=3, folder=folder)  # warm up
+        for label, pattern, visited, extra in runs:
+            cache = {"CACHE_PREFIX": f"bench-pages-{secrets.token_hex(4)}"}
+            with live_server({**env, **cache, **extra}) as base:
+                _visit_each(base, warm_up, clients)
+                if visited:
+                    _visit_each(base, paths, clients)
+                    _wrk(base, pattern=pattern, clients=clients, seconds=3, folder=folder)
                 result = _wrk(
                     base, pattern=pattern, clients=clients, seconds=seconds, folder=folder
                 )

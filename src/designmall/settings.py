@@ -104,7 +104,10 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------
 DEFAULT_SQLITE = VAR_DIR / "designmall.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
-_default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+# No health check per request: it is a "SELECT 1" round trip before the first statement of
+# every request, as much as a cached product page's one statement. A connection the server
+# dropped fails that request and is closed at its end (Django checks after errors).
+_default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=False)
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _default_db["CONN_MAX_AGE"] = 0
@@ -142,7 +145,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "designmall.core.rediscache.KeptClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "designmall"),
         }
@@ -152,6 +155,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "core_cache",
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "designmall"),
             # Room for every cached page of a big catalog: past the limit each write
             # deletes a third of the table.
             "OPTIONS": {"MAX_ENTRIES": 100_000},

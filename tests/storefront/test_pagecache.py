@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from designmall.catalog.models import Product
 from designmall.catalog.services import product_delist, sku_update
+from designmall.inventory.services import stock_set
+from designmall.storefront.productcache import product_page_seconds
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,44 @@ def test_the_add_to_cart_form_of_a_cached_page_works(catalog):
     )
 
     assert response.status_code == 302
+
+
+def test_a_visitor_served_from_the_cache_sees_the_stock_as_it_is_now(catalog):
+    Client().get(product_url(catalog.chair))
+    cheapest = catalog.chair.skus.order_by("price_fen").first()
+    stock_set(sku=cheapest, available=3, by=catalog.shop.owner)  # still in stock: no news
+
+    text = Client().get(product_url(catalog.chair)).text
+
+    assert 'data-stock="3"' in text
+    assert "仅剩 3 件" in text
+
+
+def test_a_visitor_served_from_the_cache_costs_one_statement(
+    catalog, django_assert_max_num_queries
+):
+    Client().get(product_url(catalog.chair))
+
+    with django_assert_max_num_queries(1):  # the stock
+        assert Client().get(product_url(catalog.chair)).status_code == 200
+
+
+def test_a_cached_page_shows_one_csrf_token_in_all_its_forms(catalog):
+    Client().get(product_url(catalog.chair))
+    page = Client().get(product_url(catalog.chair)).text
+
+    assert page.count('name="csrfmiddlewaretoken"') == 2  # the buy form and the language switch
+    assert len(set(TOKEN.findall(page))) == 1
+
+
+def test_a_product_page_is_kept_as_long_as_its_catalog_data_give_or_take_a_tenth(settings):
+    settings.STOREFRONT_PAGE_CACHE_SECONDS = 30
+    settings.STOREFRONT_PRODUCT_DATA_SECONDS = 300
+
+    kept = {product_page_seconds() for _ in range(200)}
+
+    assert min(kept) >= 300 and max(kept) <= 330
+    assert len(kept) > 1  # spread, so pages made together don't expire together
 
 
 def test_a_logged_in_buyer_always_gets_a_fresh_page(client, catalog, page_cache_alone):

@@ -349,8 +349,11 @@ def _relevance_ids(
     return ids + [row[0] for row in cursor.fetchall()]
 
 
-def products_newest(*, filters: SearchFilters, limit: int) -> list[Product]:
-    """The newest ``limit`` products on sale matching ``filters``, without a total."""
+def product_ids_newest(*, filters: SearchFilters, limit: int) -> list[int]:
+    """The ids of the newest ``limit`` products on sale matching ``filters``, without a total.
+
+    From the index: a product that left the sale since its last reindex may be among them.
+    """
     alias = router.db_for_read(Product)
     where, params = _filter_sql(filters)
     with connections[alias].cursor() as cursor:
@@ -359,8 +362,7 @@ def products_newest(*, filters: SearchFilters, limit: int) -> list[Product]:
             f" WHERE {where or '1 = 1'} ORDER BY {ORDERS['newest'][0]} LIMIT %s",
             [*params, min(max(int(limit), 1), MAX_PER_PAGE)],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    return _load(ids, alias)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def product_search(

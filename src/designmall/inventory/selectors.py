@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import F, Q, Sum
 
+from designmall.core import leansql
 from designmall.inventory.models import (
     AdjustmentReason,
     HoldStatus,
@@ -22,10 +25,21 @@ def stock_of(sku_ids: Iterable[int]) -> dict[int, StockLevel]:
     return {sku_id: levels.get(sku_id) or StockLevel(sku_id=sku_id) for sku_id in ids}
 
 
+@functools.cache
+def _available_sql(count: int) -> str:
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    return f"SELECT sku_id, available FROM {table} WHERE sku_id IN ({leansql.placeholders(count)})"
+
+
 def available_by_sku(sku_ids: Iterable[int]) -> dict[int, int]:
-    """How many units of each SKU can be bought now, in one query (0 without a row)."""
+    """How many units of each SKU can be bought now, in one query (0 without a row).
+
+    Built once per count (``core.leansql``): every product page asks it.
+    """
     ids = list(sku_ids)
-    found = dict(StockLevel.objects.filter(sku_id__in=ids).values_list("sku_id", "available"))
+    if not ids:
+        return {}
+    found = dict(leansql.fetch_all(_available_sql(len(ids)), ids))
     return {sku_id: found.get(sku_id, 0) for sku_id in ids}
 
 

@@ -1,4 +1,4 @@
-"""Rendered pages for visitors without a session, kept a few seconds in the shared cache.
+"""Rendered pages for visitors without a session, kept in the shared cache.
 
 Browsing visitors (no session cookie: not logged in, no cart, no pending
 message) all see the same product, designer, shop and home pages, so one
@@ -7,13 +7,21 @@ The CSRF token is the one personal part: the cached copy holds a placeholder
 that each response replaces with the visitor's own token, so the forms on a
 cached page (add to cart, language switch) work with or without JavaScript.
 
+A page may also have a live part, drawn anew for every visitor: a product
+page's price, SKU choice and stock. Since its stock is never stale, a product
+page is kept as long as the catalog data it is drawn from
+(``STOREFRONT_PRODUCT_DATA_SECONDS``, if longer), and a visitor served from the
+cache costs one statement (the stock). The header's category list on such a
+page may be that much older than the minute it is kept elsewhere.
+
 A product's pages are dropped when the catalog announces that it changed
 (``catalog.signals.products_changed``), with its shop-mates' pages (their "more
 from this shop" shows it) and the catalog data the pages are rendered from
 (``productcache``); so are they when an image, a designer, a shop or a category
-is saved (changes the catalog does not announce). Stock shown may lag by at
-most the cache time, and the cart and checkout always recheck it. Query
-strings are never cached (they would let anyone fill the cache).
+is saved (changes the catalog does not announce). A product selling out or
+coming back is announced too, so the "sold out" marks of its cards follow;
+the cart and checkout always recheck stock. Query strings are never cached
+(they would let anyone fill the cache).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,6 +49,7 @@ from designmall.storefront.productcache import drop_product_data
 
 _TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _TOKEN_PLACEHOLDER = "\x00csrf-token\x00"
+_LIVE_PLACEHOLDER = "\x00live-part\x00"
 _MESSAGES_COOKIE = "messages"
 
 
@@ -53,11 +64,29 @@ def _cacheable(request: HttpRequest) -> bool:
 
 
 def page_key(page: str, ident: str, language: str) -> str:
-    return f"storefront:page:{page}:{ident}:{language}"
+    return f"storefront:page:v2:{page}:{ident}:{language}"
 
 
-def _storable(response: HttpResponse) -> str | None:
-    """The page with its CSRF token replaced by the placeholder, or None if it is personal."""
+@dataclass(frozen=True)
+class LivePart:
+    """The part of a page drawn anew for every visitor, even when the rest comes from the
+    cache: its HTML in this response, and what ``draw(request, state)`` needs to draw it
+    again (kept with the cached page)."""
+
+    html: str
+    state: Any
+
+
+def mark_live_part(response: HttpResponse, html: str, state: Any) -> HttpResponse:
+    """Tell ``cached_for_visitors`` which part of ``response`` is live (see ``LivePart``)."""
+    response.live_part = LivePart(html, state)
+    return response
+
+
+def _storable(response: HttpResponse, *, can_draw_live_part: bool) -> tuple[str, Any] | None:
+    """The page with its live part and CSRF token replaced by placeholders, and the live
+    part's state; None if the page is personal, or has a live part that cannot be drawn
+    again or found exactly once."""
     if (
         response.status_code != 200
         or response.streaming
@@ -65,17 +94,44 @@ def _storable(response: HttpResponse) -> str | None:
     ):
         return None
     html = response.content.decode(response.charset)
+    live = getattr(response, "live_part", None)
+    if live is not None:
+        if not can_draw_live_part or html.count(live.html) != 1:
+            return None
+        html = html.replace(live.html, _LIVE_PLACEHOLDER)
     tokens = set(_TOKEN_FIELD.findall(html))
     for token in tokens:
         html = html.replace(f'value="{token}"', f'value="{_TOKEN_PLACEHOLDER}"')
-    return html
+    return html, live.state if live is not None else None
 
 
-def cached_for_visitors(page: str, *, ident: Callable[..., str] = lambda **kwargs: "-"):
+def page_csrf_token(request: HttpRequest) -> str:
+    """The visitor's CSRF token as this response shows it: every call gives a new masking
+    of the secret, so a page drawn in parts asks here for the one all its forms show."""
+    token = getattr(request, "_page_csrf_token", None)
+    if token is None:
+        token = request._page_csrf_token = get_token(request)
+    return token
+
+
+def _page_cache_seconds() -> int:
+    return settings.STOREFRONT_PAGE_CACHE_SECONDS
+
+
+def cached_for_visitors(
+    page: str,
+    *,
+    ident: Callable[..., str] = lambda **kwargs: "-",
+    seconds: Callable[[], int] = _page_cache_seconds,
+    draw_live_part: Callable[[HttpRequest, Any], str] | None = None,
+):
     """Serve the view's page from the cache to visitors without a session.
 
-    ``page`` names the page in the cache key, ``ident(**view_kwargs)`` the thing shown.
-    Everyone else gets the page rendered for them.
+    ``page`` names the page in the cache key, ``ident(**view_kwargs)`` the thing shown;
+    pages are kept ``seconds()``. A view whose page has a part that must be current
+    for every visitor marks it (``mark_live_part``) and gives ``draw_live_part``, which
+    draws it for each visitor served from the cache. Everyone else gets the page
+    rendered for them.
     """
 
     def decorate(view):
@@ -84,14 +140,18 @@ def cached_for_visitors(page: str, *, ident: Callable[..., str] = lambda **kwarg
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
             key = page_key(page, ident(**kwargs), get_language() or settings.LANGUAGE_CODE)
-            html = cache.get(key)
-            if html is None:
+            found = cache.get(key)
+            if found is None:
                 response = view(request, *args, **kwargs)
-                stored = _storable(response)
-                if stored is not None:
-                    cache.set(key, stored, settings.STOREFRONT_PAGE_CACHE_SECONDS)
+                stored = _storable(response, can_draw_live_part=draw_live_part is not None)
+                kept_for = seconds()
+                if stored is not None and kept_for > 0:
+                    cache.set(key, stored, kept_for)
                 return response
-            response = HttpResponse(html.replace(_TOKEN_PLACEHOLDER, get_token(request)))
+            html, state = found
+            if draw_live_part is not None:
+                html = html.replace(_LIVE_PLACEHOLDER, draw_live_part(request, state))
+            response = HttpResponse(html.replace(_TOKEN_PLACEHOLDER, page_csrf_token(request)))
             patch_vary_headers(response, ("Cookie",))
             return response
 

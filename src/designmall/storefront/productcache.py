@@ -3,7 +3,7 @@
 Every visitor of a product page, anonymous or logged in, in either language,
 sees the same product, SKUs, images, designer, shop, category and "more from
 this shop"; only stock and the personal parts of the layout differ. So the
-catalog part is read once (six statements) and kept as plain model instances
+catalog part is read once (five statements built once) and kept as plain model instances
 for ``STOREFRONT_PRODUCT_DATA_SECONDS``; texts pick their language when the
 page is rendered, so one entry serves both languages. Stock per SKU is read
 on every render.
@@ -26,6 +26,7 @@ old one are never shown with it. Both come back in one cache round trip.
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 
@@ -36,9 +37,8 @@ from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 
 from designmall.catalog.models import Product, ProductImage, Sku
-from designmall.catalog.search import SearchFilters, products_newest
-from designmall.catalog.selectors import product_on_sale
-from designmall.storefront.selectors import with_covers
+from designmall.catalog.search import SearchFilters, product_ids_newest
+from designmall.catalog.selectors import product_page_catalog, shop_products_with_covers
 
 DEFAULT_SECONDS = 300
 MORE_FROM_SHOP = 4
@@ -56,6 +56,15 @@ class ProductData:
     token: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
+@dataclass(frozen=True)
+class BuyChoices:
+    """What a product page's buy form is drawn from, besides the current stock."""
+
+    skus: list[Sku]
+    attribute_names: list[str]
+    price_display: str
+
+
 PART_TEMPLATES = {
     "gallery": "storefront/includes/product_gallery.html",
     "about": "storefront/includes/product_about.html",
@@ -67,25 +76,37 @@ def _seconds() -> int:
     return int(getattr(settings, "STOREFRONT_PRODUCT_DATA_SECONDS", DEFAULT_SECONDS))
 
 
+def _spread(seconds: int) -> int:
+    """``seconds`` and up to a tenth more, at random: entries made together (by the first
+    visitors after a deploy) expire spread out, not in one burst of renders."""
+    return seconds + random.randint(0, seconds // 10) if seconds > 0 else seconds
+
+
+def product_page_seconds() -> int:
+    """How long a visitor's product page is kept (``pagecache``): its stock is drawn for
+    each visitor, the rest from the data kept here, so as long as that data."""
+    return _spread(max(settings.STOREFRONT_PAGE_CACHE_SECONDS, _seconds()))
+
+
 def data_key(public_id: str) -> str:
     return f"storefront:product-data:v{_KEY_VERSION}:{public_id}"
 
 
 def _read(public_id: str) -> ProductData:
-    product = product_on_sale(public_id=public_id)
-    skus = list(product.skus.all())
+    product, skus, images = product_page_catalog(public_id=public_id)
     attribute_names: list[str] = []
     for sku in skus:
         attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
-    more = products_newest(filters=SearchFilters(shop_id=product.shop_id), limit=MORE_FROM_SHOP + 1)
-    images = list(product.images.all())
-    product._prefetched_objects_cache = {}  # kept once, in the fields below
+    newest = product_ids_newest(
+        filters=SearchFilters(shop_id=product.shop_id), limit=MORE_FROM_SHOP + 1
+    )
+    others = [i for i in newest if i != product.id][:MORE_FROM_SHOP]
     return ProductData(
         product=product,
         skus=skus,
         images=images,
         attribute_names=attribute_names,
-        more_from_shop=with_covers([p for p in more if p.id != product.id][:MORE_FROM_SHOP]),
+        more_from_shop=shop_products_with_covers(product.shop, others),
     )
 
 
@@ -118,10 +139,10 @@ def product_page(*, public_id: str, language: str) -> tuple[ProductData, dict[st
     data, parts = found.get(key), found.get(key_of_parts)
     if data is None:
         data = _read(public_id)
-        cache.set(key, data, seconds)
+        cache.set(key, data, _spread(seconds))
     if parts is None or parts.get("token") != data.token:
         parts = {**_render_parts(data), "token": data.token}
-        cache.set(key_of_parts, parts, seconds)
+        cache.set(key_of_parts, parts, _spread(seconds))
     return data, parts
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -20,8 +22,8 @@ from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
-from designmall.storefront.pagecache import cached_for_visitors
-from designmall.storefront.productcache import product_page
+from designmall.storefront.pagecache import cached_for_visitors, mark_live_part, page_csrf_token
+from designmall.storefront.productcache import BuyChoices, product_page, product_page_seconds
 from designmall.storefront.views import events
 from designmall.storefront.week import design_week
 
@@ -154,8 +156,32 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _search_page(request, category=found, category_ids=ids)
 
 
+def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
+    """The price, SKU choice with current stock, and add-to-cart form of a product page."""
+    skus = choices.skus
+    available = available_by_sku(sku.id for sku in skus)
+    for sku in skus:
+        sku.available = available[sku.id]
+    return render_to_string(
+        "storefront/includes/product_buy.html",
+        {
+            "skus": skus,
+            "chosen_sku": next((s for s in skus if s.available > 0), skus[0] if skus else None),
+            "attribute_names": choices.attribute_names,
+            "price_display": choices.price_display,
+            "csrf_token": page_csrf_token(request),
+            "next_path": request.get_full_path(),
+        },
+    )
+
+
 @require_GET
-@cached_for_visitors("product", ident=lambda public_id: public_id)
+@cached_for_visitors(
+    "product",
+    ident=lambda public_id: public_id,
+    seconds=product_page_seconds,
+    draw_live_part=_buy_form,
+)
 def product(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         data, parts = product_page(
@@ -163,21 +189,23 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404(_("没有找到这个商品。")) from None
-    skus = data.skus
-    available = available_by_sku(sku.id for sku in skus)
-    for sku in skus:
-        sku.available = available[sku.id]
-    return render(
+    choices = BuyChoices(
+        skus=data.skus,
+        attribute_names=data.attribute_names,
+        price_display=data.product.price_display,
+    )
+    buy = _buy_form(request, choices)
+    response = render(
         request,
         "storefront/product.html",
         {
             "product": data.product,
-            "skus": skus,
-            "chosen_sku": next((s for s in skus if s.available > 0), skus[0] if skus else None),
-            "attribute_names": data.attribute_names,
+            "buy": mark_safe(buy),
             "parts": parts,
+            "csrf_token": page_csrf_token(request),
         },
     )
+    return mark_live_part(response, buy, choices)
 
 
 @require_GET
