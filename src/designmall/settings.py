@@ -261,6 +261,9 @@ AUCTION_SOFT_CLOSE_MINUTES = int(os.environ.get("AUCTION_SOFT_CLOSE_MINUTES", "5
 # Live lot pages: server-sent-event streams one web process holds open at once. Each holds
 # one of its WEB_THREADS threads, so keep some for everything else; pages beyond it poll.
 WEB_THREADS = int(os.environ.get("WEB_THREADS") or 16)
+# Requests of one web process running the site's code at once; the others wait their turn
+# without contending for the interpreter lock (core.gate). 0: no limit.
+WEB_ACTIVE_REQUESTS = int(os.environ.get("WEB_ACTIVE_REQUESTS") or 4)
 AUCTION_STREAMS_PER_PROCESS = int(
     os.environ.get("AUCTION_STREAMS_PER_PROCESS") or max(1, WEB_THREADS - 4)
 )
