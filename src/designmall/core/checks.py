@@ -1,5 +1,7 @@
 """Health: the database answers and every migration is applied."""
 
+import threading
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
@@ -16,10 +18,19 @@ def health() -> dict:
             "database": f"unreachable: {exc.__class__.__name__}",
             "migrations": "unknown",
         }
+    if not _all_applied.is_set():
+        pending = _pending_migrations(connection)
+        if pending:
+            return {"ok": False, "database": "ok", "migrations": f"{len(pending)} pending"}
+        _all_applied.set()
+    return {"ok": True, "database": "ok", "migrations": "ok"}
+
+
+# Once this code's migrations are all applied they stay applied: later checks (a load
+# balancer asks every few seconds) skip reading every migration file, ~10 ms of Python.
+_all_applied = threading.Event()
+
+
+def _pending_migrations(connection) -> list:
     executor = MigrationExecutor(connection)
-    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return {
-        "ok": not pending,
-        "database": "ok",
-        "migrations": "ok" if not pending else f"{len(pending)} pending",
-    }
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
