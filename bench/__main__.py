@@ -2,7 +2,7 @@
 
 For each database: seed a fresh 100,000-product catalog (timed), then search
 latency over 1,000 mixed zh/en queries, then product page latency at 16
-concurrent clients against a live server. Then, on PostgreSQL, the store's hot
+concurrent clients against a live server, and a product page's own CPU time. Then, on PostgreSQL, the store's hot
 paths (``bench.store``: flash sale against its raw-SQL ceiling, a 3-shop
 checkout, payment notifications), and the design week's doors (``bench.events``: a
 reservation rush against its raw-SQL ceiling, online check-in, offline signature
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         with seeded_database(products=args.products, postgres=postgres) as (env, _seconds):
             _run_module("bench.search", env)
             _run_module("bench.pages", env, "--clients", "16")
+            _run_module("bench.product_cpu", env)
     if not args.sqlite_only:
         print("\n=== the store on PostgreSQL ===", flush=True)
         _run_module("bench.store", dict(os.environ))
