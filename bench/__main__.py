@@ -2,12 +2,13 @@
 
 For each database: seed a fresh 100,000-product catalog (timed), then search
 latency over 1,000 mixed zh/en queries, then product page latency at 16
-concurrent clients against a live server, and a product page's own CPU time. Then, on PostgreSQL, the store's hot
-paths (``bench.store``: flash sale against its raw-SQL ceiling, a 3-shop
-checkout, payment notifications), and the design week's doors (``bench.events``: a
-reservation rush against its raw-SQL ceiling, online check-in, offline signature
-verification), and a hot auction lot (``bench.auctions``: bidding against its raw-SQL
-ceiling, 500 live watchers). Record the figures in docs/BENCHMARKS.md.
+concurrent clients against a live server, and a product page's own CPU time.
+Then, on PostgreSQL, the store's hot paths (``bench.store``: flash sale against
+its raw-SQL ceiling, a 3-shop checkout, payment notifications), and the design
+week's doors (``bench.events``: a reservation rush against its raw-SQL ceiling,
+online check-in, offline signature verification), and a hot auction lot
+(``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers).
+Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
 """
