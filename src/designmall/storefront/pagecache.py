@@ -70,8 +70,8 @@ def page_key(page: str, ident: str, language: str) -> str:
 @dataclass(frozen=True)
 class LivePart:
     """The part of a page drawn anew for every visitor, even when the rest comes from the
-    cache: its HTML in this response, and what ``draw(request, state)`` needs to draw it
-    again (kept with the cached page)."""
+    cache: its HTML in this response, and the state the view's ``draw_live_part(request,
+    state)`` draws it again from (kept with the cached page)."""
 
     html: str
     state: Any
