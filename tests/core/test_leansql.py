@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from designmall.accounts.models import ApiToken, User
-from designmall.catalog.models import Sku
+from designmall.catalog.models import Designer, Sku
 from designmall.core import clock, leansql
 from designmall.core.models import AuditEvent
 from designmall.orders.models import IdempotencyKey
@@ -124,3 +124,21 @@ def test_columns_convert_dates_as_the_orm_does():
 
     made = columns.instance(row)
     assert (made.pk, made.last_used_at, made.revoked_at) == (token.pk, used, None)
+
+
+def test_instances_split_a_joined_row_and_give_none_for_a_join_that_found_nothing():
+    product = make_product(designer=None)
+    sql = (
+        f"SELECT {leansql.columns(Sku, 's').sql}, {leansql.columns(Designer, 'd').sql}, 7"
+        " FROM catalog_sku s JOIN catalog_product p ON p.id = s.product_id"
+        " LEFT JOIN catalog_designer d ON d.id = p.designer_id WHERE s.product_id = %s"
+        " ORDER BY s.id LIMIT 1"
+    )
+    (row,) = leansql.fetch_all(sql, [product.id])
+
+    sku, designer = leansql.instances(
+        row, leansql.columns(Sku, "s"), leansql.columns(Designer, "d")
+    )
+
+    assert sku == product.skus.order_by("id").first()
+    assert designer is None

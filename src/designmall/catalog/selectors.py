@@ -48,13 +48,22 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-@functools.cache
-def _product_page_sql() -> str:
+def _page_columns() -> tuple[leansql.Columns, ...]:
+    """Product, shop, designer, category and its parent, in the order selected."""
     columns = leansql.columns
     return (
-        f"SELECT {columns(Product, 'p').sql}, {columns(Shop, 'sh').sql},"
-        f" {columns(Designer, 'd').sql}, {columns(Category, 'c').sql},"
-        f" {columns(Category, 'cp').sql}"
+        columns(Product, "p"),
+        columns(Shop, "sh"),
+        columns(Designer, "d"),
+        columns(Category, "c"),
+        columns(Category, "cp"),
+    )
+
+
+@functools.cache
+def _product_page_sql() -> str:
+    return (
+        f"SELECT {', '.join(group.sql for group in _page_columns())}"
         f" FROM {_table(Product)} p"
         f" JOIN {_table(Shop)} sh ON sh.id = p.shop_id"
         f" JOIN {_table(Category)} c ON c.id = p.category_id"
@@ -80,11 +89,6 @@ def _images_sql() -> str:
     )
 
 
-def _joined(row, start: int, model):
-    """The instance of ``model`` at ``row[start:]``, or None for a LEFT JOIN that found none."""
-    return None if row[start] is None else leansql.columns(model, "x").instance(row, start)
-
-
 def product_page_catalog(*, public_id: str) -> tuple[Product, list[Sku], list[ProductImage]]:
     """A product on sale with its shop, designer, category (and its parent) set, its active
     SKUs cheapest first and its images in order: what its page shows, in three statements
@@ -92,37 +96,32 @@ def product_page_catalog(*, public_id: str) -> tuple[Product, list[Sku], list[Pr
 
     Raises NotFound unless the product is on sale.
     """
-    row_sets = leansql.fetch_all(
+    rows = leansql.fetch_all(
         _product_page_sql(), [public_id, ProductStatus.LIVE, ShopStatus.APPROVED]
     )
-    if not row_sets:
+    if not rows:
         raise NotFound(_("没有找到这个商品。"), code="product_not_found")
-    (row,) = row_sets
-    sizes = [len(leansql.columns(m, "x")) for m in (Product, Shop, Designer, Category)]
-    starts = [sum(sizes[:n]) for n in range(5)]
-    product = leansql.columns(Product, "x").instance(row, starts[0])
-    product.shop = leansql.columns(Shop, "x").instance(row, starts[1])
-    product.designer = _joined(row, starts[2], Designer)
-    product.category = leansql.columns(Category, "x").instance(row, starts[3])
-    product.category.parent = _joined(row, starts[4], Category)
-    skus = [
-        leansql.columns(Sku, "x").instance(r)
-        for r in leansql.fetch_all(_skus_sql(), [product.id, True])
-    ]
-    images = [
-        leansql.columns(ProductImage, "x").instance(r)
-        for r in leansql.fetch_all(_images_sql(), [product.id])
-    ]
+    product, shop, designer, category, parent = leansql.instances(rows[0], *_page_columns())
+    product.shop, product.designer, product.category = shop, designer, category
+    category.parent = parent
+    sku_columns = leansql.columns(Sku, "s")
+    skus = [sku_columns.instance(r) for r in leansql.fetch_all(_skus_sql(), [product.id, True])]
+    image_columns = leansql.columns(ProductImage, "i")
+    images = [image_columns.instance(r) for r in leansql.fetch_all(_images_sql(), [product.id])]
     return product, skus, images
+
+
+def _shop_product_columns() -> tuple[leansql.Columns, ...]:
+    """A product, its designer and its cover image, in the order selected."""
+    columns = leansql.columns
+    return columns(Product, "p"), columns(Designer, "d"), columns(ProductImage, "i")
 
 
 @functools.cache
 def _shop_products_sql(count: int) -> str:
-    columns = leansql.columns
     image = _table(ProductImage)
     return (
-        f"SELECT {columns(Product, 'p').sql}, {columns(Designer, 'd').sql},"
-        f" {columns(ProductImage, 'i').sql}"
+        f"SELECT {', '.join(group.sql for group in _shop_product_columns())}"
         f" FROM {_table(Product)} p"
         f" LEFT JOIN {_table(Designer)} d ON d.id = p.designer_id"
         f" LEFT JOIN {image} i ON i.id = (SELECT first.id FROM {image} first"
@@ -140,16 +139,12 @@ def shop_products_with_covers(shop: Shop, product_ids: list[int]) -> list[Produc
     rows = leansql.fetch_all(
         _shop_products_sql(len(product_ids)), [*product_ids, ProductStatus.LIVE]
     )
-    designer_at = len(leansql.columns(Product, "x"))
-    image_at = designer_at + len(leansql.columns(Designer, "x"))
     by_id = {}
     for row in rows:
-        product = leansql.columns(Product, "x").instance(row)
+        product, designer, cover = leansql.instances(row, *_shop_product_columns())
         if product.shop_id != shop.id:
             continue
-        product.shop = shop
-        product.designer = _joined(row, designer_at, Designer)
-        product.cover = _joined(row, image_at, ProductImage)
+        product.shop, product.designer, product.cover = shop, designer, cover
         by_id[product.id] = product
     return [by_id[i] for i in product_ids if i in by_id]
 

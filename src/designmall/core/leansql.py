@@ -114,6 +114,7 @@ class Columns:
         connection = connections[using]
         quote = connection.ops.quote_name
         self.fields = tuple(model._meta.concrete_fields)
+        self.pk_position = self.fields.index(model._meta.pk)
         self.sql = ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in self.fields)
         self._converters = []
         for position, field in enumerate(self.fields):
@@ -137,6 +138,18 @@ class Columns:
         obj._state.adding = False
         obj._state.db = self.using
         return obj
+
+
+def instances(row: Sequence[Any], *groups: Columns) -> list[Model | None]:
+    """The instances of a row that selected ``groups[0].sql, groups[1].sql, ...`` in that
+    order (any further values after them), one per group; None for a group whose primary
+    key is NULL (a LEFT JOIN that found nothing)."""
+    found: list[Model | None] = []
+    start = 0
+    for group in groups:
+        found.append(None if row[start + group.pk_position] is None else group.instance(row, start))
+        start += len(group)
+    return found
 
 
 @cache

@@ -417,28 +417,9 @@ def _checkout_place(
     _refuse_problems(priced)
     _refuse_short_stock(priced)
     _check_expected_total(priced, expected_total_fen)
-    return _checkout_write(
-        buyer=buyer,
-        priced=priced,
-        address=address,
-        from_cart=from_cart,
-        key=key,
-        fingerprint=fingerprint,
-    )
-
-
-def _checkout_write(
-    *,
-    buyer: User,
-    priced: PricedCart,
-    address: dict[str, str],
-    from_cart: bool,
-    key: str,
-    fingerprint: str,
-) -> Checkout:
-    """Write the checkout; if a pickup code it drew turns out taken by an open order (a
-    rare collision), the whole transaction is rolled back and written again with new
-    codes: no savepoint is paid on every checkout for it."""
+    # A pickup code drawn may turn out taken by an open order (a rare collision): the
+    # whole transaction is rolled back and written again with new codes, so no savepoint
+    # is paid on every checkout for it.
     for attempt in range(PICKUP_CODE_ATTEMPTS):
         try:
             return _checkout_insert(

@@ -68,12 +68,10 @@ def skus_with_stock(public_ids: Iterable[str]) -> dict[str, tuple[Sku, int]]:
     ids = sorted({i for i in public_ids if isinstance(i, str)})
     if not ids:
         return {}
-    sku, product, shop = _sku_columns()
     found = {}
     for row in leansql.fetch_all(_skus_sql(len(ids)), ids):
-        the_sku = sku.instance(row)
-        the_product = product.instance(row, len(sku))
-        _PRODUCT_SHOP.set_cached_value(the_product, shop.instance(row, len(sku) + len(product)))
+        the_sku, the_product, the_shop = leansql.instances(row, *_sku_columns())
+        _PRODUCT_SHOP.set_cached_value(the_product, the_shop)
         _SKU_PRODUCT.set_cached_value(the_sku, the_product)
         found[the_sku.public_id] = (the_sku, row[-1])
     return found
