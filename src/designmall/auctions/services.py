@@ -25,8 +25,8 @@ sale leaves ended lots alone.
 Setting up. Lots and sales are created and changed through ``lot_create``,
 ``lot_update``, ``sale_schedule_apply`` and ``increment_table_save`` (the admin calls
 them): the rules of a lot are checked by building the engine's ``LotRules``, and once a
-lot has an accepted bid they no longer change (only its texts do), nor does an
-increment table a running lot with bids uses.
+lot has an accepted bid or its end has come they no longer change (only its texts do),
+nor does an increment table a running lot with bids uses.
 """
 
 from __future__ import annotations
@@ -681,7 +681,7 @@ def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
     if fixed:
         message = _("拍卖已截止，结果已定，拍卖规则不能再修改。")
         refuse_after_end(lot, now, message, fields=sorted(fixed))
-    if fixed and (lot.status != LotStatus.ACTIVE or _has_accepted_bids(lot)):
+    if fixed and _has_accepted_bids(lot):
         raise Conflict(
             _("拍品已有出价或已结束，拍卖规则不能再修改。"),
             code="lot_rules_fixed",
