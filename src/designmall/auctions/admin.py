@@ -5,14 +5,17 @@ Lots and increment tables are saved through the services (``lot_create``,
 ``lot_update``, ``increment_table_save``): their forms check with the services' own
 rules, and the engine's snapshot and outcome columns are never written by a form.
 Bids are retracted only through ``services.bid_retract``; bids, deposits, offers and
-checkouts are otherwise read-only records.
+checkouts are otherwise read-only records. Once a lot's end has come by the clock
+(``snapshot.lot_ended``), settled or not, its rules and times are read-only, and the
+services refuse a retraction or a change with a readable message.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from designmall.auctions import services, settlement
@@ -28,9 +31,10 @@ from designmall.auctions.models import (
     SecondChanceOffer,
 )
 from designmall.auctions.selectors import bidder_code, lot_verify
+from designmall.auctions.snapshot import lot_ended
 from designmall.core import clock
 from designmall.core.adminactions import ask_reason, run_each
-from designmall.core.errors import DomainError
+from designmall.core.errors import Conflict, DomainError
 from designmall.core.money import Money, format_fen
 
 # --- shared ---------------------------------------------------------------------------------
@@ -369,13 +373,25 @@ class LotAdmin(admin.ModelAdmin):
             fieldsets.append((_("竞拍状态与结果"), {"fields": self.state_fields}))
         return fieldsets
 
+    # What only a lot without bids whose end has not come may change (``lot_update``).
+    rule_fields = ("sale", "number", "designer", "shop", *services.RULE_FIELDS)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         fixed = ("public_id", *self.state_fields)
-        if obj.status != LotStatus.ACTIVE or obj.bids.filter(accepted=True).exists():
-            return (*fixed, "sale", "designer", "shop", *services.RULE_FIELDS)
+        if lot_ended(obj, clock.now()) or obj.bids.filter(accepted=True).exists():
+            return (*fixed, *self.rule_fields)
         return fixed
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal of the services (e.g. the lot ended while the form was open) is shown
+        as a message on the page again; nothing of the edit is saved."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -411,6 +427,17 @@ class LotAdmin(admin.ModelAdmin):
             if name in form.cleaned_data
         }
         if change:
+            posted = [
+                name
+                for name in self.rule_fields
+                if name not in form.fields and (name in request.POST or f"{name}_0" in request.POST)
+            ]
+            if posted:  # the page was opened while they could change; now they cannot
+                raise Conflict(
+                    _("拍品在您编辑期间已截拍或已有出价，拍卖规则不能再修改，本次修改未保存。"),
+                    code="lot_rules_fixed",
+                    details={"fields": posted},
+                )
             changed = {name: values[name] for name in form.changed_data if name in values}
             saved = services.lot_update(lot=obj, by=request.user, **changed)
         else:

@@ -18,6 +18,13 @@ type ``auction_deposit`` (``payables``); the money waits in escrow like any paym
 
 Lock order: the deposit's payment, then the deposit (payments lock the payment before
 calling our handlers); a lot, when needed, before both.
+
+Whether a lot still takes deposits is its clock-derived state (``snapshot.lot_ended``),
+not its settled status: ``deposit_create`` decides it under the lot's lock. The payable's
+handlers run with the payment already locked, so they read the lot without locking it
+(locking it after the payment would invert the lock order with settling); a deposit
+paid just as its lot ended is released by the sweeper, and a deposit never changes a
+lot's winner or price.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ from designmall.auctions.models import (
     Lot,
     LotStatus,
 )
+from designmall.auctions.services import lot_locked
+from designmall.auctions.snapshot import lot_ended
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import (
@@ -63,10 +72,11 @@ SALE_VIEW = "storefront:auction_sale"
 
 
 def _lot_takes_bids(lot: Lot, now: datetime) -> bool:
-    return lot.status == LotStatus.ACTIVE and not lot.outcome and now < lot.ends_at
+    return not lot_ended(lot, now)
 
 
 def _sale_takes_bids(sale_id: int, now: datetime) -> bool:
+    """Whether a lot of the sale has not ended (``lot_ended`` as a query)."""
     return Lot.objects.filter(
         sale_id=sale_id, status=LotStatus.ACTIVE, outcome="", ends_at__gt=now
     ).exists()
@@ -112,7 +122,7 @@ def deposit_create(
         raise ValidationFailed(_("请选择一件拍品或一个专场。"), code="deposit_target_invalid")
     now = clock.now()
     if lot is not None:
-        lot = Lot.objects.select_related("shop", "sale").get(pk=lot.pk)
+        lot, now = lot_locked(lot.pk)  # whether it still takes bids, decided under its lock
         if not lot.sale.is_published:
             raise NotFound(_("没有找到这件拍品。"), code="lot_not_found")
         if lot.shop.owner_id == bidder.pk:

@@ -35,7 +35,7 @@ from designmall.auctions.models import (
     SecondChanceOffer,
     Watch,
 )
-from designmall.auctions.snapshot import lot_replay, lot_state
+from designmall.auctions.snapshot import lot_ended, lot_replay, lot_state
 from designmall.core import clock
 from designmall.core.errors import NotFound
 from designmall.orders.models import CheckoutStatus
@@ -121,10 +121,11 @@ def lot_ref(public_id: str) -> Lot:
 
 
 def lot_phase(lot: Lot, now: datetime | None = None) -> str:
-    """``engine.phase`` from the snapshot columns: closed once settled, closed by the
-    engine (a buy-now) or past the (possibly extended) end; scheduled before the start."""
+    """``engine.phase`` from the snapshot columns: closed once ended (``lot_ended``:
+    settled, closed by the engine (a buy-now) or past the (possibly extended) end);
+    scheduled before the start."""
     now = now or clock.now()
-    if lot.status != LotStatus.ACTIVE or lot.outcome or now >= lot.ends_at:
+    if lot_ended(lot, now):
         return Phase.CLOSED
     if now < lot.starts_at:
         return Phase.SCHEDULED

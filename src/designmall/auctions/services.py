@@ -14,17 +14,25 @@ for the live layer (``live``).
 Locks everywhere in auctions, in this order: a payment (payments lock it before calling
 our handlers), a checkout and its order, the lot, a deposit's payment, the deposit.
 
+The end is final. Once a lot's end has come (``snapshot.lot_ended``: the clock at or past
+its end, soft-close extensions included, or a buy-now), nothing may change its result,
+whether or not the sweeper has settled it yet: every action on a lot locks its row, takes
+the time inside the lock (``lot_locked``) and decides from that, never from the settled
+status. A bid is refused by the engine (``lot_ended``); a retraction and a change of the
+lot's rules or times are refused with ``LotEnded`` (``refuse_after_end``); rescheduling a
+sale leaves ended lots alone.
+
 Setting up. Lots and sales are created and changed through ``lot_create``,
 ``lot_update``, ``sale_schedule_apply`` and ``increment_table_save`` (the admin calls
 them): the rules of a lot are checked by building the engine's ``LotRules``, and once a
-lot has an accepted bid they no longer change (only its texts do), nor does an
-increment table a running lot with bids uses.
+lot has an accepted bid or its end has come they no longer change (only its texts do),
+nor does an increment table a running lot with bids uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +58,7 @@ from designmall.auctions.selectors import deposit_covering_for, leader_code
 from designmall.auctions.snapshot import (
     counted_bids,
     engine_bid,
+    lot_ended,
     lot_rules,
     lot_state,
     snapshot_set,
@@ -145,6 +154,37 @@ def lock_lot(lot_id: int) -> Lot:
     return lots.select_for_update().get(pk=lot_id)
 
 
+def lot_locked(lot_id: int) -> tuple[Lot, datetime]:
+    """The lot's row locked, and the time taken once the lock is held: what an action on
+    the lot decides from (``lot_ended``), whatever the client or the sweeper believed."""
+    lot = lock_lot(lot_id)
+    return lot, clock.now()
+
+
+class LotEnded(Conflict):
+    """An action that would change a lot's result, refused because its end has come
+    (``snapshot.lot_ended``): by the clock, extensions included, or by a buy-now, settled
+    by the sweeper or not yet. ``details``: the lot, its end and its status."""
+
+    code = "lot_ended"
+
+
+def refuse_after_end(lot: Lot, now: datetime, message: str, **details: Any) -> None:
+    """Raise ``LotEnded`` with ``message`` (and ``details``) if ``lot``, locked at ``now``
+    (``lot_locked``), has ended."""
+    if lot_ended(lot, now):
+        ended_at = lot.closed_at or lot.ends_at
+        raise LotEnded(
+            message,
+            details={
+                "lot": lot.public_id,
+                "ended_at": ended_at.isoformat(),
+                "status": lot.status,
+                **details,
+            },
+        )
+
+
 def publish_lot(lot: Lot, *, events=(), outbid_ids=()) -> None:
     """Tell the live layer about ``lot`` (as saved) once the transaction commits."""
     live.publish_on_commit(
@@ -199,8 +239,9 @@ def _record_refusal(
 def _bid_apply(
     *, lot_id: int, bidder: User, max_fen: int, buy_now: bool, source: str, client_ip
 ) -> tuple[Bid, Lot, engine.LotState, tuple[engine.Event, ...]]:
-    lot = lock_lot(lot_id)
-    now = clock.now()  # inside the lock: this is the bid's time, whatever the client thinks
+    # The time is taken inside the lock: the bid's time, whatever the client thinks; the
+    # engine refuses it at or after the end (``lot_ended``, extensions included).
+    lot, now = lot_locked(lot_id)
     state = lot_state(lot)
     sequence = lot.bid_sequence + 1
     new_state, events = engine.apply_bid(
@@ -358,28 +399,29 @@ def can_retract_bids(user: User | None) -> bool:
 
 @transaction.atomic
 def bid_retract(*, bid: Bid, by: User, reason: str) -> Lot:
-    """An operator retracts an accepted bid, with a reason, while the lot is not settled.
+    """An operator retracts an accepted bid, with a reason, while the lot is still running.
 
     The lot's remaining bids are replayed through the engine (``engine.replay``): they
     decide again, so a bid that only counted because of the retracted one may no longer
     count (the audit row lists them), and an end only the retracted bid extended comes
     back. The snapshot and the public bid log are rewritten from the replay. Refused:
     anyone without ``auctions.retract_bid`` (``PermissionDenied``), no reason, a refused
-    or already retracted bid, a settled lot (``Conflict``).
+    or already retracted bid (``Conflict``), and a lot whose end has come (``LotEnded``
+    ``lot_ended``): decided under the lot's lock from the clock, soft-close extensions
+    included, or a buy-now, not from whether the sweeper has settled it yet. The end is
+    final: no retraction can change the winner or the hammer price after it.
     """
     if not can_retract_bids(by):
         raise PermissionDenied(_("只有运营人员可以撤销出价。"), code="operator_only")
     reason = _reason(reason, required=True)
-    lot = lock_lot(bid.lot_id)
+    lot, now = lot_locked(bid.lot_id)
     bid = Bid.objects.select_for_update().get(pk=bid.pk)
     if not bid.accepted:
         raise Conflict(_("这次出价未被接受，无需撤销。"), code="bid_not_accepted")
     if bid.retracted:
         raise Conflict(_("这次出价已撤销。"), code="bid_already_retracted")
-    if lot.status != LotStatus.ACTIVE:
-        raise Conflict(_("拍品已结算，不能再撤销出价。"), code="lot_settled")
+    refuse_after_end(lot, now, _("拍卖已截止，结果已定，不能再撤销出价。"))
     before = {"price_fen": lot.price_fen, "leader": lot.leader_id, "ends_at": lot.ends_at}
-    now = clock.now()
     bid.retracted = True
     bid.retracted_at = now
     bid.retracted_by = by
@@ -623,17 +665,23 @@ def lot_create(*, by: User | None, **fields: Any) -> Lot:
 
 @transaction.atomic
 def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
-    """Change a lot. Its texts may change any time; its rules (``RULE_FIELDS``) and sale,
-    shop and designer only while it is active without an accepted bid (``Conflict``
-    ``lot_rules_fixed``)."""
+    """Change a lot. Its texts may change any time; its rules (``RULE_FIELDS``: prices,
+    times, increments, deposit) and sale, number, shop and designer only while it is
+    running without an accepted bid. Refused under the lot's lock: once its end has come
+    (``LotEnded`` ``lot_ended``: by the clock, extensions included, or a buy-now, settled
+    or not: a new end or price would reopen or change a result that is final), and once
+    a bid was accepted (``Conflict`` ``lot_rules_fixed``)."""
     _require_operator(by, "auctions.change_lot")
     unknown = set(fields) - set(LOT_FIELDS)
     if unknown:
         raise ValueError(f"not lot fields: {sorted(unknown)}")
-    lot = lock_lot(lot.pk)
+    lot, now = lot_locked(lot.pk)
     changing = {name: value for name, value in fields.items() if getattr(lot, name) != value}
     fixed = set(changing) - set(TEXT_FIELDS) - {"product"}
-    if fixed and (lot.status != LotStatus.ACTIVE or _has_accepted_bids(lot)):
+    if fixed:
+        message = _("拍卖已截止，结果已定，拍卖规则不能再修改。")
+        refuse_after_end(lot, now, message, fields=sorted(fixed))
+    if fixed and _has_accepted_bids(lot):
         raise Conflict(
             _("拍品已有出价或已结束，拍卖规则不能再修改。"),
             code="lot_rules_fixed",
@@ -656,14 +704,15 @@ def lot_update(*, lot: Lot, by: User | None, **fields: Any) -> Lot:
 def sale_schedule_apply(*, sale: AuctionSale, by: User | None) -> int:
     """Give the sale's lots its times: each starts with the sale and, by lot number, ends
     ``stagger_seconds`` after the one before, the first at the sale's end (a hard stop
-    keeps its distance from the end). Lots with bids, or settled, keep theirs. Returns how
-    many lots changed."""
+    keeps its distance from the end). Lots with bids, and lots whose end has come (by the
+    clock or settled, decided under each lot's lock: ``lot_ended``), keep theirs. Returns
+    how many lots changed."""
     _require_operator(by, "auctions.change_lot")
     changed = 0
     lots = list(Lot.objects.filter(sale=sale).order_by("number", "id").values_list("pk", flat=True))
     for index, pk in enumerate(lots):
-        lot = lock_lot(pk)
-        if lot.status != LotStatus.ACTIVE or _has_accepted_bids(lot):
+        lot, now = lot_locked(pk)
+        if lot_ended(lot, now) or _has_accepted_bids(lot):
             continue
         end = sale.ends_at + timedelta(seconds=sale.stagger_seconds * index)
         if (lot.starts_at, lot.scheduled_end_at) == (sale.starts_at, end):

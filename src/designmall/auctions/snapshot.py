@@ -9,15 +9,23 @@ lock; the invariant "the lot equals ``engine.replay`` of its accepted, unretract
 sequence order" is checked by ``selectors.lot_verify`` (and the concurrency tests).
 A retraction is the one place that replays: the remaining bids decide again.
 
+The end is final. ``lot_ended`` says whether a lot's end has come, from the clock (the end
+with its soft-close extensions) and the engine's own outcome (a buy-now), not from the
+settled status alone: between the end and the sweeper's settling nothing may change the
+result. Every action on a lot (a bid, a retraction, a change of its rules or times, a
+deposit) asks it about the row it locked, with the time taken inside the lock.
+
 Engine ids: a bidder is the user's primary key; a bid is its ``sequence`` on the lot (the
 lock order), so a replay from the ``Bid`` rows gives the very same state.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from designmall.auctions import engine
 from designmall.auctions.increments import IncrementTable as Increments
-from designmall.auctions.models import Bid, BidStep, IncrementTable, Lot, LotOutcome
+from designmall.auctions.models import Bid, BidStep, IncrementTable, Lot, LotOutcome, LotStatus
 
 SNAPSHOT_FIELDS = (
     "ends_at",
@@ -104,6 +112,14 @@ def lot_state(lot: Lot, rules: engine.LotRules | None = None) -> engine.LotState
         steps=(),
         outcome=_outcome(lot),
     )
+
+
+def lot_ended(lot: Lot, now: datetime) -> bool:
+    """Whether ``lot``'s end has come at ``now``: settled, closed by the engine (a buy-now),
+    or ``now`` at or past its end, soft-close extensions included (``engine.phase`` on the
+    snapshot). From then on its winner and price are final, settled or not yet. Ask it of
+    the locked row with ``now`` taken inside the lock (``services.lot_locked``)."""
+    return lot.status != LotStatus.ACTIVE or bool(lot.outcome) or now >= lot.ends_at
 
 
 def snapshot_set(lot: Lot, state: engine.LotState) -> list[str]:
