@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from designmall.orders.models import Order
-from designmall.payments.models import Refund
 from designmall.orders.services import order_ready_for_pickup, order_ship
+from designmall.payments.models import Refund
 from tests.api.conftest import assert_error, invalid_fields
 from tests.factories import make_user
 from tests.orders.conftest import (  # noqa: F401  (fixtures)
