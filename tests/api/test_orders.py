@@ -12,6 +12,7 @@ import pytest
 
 from designmall.orders.models import Order
 from designmall.orders.services import order_ready_for_pickup, order_ship
+from designmall.payments.models import Refund
 from tests.api.conftest import assert_error, invalid_fields
 from tests.factories import make_user
 from tests.orders.conftest import (  # noqa: F401  (fixtures)
@@ -375,3 +376,87 @@ def test_a_shop_sees_what_its_paid_orders_hold_in_escrow(seller_a, paid_address_
 
 def test_a_buyer_without_a_shop_has_no_settlement(api):
     assert_error(api.get("/seller/settlement"), 404, "shop_not_found")
+
+
+# --- refunds with an Idempotency-Key ------------------------------------------------------
+
+
+def refund_with_key(api, order, body, key):
+    return api.client.post(
+        f"/api/v1/seller/orders/{order.public_id}/refunds",
+        data=body,
+        content_type="application/json",
+        headers={**api.headers, "Idempotency-Key": key},
+    )
+
+
+def test_a_retried_refund_with_its_key_answers_the_first_refund(seller_a, paid_address_order):
+    body = {"amount_fen": 4_400, "reason": "少寄一件配件"}
+    first = refund_with_key(seller_a, paid_address_order, body, "refund-key-1")
+
+    again = refund_with_key(seller_a, paid_address_order, body, "refund-key-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert Refund.objects.count() == 1
+
+
+@pytest.mark.parametrize("change", [{"amount_fen": 4_000}, {"reason": "另一个原因"}])
+def test_a_refund_key_sent_with_another_body_is_refused(seller_a, paid_address_order, change):
+    body = {"amount_fen": 4_400, "reason": "少寄一件配件"}
+    refund_with_key(seller_a, paid_address_order, body, "refund-key-1")
+
+    response = refund_with_key(seller_a, paid_address_order, {**body, **change}, "refund-key-1")
+
+    assert_error(response, 409, "idempotency_key_reused")
+    assert Refund.objects.count() == 1
+
+
+def test_a_refund_key_sent_for_another_order_is_refused(api_as, store, buyer):
+    checkouts = [buy(buyer, (store.lamp, 1)) for _ in range(2)]
+    for checkout in checkouts:
+        pay(checkout)
+    first, second = (orders_of(checkout)[0] for checkout in checkouts)
+    seller = api_as(store.shop_a.owner)
+    body = {"amount_fen": 1_000, "reason": "少寄一件配件"}
+    refund_with_key(seller, first, body, "refund-key-1")
+
+    response = refund_with_key(seller, second, body, "refund-key-1")
+
+    assert_error(response, 409, "idempotency_key_reused")
+    assert Refund.objects.count() == 1
+
+
+def test_a_refused_refund_is_answered_again_under_its_key(seller_a, paid_address_order):
+    too_much = {"amount_fen": 14_401, "reason": "多退"}
+    assert_error(
+        refund_with_key(seller_a, paid_address_order, too_much, "k1"), 422, "refund_exceeds_paid"
+    )
+
+    again = refund_with_key(seller_a, paid_address_order, too_much, "k1")
+
+    error = assert_error(again, 422, "refund_exceeds_paid")
+    assert error["details"]["refundable_fen"] == 14_400
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["k" * 101, "with space"])
+def test_a_malformed_refund_key_is_invalid(seller_a, paid_address_order, key):
+    body = {"amount_fen": 4_400, "reason": "少寄一件配件"}
+
+    response = refund_with_key(seller_a, paid_address_order, body, key)
+
+    assert invalid_fields(response) == {"Idempotency-Key"}
+    assert not Refund.objects.exists()
+
+
+def test_the_refund_endpoint_documents_its_optional_idempotency_key(anon):
+    operation = anon.get("/openapi.json").json()["paths"][
+        "/api/v1/seller/orders/{public_id}/refunds"
+    ]["post"]
+
+    (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert (header["name"], header.get("required", False)) == ("Idempotency-Key", False)
+    assert "idempotency_key_reused" in header["description"]
+    assert "Idempotency-Key" in operation["description"]
+    assert "409" in operation["responses"]

@@ -220,3 +220,27 @@ def test_one_visitor_sending_ten_requests_at_once_gets_no_more_than_the_limit(on
     refused = [r for r in results if r != "confirmed"]
     assert all(isinstance(r, Conflict) and r.code == "over_user_limit" for r in refused), refused
     assert seats(session) == (2, 0)
+
+
+def test_a_paid_reservation_cancelled_by_ten_requests_at_once_is_refunded_once(on_postgres):
+    """A retried cancellation (a visitor's retry after a timeout, a double click) is made
+    once by the reservation's state: the first cancels and refunds, the rest are refused
+    ``reservation_not_active``."""
+    session = make_session(capacity=10, price_fen=6_000)
+    (visitor,) = visitors(1)
+    reservation = reservation_create(session=session, user=visitor, seats=1)
+    notification_receive(
+        params=sandbox.sandbox_pay(payment=fresh(reservation).payment).notification
+    )
+
+    results = concurrently(
+        [lambda: reservation_cancel(reservation=reservation, by=visitor).status] * 10, pool=10
+    )
+
+    assert results.count(ReservationStatus.CANCELLED) == 1, results
+    refused = [r for r in results if r != ReservationStatus.CANCELLED]
+    assert all(getattr(r, "code", r) == "reservation_not_active" for r in refused), refused
+    run_jobs()
+    payment = fresh(reservation).payment
+    assert [(r.status, r.amount_fen) for r in payment.refunds.all()] == [("succeeded", 6_000)]
+    assert escrow_balance() == 0 and ledger_verify() == []

@@ -1,5 +1,6 @@
 """Real concurrent connections on PostgreSQL: a flash sale never oversells or deadlocks,
-one Idempotency-Key makes one checkout, and a payment racing the expiry ends paid or
+one Idempotency-Key makes one checkout (and one refund, from the API or a double-submitted
+form), and a payment racing the expiry ends paid or
 refunded, never both and never neither."""
 
 from __future__ import annotations
@@ -7,20 +8,22 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from designmall.core.errors import Conflict
 from designmall.inventory.models import StockLevel
 from designmall.inventory.selectors import stock_verify
 from designmall.ledger.services import escrow_balance, ledger_verify
 from designmall.orders.checkout import checkout_create
-from designmall.orders.models import Checkout, CheckoutStatus, Order, OrderStatus
-from designmall.orders.services import order_cancel
+from designmall.orders.models import Checkout, CheckoutStatus, IdempotencyKey, Order, OrderStatus
+from designmall.orders.services import order_cancel, order_refund
 from designmall.payments.gateways import sandbox
-from designmall.payments.models import PaymentStatus, RefundStatus
+from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import notification_receive, payment_close
 from tests.concurrency import concurrently
 from tests.factories import make_product, make_user
-from tests.orders.conftest import buy, orders_of
+from tests.orders.conftest import buy, orders_of, pay, refreshed
 from tests.payments.conftest import run_jobs
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -113,3 +116,61 @@ def test_a_payment_racing_the_checkouts_end_is_paid_or_refunded(on_postgres, sto
     assert stock_verify() == []
     sold = StockLevel.objects.get(sku=store.cup)
     assert (sold.held, sold.sold, sold.available) == (0, outcomes.count("paid"), 10 - sold.sold)
+
+
+# --- refunds with one Idempotency-Key ------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount_fen", [1_000, 14_400], ids=["part", "whole"])
+def test_one_refund_key_sent_by_ten_connections_makes_one_refund(on_postgres, store, amount_fen):
+    """A part leaves enough for the later requests to refund again, and the whole leaves
+    nothing: either way each answers the first refund, never a second one or an error."""
+    buyer = make_user()
+    checkout = buy(buyer, (store.lamp, 1))  # ¥129 + ¥15 shipping
+    pay(checkout)
+    order = orders_of(checkout)[0]
+    seller = order.shop.owner
+
+    def send():
+        return order_refund(
+            order=order,
+            amount_fen=amount_fen,
+            reason="少寄一件配件",
+            by=seller,
+            idempotency_key="seller-retry-1",
+        ).pk
+
+    results = concurrently([send] * 10, pool=10)
+
+    assert len(set(results)) == 1 and isinstance(results[0], int), results
+    refund = Refund.objects.get()
+    assert (refund.pk, refund.amount_fen) == (results[0], amount_fen)
+    assert Payment.objects.get(pk=checkout.payment_id).refunded_fen == amount_fen
+    assert IdempotencyKey.objects.get().refund_id == refund.pk
+    run_jobs()
+    assert refreshed(order).refunded_fen == amount_fen
+    assert ledger_verify() == []
+
+
+def test_a_double_submitted_refund_form_makes_one_refund(on_postgres, store):
+    buyer = make_user()
+    checkout = buy(buyer, (store.lamp, 1))
+    pay(checkout)
+    order = orders_of(checkout)[0]
+    seller = order.shop.owner
+    url = reverse("storefront:seller_refund", args=[order.public_id])
+    page = reverse("storefront:seller_order", args=[order.public_id])
+    browser = Client()
+    browser.force_login(seller)
+    token = browser.get(page).context["refund_form"]["form_token"].value()
+    typed = {"form_token": token, "amount": "12.50", "reason": "少发了配件"}
+
+    def submit():
+        clicked = Client()
+        clicked.cookies = browser.cookies
+        return clicked.post(url, typed).status_code
+
+    results = concurrently([submit] * 5, pool=5)
+
+    assert results == [302] * 5, results
+    assert Refund.objects.get().amount_fen == 1_250

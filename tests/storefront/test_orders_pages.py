@@ -3,9 +3,13 @@
 # The orders tests' fixtures are imported by name, so tests taking them redefine the names.
 # ruff: noqa: F811
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
+from designmall.core import clock
+from designmall.core.formtokens import form_token_issue
 from designmall.orders.models import CheckoutStatus, OrderStatus
 from designmall.orders.services import order_ready_for_pickup, order_ship
 from designmall.payments.gateways import sandbox
@@ -42,6 +46,14 @@ def seller_url(order, action: str = "") -> str:
 
 def shown_messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def refund_form(client, order, **typed) -> dict[str, str]:
+    """What the seller types into the order page's refund form, with the one-time token
+    the page issued with it."""
+    token = client.get(seller_url(order)).context["refund_form"]["form_token"].value()
+    assert token
+    return {"form_token": token, **typed}
 
 
 @pytest.fixture
@@ -219,7 +231,9 @@ def test_a_pickup_order_is_made_ready_then_handed_over_with_its_code(client, sto
 
 def test_a_refund_larger_than_paid_is_refused_with_what_can_be_refunded(client, store, paid):
     client.force_login(store.shop_a.owner)
-    response = client.post(seller_url(paid[0], "refund"), {"amount": "200", "reason": "破损"})
+    response = client.post(
+        seller_url(paid[0], "refund"), refund_form(client, paid[0], amount="200", reason="破损")
+    )
     assert response.status_code == 200
     assert response.context["refund_form"].errors["amount"] == [
         "退款金额超过订单可退金额。最多还可退 ¥144.00。"
@@ -231,7 +245,9 @@ def test_a_refund_larger_than_paid_is_refused_with_what_can_be_refunded(client, 
 @pytest.mark.parametrize("amount", ["abc", "0", "-5", "1.234"])
 def test_a_malformed_refund_amount_is_refused_readably(client, store, paid, amount):
     client.force_login(store.shop_a.owner)
-    response = client.post(seller_url(paid[0], "refund"), {"amount": amount, "reason": "破损"})
+    response = client.post(
+        seller_url(paid[0], "refund"), refund_form(client, paid[0], amount=amount, reason="破损")
+    )
     assert response.status_code == 200
     assert response.context["refund_form"].errors["amount"]
     assert not Refund.objects.exists()
@@ -240,7 +256,9 @@ def test_a_malformed_refund_amount_is_refused_readably(client, store, paid, amou
 def test_the_seller_refunds_part_of_an_order_in_yuan(client, store, paid):
     client.force_login(store.shop_a.owner)
     response = client.post(
-        seller_url(paid[0], "refund"), {"amount": "12.50", "reason": "少发了配件"}, follow=True
+        seller_url(paid[0], "refund"),
+        refund_form(client, paid[0], amount="12.50", reason="少发了配件"),
+        follow=True,
     )
     assert "退款已提交，款项将原路退回给买家。" in shown_messages(response)
     refund = Refund.objects.get()
@@ -256,3 +274,109 @@ def test_seller_pages_render_in_chinese_and_english(client, store, paid, paid_pi
             page = client.get(url)
             assert page.status_code == 200, url
             assert word in page.text, (language, url)
+
+
+# --- the refund form's one-time token ---------------------------------------------------
+
+
+def test_a_double_submitted_refund_form_refunds_once_and_shows_the_first_refund(
+    client, store, paid
+):
+    client.force_login(store.shop_a.owner)
+    typed = refund_form(client, paid[0], amount="12.50", reason="少发了配件")
+
+    first = client.post(seller_url(paid[0], "refund"), typed, follow=True)
+    again = client.post(seller_url(paid[0], "refund"), typed, follow=True)
+
+    refund = Refund.objects.get()
+    assert refund.amount_fen == 1_250
+    assert "退款已提交，款项将原路退回给买家。" in shown_messages(first)
+    assert shown_messages(again) == [
+        f"这笔退款已经提交过了（¥12.50，退款单 {refund.public_id}），没有再次退款。"
+    ]
+
+
+def test_the_double_submit_message_is_in_english_too(client, store, paid):
+    client.force_login(store.shop_a.owner)
+    client.cookies["django_language"] = "en"
+    typed = refund_form(client, paid[0], amount="12.50", reason="少发了配件")
+    client.post(seller_url(paid[0], "refund"), typed, follow=True)
+
+    again = client.post(seller_url(paid[0], "refund"), typed, follow=True)
+
+    refund = Refund.objects.get()
+    assert shown_messages(again) == [
+        f"This refund was already submitted (¥12.50, refund {refund.public_id}); "
+        "nothing was refunded again."
+    ]
+
+
+def test_a_used_refund_form_sent_again_with_another_amount_refunds_nothing_more(
+    client, store, paid
+):
+    client.force_login(store.shop_a.owner)
+    typed = refund_form(client, paid[0], amount="12.50", reason="少发了配件")
+    client.post(seller_url(paid[0], "refund"), typed)
+
+    changed = client.post(seller_url(paid[0], "refund"), {**typed, "amount": "20"})
+
+    assert changed.status_code == 200
+    assert changed.context["refund_form"].non_field_errors() == [
+        "这个表单已经提交过了，请在新的表单里重新填写。"
+    ]
+    assert Refund.objects.count() == 1
+
+
+def test_a_refused_refund_form_comes_back_with_a_new_token_that_refunds(client, store, paid):
+    client.force_login(store.shop_a.owner)
+    typed = refund_form(client, paid[0], amount="200", reason="破损")
+    refused = client.post(seller_url(paid[0], "refund"), typed)
+    form = refused.context["refund_form"]
+    assert form.errors["amount"]
+
+    fixed = {"form_token": form["form_token"].value(), "amount": "100", "reason": "破损"}
+    response = client.post(seller_url(paid[0], "refund"), fixed, follow=True)
+
+    assert fixed["form_token"] != typed["form_token"]
+    assert "退款已提交，款项将原路退回给买家。" in shown_messages(response)
+    assert Refund.objects.get().amount_fen == 10_000
+
+
+@pytest.mark.parametrize("token", ["", "made-up", "other-order", "other-seller"])
+def test_a_refund_form_without_a_token_it_was_issued_is_refused_readably(
+    client, store, paid, token
+):
+    issued = {
+        "other-order": lambda: form_token_issue(
+            user=store.shop_a.owner, purpose=f"order_refund:{paid[1].public_id}"
+        ),
+        "other-seller": lambda: form_token_issue(
+            user=store.shop_b.owner, purpose=f"order_refund:{paid[0].public_id}"
+        ),
+    }
+    token = issued[token]() if token in issued else token
+    client.force_login(store.shop_a.owner)
+
+    response = client.post(
+        seller_url(paid[0], "refund"), {"form_token": token, "amount": "12.50", "reason": "破损"}
+    )
+
+    assert response.status_code == 200
+    form = response.context["refund_form"]
+    assert form.non_field_errors() == ["这个表单已失效，请刷新页面后重新填写。"]
+    assert form["form_token"].value() not in ("", token)
+    assert not Refund.objects.exists()
+
+
+def test_a_refund_form_older_than_the_kept_keys_is_refused(client, store, paid, settings):
+    client.force_login(store.shop_a.owner)
+    typed = refund_form(client, paid[0], amount="12.50", reason="破损")
+    later = clock.now() + timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS, minutes=1)
+
+    with clock.frozen_at(later):
+        response = client.post(seller_url(paid[0], "refund"), typed)
+
+    assert response.context["refund_form"].non_field_errors() == [
+        "这个表单已失效，请刷新页面后重新填写。"
+    ]
+    assert not Refund.objects.exists()

@@ -123,9 +123,18 @@ class CheckoutAdmin(ReadOnlyAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key", "user", "checkout", "error_code", "error_status", "created_at")
-    list_filter = ("error_code",)
-    search_fields = ("key", "user__email", "checkout__public_id")
+    list_display = (
+        "key",
+        "scope",
+        "user",
+        "checkout",
+        "refund",
+        "error_code",
+        "error_status",
+        "created_at",
+    )
+    list_filter = ("scope", "error_code")
+    search_fields = ("key", "user__email", "checkout__public_id", "refund__public_id")
     date_hierarchy = "created_at"
-    list_select_related = ("user", "checkout")
+    list_select_related = ("user", "checkout", "refund")
     readonly_fields = [f.name for f in IdempotencyKey._meta.fields]

@@ -26,8 +26,6 @@ sold out still gets its order.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -43,21 +41,18 @@ from designmall.core import clock, leansql
 from designmall.core.errors import (
     Conflict,
     DomainError,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    TooManyRequests,
     ValidationFailed,
 )
 from designmall.core.ids import new_public_id
 from designmall.core.models import AuditEvent
 from designmall.inventory.services import holds_take
-from designmall.orders import rules
+from designmall.orders import idempotency, rules
 from designmall.orders.cart import check_limits, check_quantity
 from designmall.orders.models import (
     CartLine,
     Checkout,
     IdempotencyKey,
+    IdempotencyScope,
     Order,
     OrderEvent,
     OrderLine,
@@ -67,8 +62,6 @@ from designmall.orders.selectors import OUT_OF_STOCK, SKU_NOT_FOUND, PricedCart,
 from designmall.payments.services import payment_create
 
 PAYABLE_TYPE = "checkout"
-MAX_KEY_LENGTH = 255
-_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 PICKUP_CODE_ATTEMPTS = 5
 
 _PROBLEM_MESSAGES = {
@@ -76,15 +69,6 @@ _PROBLEM_MESSAGES = {
     "product_unavailable": gettext_noop("有商品已下架。"),
     "shop_unavailable": gettext_noop("有店铺已暂停营业。"),
     "sku_inactive": gettext_noop("有商品规格已停售。"),
-}
-# A replayed error is raised as the kind it was first raised as.
-_ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
-    401: NotAuthenticated,
-    403: PermissionDenied,
-    404: NotFound,
-    409: Conflict,
-    422: ValidationFailed,
-    429: TooManyRequests,
 }
 # The address fields kept on an order, with their longest length.
 ADDRESS_FIELDS = {
@@ -99,10 +83,6 @@ ADDRESS_FIELDS = {
 ADDRESS_REQUIRED = ("name", "mobile", "province", "city", "detail")
 _MOBILE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 _POSTCODE_RE = re.compile(r"^[0-9A-Za-z \-]{3,10}$")
-
-
-class _KeyTaken(Exception):
-    """Another request recorded this Idempotency-Key first."""
 
 
 class _PickupCodeTaken(Exception):
@@ -169,63 +149,13 @@ def clean_address(address: Any) -> dict[str, str]:
     return clean
 
 
-def _clean_key(key: Any) -> str:
-    if not isinstance(key, str) or not _KEY_RE.match(key):
-        raise ValidationFailed(
-            _("Idempotency-Key 须为 1 至 255 个可见 ASCII 字符。"), code="invalid_idempotency_key"
-        )
-    return key
-
-
 def request_fingerprint_of(**request: Any) -> str:
     """A fingerprint of a checkout request's arguments (when the caller gives none)."""
-    body = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-# --- idempotency -------------------------------------------------------------------------
-
-
-def _replay(record: IdempotencyKey, fingerprint: str) -> Checkout:
-    if record.fingerprint != fingerprint:
-        raise Conflict(
-            _("这个 Idempotency-Key 已用于另一个不同的请求。"), code="idempotency_key_reused"
-        )
-    if record.checkout_id is not None:
-        return record.checkout
-    error_class = _ERRORS_BY_STATUS.get(record.error_status or 400, DomainError)
-    error = error_class(record.error_message, code=record.error_code, details=record.error_details)
-    error.status = record.error_status or error.status
-    raise error
-
-
-def _remember_error(*, buyer: User, key: str, fingerprint: str, error: DomainError) -> Checkout:
-    """Keep ``error`` as the key's result and raise it; if another request's result was
-    kept first (a checkout, or an error), that one is the answer.
-
-    One statement, no transaction: ``INSERT ... ON CONFLICT DO NOTHING`` (which on
-    PostgreSQL waits for a request still writing the same key)."""
-    details = json.loads(json.dumps(error.details, default=str)) if error.details else None
-    record = IdempotencyKey(
-        user=buyer,
-        key=key,
-        fingerprint=fingerprint,
-        error_code=error.code[:64],
-        error_message=error.message[:500],
-        error_status=error.status,
-        error_details=details,
-        created_at=clock.now(),
-    )
-    if leansql.insert_unless_exists(record):
-        raise error
-    recorded = _recorded(buyer, key)
-    if recorded is None:  # forgotten by the sweeper in between: this answer stands
-        raise error
-    return _replay(recorded, fingerprint)
+    return idempotency.fingerprint_of(**request)
 
 
 def _recorded(buyer: User, key: str) -> IdempotencyKey | None:
-    return IdempotencyKey.objects.select_related("checkout").filter(user=buyer, key=key).first()
+    return idempotency.recorded(user=buyer, scope=IdempotencyScope.CHECKOUT, key=key)
 
 
 # --- checkout ----------------------------------------------------------------------------
@@ -272,7 +202,7 @@ def checkout_create(
             address=address,
             expected_total_fen=expected_total_fen,
         )
-    key = _clean_key(idempotency_key)
+    key = idempotency.clean_key(idempotency_key)
     fingerprint = request_fingerprint or request_fingerprint_of(
         lines=lines, delivery=delivery, address=address, expected_total_fen=expected_total_fen
     )
@@ -288,10 +218,16 @@ def checkout_create(
             key=key,
             fingerprint=fingerprint,
         )
-    except _KeyTaken:
-        return _replay(_recorded(buyer, key), fingerprint)
+    except idempotency.KeyTaken:
+        return idempotency.replay(_recorded(buyer, key), fingerprint)
     except DomainError as error:
-        return _remember_error(buyer=buyer, key=key, fingerprint=fingerprint, error=error)
+        return idempotency.remember_error(
+            user=buyer,
+            scope=IdempotencyScope.CHECKOUT,
+            key=key,
+            fingerprint=fingerprint,
+            error=error,
+        )
 
 
 def _refuse_short_stock(priced: PricedCart) -> None:
@@ -477,6 +413,7 @@ def _checkout_insert(
                 [
                     IdempotencyKey(
                         user=buyer,
+                        scope=IdempotencyScope.CHECKOUT,
                         key=key,
                         fingerprint=fingerprint,
                         checkout=checkout,
@@ -485,7 +422,7 @@ def _checkout_insert(
                 ]
             )
         except IntegrityError:
-            raise _KeyTaken from None
+            raise idempotency.KeyTaken from None
 
     pickup = delivery == rules.Delivery.PICKUP
     orders = [

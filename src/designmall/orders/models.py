@@ -1,5 +1,5 @@
 """Carts, checkouts, orders (one per shop of a checkout), their history, and the
-Idempotency-Keys of checkout requests.
+Idempotency-Keys of checkout and refund requests.
 
 State changes are made by the services in ``cart``, ``checkout``, ``services``
 and ``payables``; models only hold data. Money is integer fen.
@@ -281,11 +281,22 @@ class OrderEvent(models.Model):
         return f"{self.from_status or '-'} → {self.to_status}"
 
 
+class IdempotencyScope(models.TextChoices):
+    """What an Idempotency-Key was sent for: each scope has its own keys and its result."""
+
+    CHECKOUT = "checkout", _("结算")
+    REFUND = "refund", _("退款")
+
+
 class IdempotencyKey(models.Model):
-    """A checkout request's Idempotency-Key and what came of it: the checkout, or the
-    error. Kept at least ``IDEMPOTENCY_KEY_HOURS``; one per user and key."""
+    """A request's Idempotency-Key and what came of it: the checkout (scope
+    ``checkout``), the refund (scope ``refund``), or the error. Kept at least
+    ``IDEMPOTENCY_KEY_HOURS``; one per user, scope and key."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(
+        _("用途"), max_length=16, choices=IdempotencyScope, default=IdempotencyScope.CHECKOUT
+    )
     key = models.CharField(_("幂等键"), max_length=255)
     fingerprint = models.CharField(_("请求指纹"), max_length=128)
     checkout = models.ForeignKey(
@@ -295,6 +306,14 @@ class IdempotencyKey(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("结算单"),
+    )
+    refund = models.ForeignKey(
+        "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("退款"),
     )
     error_code = models.CharField(_("错误代码"), max_length=64, blank=True)
     error_message = models.CharField(_("错误信息"), max_length=500, blank=True)
@@ -307,11 +326,25 @@ class IdempotencyKey(models.Model):
         verbose_name_plural = _("幂等键")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "scope", "key"], name="idempotency_key_once_per_user_scope"
+            ),
+            # Exactly one result, and only the kind its scope makes.
             models.CheckConstraint(
-                condition=(Q(checkout__isnull=False) & Q(error_code=""))
-                | (Q(checkout__isnull=True) & ~Q(error_code="")),
-                name="idempotency_key_has_one_result",
+                condition=(
+                    Q(scope=IdempotencyScope.CHECKOUT)
+                    & Q(checkout__isnull=False)
+                    & Q(refund__isnull=True)
+                    & Q(error_code="")
+                )
+                | (
+                    Q(scope=IdempotencyScope.REFUND)
+                    & Q(checkout__isnull=True)
+                    & Q(refund__isnull=False)
+                    & Q(error_code="")
+                )
+                | (Q(checkout__isnull=True) & Q(refund__isnull=True) & ~Q(error_code="")),
+                name="idempotency_key_has_one_result_of_its_scope",
             ),
         ]
 

@@ -46,10 +46,11 @@ from designmall.ledger.services import (
     refund_from_escrow,
     refund_from_seller,
 )
-from designmall.orders import rules
+from designmall.orders import idempotency, rules
 from designmall.orders.models import (
     Checkout,
     CheckoutStatus,
+    IdempotencyScope,
     Order,
     OrderEvent,
     OrderLine,
@@ -403,8 +404,15 @@ def _complete(order: Order, *, by: User | None, reason: str = "") -> Order:
 # --- refunds -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def order_refund(*, order: Order, amount_fen: int, reason: str, by: User) -> Refund:
+def order_refund(
+    *,
+    order: Order,
+    amount_fen: int,
+    reason: str,
+    by: User,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+) -> Refund:
     """The seller (or an operator) refunds ``amount_fen`` of a paid order to the buyer,
     at any point after payment, in part or in full.
 
@@ -413,7 +421,30 @@ def order_refund(*, order: Order, amount_fen: int, reason: str, by: User) -> Ref
     payments (``refund_create``); when it succeeds, ``order_refund_succeeded``
     books it and a fully refunded order becomes ``refunded``. Others' orders are
     404; the buyer is ``PermissionDenied``.
+
+    With ``idempotency_key`` (an API client's Idempotency-Key, a web form's one-time
+    token): the first result under ``by``'s key, the refund or the error, is the answer
+    to the same request again (the same ``request_fingerprint``; default: a hash of the
+    order and the arguments), never a second refund; the refund returned says whether it
+    was made now (``replayed`` False) or before (True). The same key with another
+    request is ``Conflict`` ``idempotency_key_reused``.
     """
+    if idempotency_key is None:
+        return _order_refund(order=order, amount_fen=amount_fen, reason=reason, by=by)
+    fingerprint = request_fingerprint or idempotency.fingerprint_of(
+        order=order.public_id, amount_fen=amount_fen, reason=reason
+    )
+    return idempotency.idempotent(
+        user=by,
+        scope=IdempotencyScope.REFUND,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        make=lambda: _order_refund(order=order, amount_fen=amount_fen, reason=reason, by=by),
+    )
+
+
+@transaction.atomic
+def _order_refund(*, order: Order, amount_fen: int, reason: str, by: User) -> Refund:
     if not _is_operator(by):
         if order.buyer_id == by.pk and order.shop.owner_id != by.pk:
             raise PermissionDenied(_("退款由卖家或平台发起。"), code="seller_only")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.formtokens import FormTokenField
 from designmall.core.money import Money
 from designmall.orders import rules
 from designmall.orders.checkout import ADDRESS_FIELDS
@@ -80,6 +81,9 @@ class PickupForm(forms.Form):
 
 
 class RefundForm(forms.Form):
+    """A refund's amount and reason, with the one-time token it was issued with."""
+
+    form_token = FormTokenField()
     amount = forms.CharField(label=_("退款金额（元）"), max_length=16)
     reason = forms.CharField(label=_("退款原因"), max_length=500)
 

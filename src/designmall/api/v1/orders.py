@@ -89,6 +89,20 @@ OrderStatusValue = Literal[
     "refunded",
 ]
 IDEMPOTENCY_KEY_MAX = 100
+# Optional, as on every request that takes one: without it each request is a new one.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Optional; send one to retry safely. The same key and body answer the "
+        "first result (also an error) and never act twice; the same key with another body "
+        "is 409 `idempotency_key_reused`. Keys are the caller's own, per kind of request, "
+        "and kept at least 24 hours. Without a key every request is a new one.",
+    ),
+]
 
 
 def _money(name: str, fen: int) -> dict[str, Any]:
@@ -486,9 +500,14 @@ def checkout_out(checkout: Checkout) -> dict[str, Any]:
     }
 
 
-def _fingerprint(payload: CheckoutIn) -> str:
+def _fingerprint(payload: BaseModel, **path: str) -> str:
+    """The request's body (and its path's ids), canonical, hashed."""
+    body = payload.model_dump(mode="json")
     canonical = json.dumps(
-        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        {"body": body, "path": path} if path else body,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -497,18 +516,7 @@ def _fingerprint(payload: CheckoutIn) -> str:
 def checkout(
     request: HttpRequest,
     payload: CheckoutIn,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=IDEMPOTENCY_KEY_MAX,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Retry safely: the same key and body answer the first result "
-            "(also an error); the same key with another body is 409 "
-            "`idempotency_key_reused`. Kept at least 24 hours.",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ):
     """Check out ``lines`` (default: the cart, whose lines are then cleared) for delivery
     to ``address`` or pickup at the venue: one order per shop, the stock held, one
@@ -674,11 +682,29 @@ def seller_order_ready_for_pickup(request: HttpRequest, public_id: str):
     tags=["seller"],
     response=with_errors({201: RefundOut}, 400, 401, 403, 404, 409, 422, 503),
 )
-def seller_order_refund(request: HttpRequest, public_id: str, payload: RefundIn):
+def seller_order_refund(
+    request: HttpRequest,
+    public_id: str,
+    payload: RefundIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+):
     """Refund ``amount_fen`` of a paid order to the buyer, in part or in full: at most
-    the order's total less its refunds (422 ``refund_exceeds_paid``)."""
+    the order's total less its refunds (422 ``refund_exceeds_paid``).
+
+    Each request without an ``Idempotency-Key`` is a new refund. Send a key (optional,
+    as for checkout) to retry safely after a timeout: the same key, order and body answer
+    the first refund (201, the same ``public_id``) or the first error again and never
+    refund twice, even when the retries arrive at once; the same key with another order
+    or body is 409 ``idempotency_key_reused``."""
     order = order_for_seller(user=request.auth, public_id=public_id)
     refund = order_refund(
-        order=order, amount_fen=payload.amount_fen, reason=payload.reason, by=request.auth
+        order=order,
+        amount_fen=payload.amount_fen,
+        reason=payload.reason,
+        by=request.auth,
+        idempotency_key=idempotency_key,
+        request_fingerprint=(
+            _fingerprint(payload, order=order.public_id) if idempotency_key is not None else None
+        ),
     )
     return Status(201, refund_out(refund))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from designmall.core.errors import DomainError, NotFound
+from designmall.core.formtokens import form_token_issue, form_token_key
 from designmall.core.money import format_fen
 from designmall.orders import rules, selectors, services
 from designmall.orders.models import Order, OrderStatus
@@ -82,7 +83,7 @@ def _detail(
             "can_refund": order.status in rules.PAID_STATES,
             "ship_form": ship_form or ShipForm(),
             "pickup_form": pickup_form or PickupForm(),
-            "refund_form": refund_form or RefundForm(),
+            "refund_form": refund_form or _refund_form(request, order),
         },
     )
 
@@ -145,30 +146,69 @@ def order_pickup(request: HttpRequest, public_id: str) -> HttpResponse:
     return _detail(request, order, pickup_form=form)
 
 
+def _refund_purpose(order: Order) -> str:
+    return f"order_refund:{order.public_id}"
+
+
+def _refund_form(request: HttpRequest, order: Order) -> RefundForm:
+    """A blank refund form with a new one-time token."""
+    token = form_token_issue(user=request.user, purpose=_refund_purpose(order))
+    return RefundForm(initial={"form_token": token})
+
+
+def _new_token(form: RefundForm, request: HttpRequest, order: Order) -> RefundForm:
+    """The refused form, as typed, with a new one-time token: the refused submit used
+    its token up (submitting it again would only answer the refusal again)."""
+    form.data = form.data.copy()
+    form.data["form_token"] = form_token_issue(user=request.user, purpose=_refund_purpose(order))
+    return form
+
+
 def _refund_message(exc: DomainError) -> str:
     refundable = (exc.details or {}).get("refundable_fen")
     if exc.code == "refund_exceeds_paid" and refundable is not None:
         return exc.message + _("最多还可退 %(amount)s。") % {"amount": format_fen(refundable)}
+    if exc.code == "idempotency_key_reused":
+        return _("这个表单已经提交过了，请在新的表单里重新填写。")
     return exc.message
 
 
 @login_required
 @require_POST
 def order_refund(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Refund with the form's one-time token as the Idempotency-Key: a double click or a
+    resubmission shows the first submit's refund (or refusal), never a second refund."""
     order = _own_order(request, public_id)
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            services.order_refund(
+            key = form_token_key(
+                form.cleaned_data["form_token"],
+                user=request.user,
+                purpose=_refund_purpose(order),
+            )
+            refund = services.order_refund(
                 order=order,
                 amount_fen=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                idempotency_key=key,
             )
         except DomainError as exc:
             bad_amount = exc.code in ("refund_exceeds_paid", "invalid_amount")
             form.add_error("amount" if bad_amount else None, _refund_message(exc))
+            form = _new_token(form, request, order)
         else:
-            messages.success(request, _("退款已提交，款项将原路退回给买家。"))
+            if refund.replayed:
+                messages.info(
+                    request,
+                    _("这笔退款已经提交过了（%(amount)s，退款单 %(refund)s），没有再次退款。")
+                    % {"amount": format_fen(refund.amount_fen), "refund": refund.public_id},
+                )
+            else:
+                messages.success(request, _("退款已提交，款项将原路退回给买家。"))
             return redirect("storefront:seller_order", public_id=order.public_id)
+    elif form.has_error("form_token"):  # shown above the form, not as a hidden field's
+        form.add_error(None, form.errors.pop("form_token")[0])
+        form = _new_token(form, request, order)
     return _detail(request, order, refund_form=form)
