@@ -393,3 +393,13 @@ def test_after_an_email_change_reset_links_for_the_old_address_stop_working():
     request_change(user)
     recovery.email_change_confirm(token=email_change_token())
     assert recovery.password_reset_user(uid=uid, token=reset_token) is None
+
+
+def test_operators_see_email_changes_in_the_back_office_read_only():
+    admin = User.objects.create_superuser(email="root@example.com", password=PASSWORD)
+    request_change(make_user(email="old@example.com"))
+    client = logged_in_client(admin)
+    listing = client.get("/admin/accounts/emailchange/")
+    assert listing.status_code == 200
+    assert "new@example.com" in listing.text
+    assert client.get("/admin/accounts/emailchange/add/").status_code == 403
