@@ -180,6 +180,35 @@ LOGOUT_REDIRECT_URL = "storefront:home"
 # Failed logins allowed per identifier (and per client address) in the window.
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
+# Password reset links work once, for this long (Django's setting; seconds).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", "3600"))
+# An email change's confirmation link (mailed to the new address) works once, this long.
+EMAIL_CHANGE_TIMEOUT = int(os.environ.get("EMAIL_CHANGE_TIMEOUT", "3600"))
+# Password reset emails sent to one address per hour at most; more requests get the same
+# answer and no email (so nobody can flood someone's inbox, nor learn who is registered).
+PASSWORD_RESET_EMAILS_PER_HOUR = int(os.environ.get("PASSWORD_RESET_EMAILS_PER_HOUR", "3"))
+
+# --- email ------------------------------------------------------------------------
+# With EMAIL_HOST set, mail goes out by SMTP; without it (the embedded tier) each message
+# is written as a file under var/mail/, so the demo's reset links can be read offline.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Design Mall 设计周 <no-reply@designmall.local>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # Product, designer, shop and home pages rendered for visitors without a session are
 # kept this long in the cache (0: never); a product's page is dropped when it changes.
 STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "30"))

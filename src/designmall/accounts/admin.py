@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from designmall.accounts.models import ApiToken, User
+from designmall.accounts.models import ApiToken, EmailChange, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -46,4 +46,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "user__email", "user__mobile")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EmailChange)
+class EmailChangeAdmin(admin.ModelAdmin):
+    """Email changes asked for and confirmed (accounts.recovery): read only."""
+
+    list_display = ("user", "old_email", "new_email", "created_at", "confirmed_at", "cancelled_at")
+    search_fields = ("old_email", "new_email", "user__email", "user__public_id")
+    readonly_fields = [f.name for f in EmailChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core import clock
@@ -57,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("可登录后台"), default=False)
     is_active = models.BooleanField(_("有效"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=clock.now)
+    # Raised by "log out everywhere" (accounts.recovery): it is part of the hash every
+    # session carries, so each session made before it no longer matches and is ended.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -82,6 +86,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def natural_key(self):
         return (self.get_username(),)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash (an HMAC of the password hash), bound to the generation too.
+
+        Django checks it on every request of a session, also with SECRET_KEY_FALLBACKS,
+        which is why this private method is the one overridden. At generation 0 it is
+        Django's own hash, so sessions made before the field existed stay valid.
+        """
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "designmall.accounts.User.session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def has_role(self, role: str) -> bool:
         if not self.is_active:
@@ -118,3 +135,30 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class EmailChange(models.Model):
+    """A request to change a user's email address, confirmed from the new address.
+
+    The link mailed to the new address carries a signed token naming this
+    request, the user and the address the user had when asking
+    (``accounts.recovery``). It works once, until ``expires_at``, and only
+    while the user still has ``old_email``.
+    """
+
+    public_id = PublicIdField(prefix="ec")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes")
+    old_email = models.EmailField(null=True, blank=True)
+    new_email = models.EmailField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("邮箱变更")
+        verbose_name_plural = _("邮箱变更")
+
+    def __str__(self) -> str:
+        return f"{self.old_email or '-'} → {self.new_email}"

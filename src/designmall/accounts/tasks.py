@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django.contrib.sessions.models import Session
 
+# The recovery emails' job handlers (password reset, email change) register on import.
+from designmall.accounts import recovery  # noqa: F401
 from designmall.core import clock
 from designmall.core.tasks import periodic
 

@@ -6,6 +6,7 @@ from designmall.storefront.views import (
     browse,
     events,
     orders,
+    recovery,
     scanner,
     seller,
     seller_orders,
@@ -23,6 +24,23 @@ urlpatterns = [
     path("login/", account.login, name="login"),
     path("register/", account.register, name="register"),
     path("logout/", account.logout, name="logout"),
+    # Account recovery and security (accounts.recovery).
+    path("password-reset/", recovery.password_reset, name="password_reset"),
+    path("password-reset/sent/", recovery.password_reset_sent, name="password_reset_sent"),
+    path(
+        "password-reset/<str:uid>/<str:token>/",
+        recovery.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("email-change/<str:token>/", recovery.email_change_confirm, name="email_change_confirm"),
+    path("me/account/", recovery.account, name="account"),
+    path("me/account/email/", recovery.account_email, name="account_email"),
+    path("me/account/password/", recovery.account_password, name="account_password"),
+    path(
+        "me/account/logout-everywhere/",
+        recovery.account_logout_everywhere,
+        name="account_logout_everywhere",
+    ),
     # Venue staff check tickets in (scanner.js posts to the check-in API).
     path("scanner/", scanner.lists, name="scanner"),
     path("scanner/sw.js", scanner.service_worker, name="scanner_sw"),

@@ -20,6 +20,7 @@ from designmall.api.v1 import (
     operator,
     orders,
     payments,
+    recovery,
     seller,
 )
 
@@ -51,6 +52,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", accounts.router)
+api.add_router("", recovery.router)
 api.add_router("", catalog.router)
 api.add_router("/seller", seller.router)
 api.add_router("/operator", operator.router)
