@@ -333,6 +333,8 @@ PAYMENTS_SANDBOX_KEY_DIR = Path(
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "15"))
 # A payment still pending this long is looked up at the gateway (a notify may be lost).
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "5"))
+# Yesterday's gateway bills are reconciled from this hour (Beijing time): Alipay's are ready by 9.
+BILL_RECONCILE_HOUR = int(os.environ.get("BILL_RECONCILE_HOUR", "10"))
 ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
 ALIPAY_APP_PRIVATE_KEY_PATH = os.environ.get("ALIPAY_APP_PRIVATE_KEY_PATH", "")
 ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from designmall.core import clock
-from designmall.core.errors import InvalidTransition, NotFound
+from designmall.core.errors import Conflict, InvalidTransition, NotFound
+from designmall.core.models import Job
 from designmall.inventory.models import HoldStatus, StockHold, StockLevel
 from designmall.inventory.selectors import stock_verify
 from designmall.inventory.services import holds_release
@@ -19,8 +20,15 @@ from designmall.orders.payables import checkout_is_payable
 from designmall.orders.services import checkout_expire, order_cancel
 from designmall.orders.tasks import checkouts_expire
 from designmall.payments.gateways import sandbox
-from designmall.payments.models import NotifyOutcome, PaymentStatus, RefundStatus
+from designmall.payments.models import (
+    NotifyOutcome,
+    Payment,
+    PaymentStatus,
+    RefundStatus,
+    SandboxTrade,
+)
 from designmall.payments.services import notification_receive, payment_reconcile
+from designmall.payments.tasks import payments_sweep
 from tests.orders.conftest import available, buy, orders_of, pay
 from tests.payments.conftest import run_jobs
 
@@ -45,7 +53,7 @@ def test_cancelling_one_order_cancels_the_whole_checkout(two_shops, store, buyer
     assert two_shops.status == CheckoutStatus.CANCELLED
     assert [o.status for o in orders_of(two_shops)] == [OrderStatus.CANCELLED] * 2
     assert (available(store.lamp), available(store.cup)) == (5, 10)
-    assert two_shops.payment.status == PaymentStatus.CLOSED
+    assert two_shops.payment.status == PaymentStatus.CLOSING  # until the gateway says
     cancelled = order_b.events.get(to_status=OrderStatus.CANCELLED)
     assert (cancelled.by, cancelled.reason) == (buyer, "买错了")
     assert stock_verify() == []
@@ -94,6 +102,7 @@ def test_the_sweeper_expires_a_checkout_once_its_hold_ran_out(two_shops, store):
     clock.advance(timedelta(minutes=15))
 
     assert checkouts_expire() == 1
+    run_jobs()  # the gateway is asked and closes the trade
 
     two_shops.refresh_from_db()
     assert two_shops.status == CheckoutStatus.EXPIRED
@@ -189,3 +198,105 @@ def test_money_for_a_checkout_whose_stock_is_no_longer_held_is_refunded(two_shop
     assert two_shops.payment.refunds.get().status == RefundStatus.SUCCEEDED
     assert StockLevel.objects.get(sku=store.lamp).sold == 0
     assert escrow_balance() == 0
+
+
+# --- paid at the gateway, but its notification never comes ----------------------------------
+
+
+def paid_but_never_notified(checkout) -> None:
+    """The buyer pays at the gateway in the last moment; the notification is lost."""
+    sandbox.sandbox_pay(payment=checkout.payment)
+    Job.objects.filter(name=sandbox.NOTIFY_JOB).delete()
+
+
+def assert_refunded_in_full_at_the_gateway(checkout) -> None:
+    payment = Payment.objects.get(pk=checkout.payment_id)
+    assert payment.status == PaymentStatus.PAID
+    refund = payment.refunds.get()
+    assert (refund.status, refund.amount_fen) == (RefundStatus.SUCCEEDED, checkout.total_fen)
+    trade = SandboxTrade.objects.get(out_trade_no=payment.out_trade_no)
+    assert trade.refunded_fen == trade.total_fen == checkout.total_fen
+    assert escrow_balance() == 0
+    assert ledger_verify() == []
+
+
+def test_an_expired_checkout_paid_at_the_gateway_without_a_notification_is_refunded(
+    two_shops, store
+):
+    paid_but_never_notified(two_shops)
+    clock.advance(timedelta(minutes=15))
+
+    assert checkouts_expire() == 1
+    run_jobs()
+
+    assert Checkout.objects.get(pk=two_shops.pk).status == CheckoutStatus.EXPIRED
+    assert_refunded_in_full_at_the_gateway(two_shops)
+    assert (available(store.lamp), available(store.cup)) == (5, 10)
+    assert stock_verify() == []
+
+
+def test_a_cancelled_checkout_paid_at_the_gateway_without_a_notification_is_refunded(
+    two_shops, buyer
+):
+    paid_but_never_notified(two_shops)
+    order, _ = orders_of(two_shops)
+
+    order_cancel(order=order, by=buyer)
+    run_jobs()
+
+    assert [o.status for o in orders_of(two_shops)] == [OrderStatus.CANCELLED] * 2
+    assert_refunded_in_full_at_the_gateway(two_shops)
+
+
+def test_a_cancelled_checkout_is_closed_at_the_gateway_not_only_here(two_shops, buyer):
+    sandbox.sandbox_trade_for(two_shops.payment)  # the buyer opened the cashier
+    order, _ = orders_of(two_shops)
+
+    order_cancel(order=order, by=buyer)
+    run_jobs()
+
+    trade = SandboxTrade.objects.get(out_trade_no=two_shops.payment.out_trade_no)
+    assert trade.status == "TRADE_CLOSED"
+    assert Payment.objects.get(pk=two_shops.payment_id).status == PaymentStatus.CLOSED
+    with pytest.raises(Conflict):
+        sandbox.sandbox_pay(payment=two_shops.payment)
+
+
+def test_a_trade_the_gateway_never_saw_stays_closing_until_its_time_to_pay_is_over(
+    two_shops, buyer
+):
+    order, _ = orders_of(two_shops)
+    order_cancel(order=order, by=buyer)  # the cashier was never opened
+    run_jobs()
+    assert Payment.objects.get(pk=two_shops.payment_id).status == PaymentStatus.CLOSING
+
+    clock.advance(timedelta(minutes=15))
+    payments_sweep()
+    run_jobs()
+
+    assert Payment.objects.get(pk=two_shops.payment_id).status == PaymentStatus.CLOSED
+
+
+def test_while_the_gateway_cannot_be_reached_the_payment_stays_closing_and_is_asked_again(
+    two_shops, monkeypatch
+):
+    paid_but_never_notified(two_shops)
+    clock.advance(timedelta(minutes=15))
+
+    def unreachable(self, url, data, *, timeout):
+        raise OSError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sandbox.SandboxServer, "post_form", unreachable)
+        checkouts_expire()
+        for _ in range(8):  # the job's retries, then the sweeper's new jobs, all fail
+            clock.advance(timedelta(hours=1))
+            payments_sweep()
+            run_jobs()
+        assert Payment.objects.get(pk=two_shops.payment_id).status == PaymentStatus.CLOSING
+
+    clock.advance(timedelta(hours=1))
+    payments_sweep()  # the gateway is back: the money is found and refunded
+    run_jobs()
+
+    assert_refunded_in_full_at_the_gateway(two_shops)

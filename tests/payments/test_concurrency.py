@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from designmall.core.errors import Conflict
+from designmall.core.models import Job
 from designmall.ledger.services import escrow_balance, ledger_verify, transactions_for
 from designmall.payments.gateways import sandbox
 from designmall.payments.models import (
@@ -17,8 +19,10 @@ from designmall.payments.models import (
     PaymentNotification,
     PaymentStatus,
     RefundStatus,
+    SandboxTrade,
 )
-from designmall.payments.services import notification_receive, payment_close
+from designmall.payments.services import notification_receive, payment_close, payment_reconcile
+from designmall.payments.tasks import payments_sweep
 from tests.payments.conftest import NOTIFY_PATH, run_jobs
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -101,4 +105,42 @@ def test_a_notification_racing_the_expiry_ends_paid_or_refunded(
                 (RefundStatus.SUCCEEDED, True, payment.amount_fen)
             ]
     assert escrow_balance() == kept
+    assert ledger_verify() == []
+
+
+def test_a_buyer_paying_while_the_gateway_closes_the_trade_ends_closed_or_refunded(
+    on_postgres, make_payment, checkouts
+):
+    """The notification is lost: only the reconciliation can find the money."""
+    payments = [make_payment(amount_fen=1_000 * (i + 1)) for i in range(6)]
+    for payment in payments:
+        sandbox.sandbox_trade_for(payment)  # the buyer is at the cashier
+        payment_close(payment=payment, reason="cancelled")
+
+    def pay_without_notice(payment):
+        try:
+            sandbox.sandbox_pay(payment=payment)
+        except Conflict:
+            return "refused"
+        Job.objects.filter(name=sandbox.NOTIFY_JOB).delete()
+        return "paid"
+
+    for payment in payments:
+        at_once(
+            lambda p=payment: pay_without_notice(p),
+            lambda p=payment: payment_reconcile(payment=p),
+        )
+    payments_sweep()
+    run_jobs()
+
+    for payment in payments:
+        payment.refresh_from_db()
+        trade = SandboxTrade.objects.get(out_trade_no=payment.out_trade_no)
+        if trade.paid_at is None:  # the close won: nothing was paid
+            assert (payment.status, trade.status) == (PaymentStatus.CLOSED, "TRADE_CLOSED")
+        else:  # the buyer won: the money was found and went back in full
+            assert payment.status == PaymentStatus.PAID
+            assert trade.refunded_fen == trade.total_fen
+    assert checkouts.of("paid") == []
+    assert escrow_balance() == 0
     assert ledger_verify() == []

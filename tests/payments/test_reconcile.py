@@ -10,11 +10,17 @@ from django.core.management import call_command
 
 from designmall.core import clock
 from designmall.core.audit import audit_trail
+from designmall.core.errors import Conflict
 from designmall.core.models import Job
 from designmall.core.tasks import run_due_tasks
 from designmall.payments.gateways import sandbox
-from designmall.payments.models import PaymentStatus, SandboxTrade
-from designmall.payments.services import RECONCILE_JOB, payment_reconcile
+from designmall.payments.models import Payment, PaymentStatus, SandboxTrade
+from designmall.payments.services import (
+    RECONCILE_JOB,
+    payment_close,
+    payment_reconcile,
+    payment_start,
+)
 from designmall.payments.tasks import payments_sweep
 from tests.payments.conftest import run_jobs
 
@@ -149,3 +155,67 @@ def test_one_round_of_designmall_worker_sweeps_and_runs_the_jobs(make_payment, c
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CLOSED
     assert checkouts.of("expired") == [("expired", payment.payable_id)]
+
+
+# --- giving a payment up: closing until the gateway confirms -------------------------------
+
+
+def test_giving_up_a_payment_makes_it_closing_and_tells_its_payable_once(make_payment, checkouts):
+    payment = make_payment()
+
+    payment_close(payment=payment, reason="cancelled")
+    payment_close(payment=payment, reason="cancelled")
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.closed_at) == (PaymentStatus.CLOSING, None)
+    assert checkouts.events == [("expired", payment.payable_id)]
+    assert audit_trail(payment).get(action="payment.closing").reason == "cancelled"
+
+
+def test_a_closing_payment_is_closed_only_once_the_gateway_has_closed_its_trade(
+    client, make_payment, checkouts
+):
+    payment = make_payment()
+    client.get(f"/payments/sandbox/{payment.out_trade_no}/")  # the buyer saw the cashier
+    payment_close(payment=payment)
+
+    run_jobs()
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CLOSED
+    assert SandboxTrade.objects.get().status == "TRADE_CLOSED"
+    assert audit_trail(payment).get(action="payment.closed").data == {
+        "gateway_status": "TRADE_CLOSED"
+    }
+
+
+def test_a_closing_payment_found_paid_at_the_gateway_is_credited_and_refunded(
+    make_payment, checkouts
+):
+    payment = make_payment()
+    paid_but_never_notified(payment)
+    payment_close(payment=payment)
+
+    run_jobs()
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID
+    assert checkouts.of("paid") == []
+    refund = payment.refunds.get()
+    assert (refund.automatic, refund.status) == (True, "succeeded")
+
+
+def test_a_closing_payment_cannot_be_started_again(make_payment):
+    payment = make_payment()
+    payment_close(payment=payment)
+    with pytest.raises(Conflict):
+        payment_start(payment=Payment.objects.get(pk=payment.pk))
+
+
+def test_the_sweeper_asks_about_every_closing_payment(make_payment, checkouts, monkeypatch):
+    payment = make_payment()
+    payment_close(payment=payment)
+    Job.objects.all().delete()  # say the queued job was lost
+
+    assert payments_sweep() == 1
+    assert Job.objects.filter(name=RECONCILE_JOB).count() == 1

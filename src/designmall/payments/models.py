@@ -24,6 +24,8 @@ class GatewayName(models.TextChoices):
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("待支付")
     PAID = "paid", _("已支付")
+    # Given up here, not yet confirmed closed (or found paid) by the gateway.
+    CLOSING = "closing", _("关闭中")
     CLOSED = "closed", _("已关闭")
 
 
@@ -51,6 +53,7 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("创建时间"))
     expires_at = models.DateTimeField(_("支付截止时间"))
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    closing_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
 
     class Meta:
@@ -81,6 +84,7 @@ class NotifyOutcome(models.TextChoices):
     CREDITED = "credited", _("已入账")
     DUPLICATE = "duplicate", _("重复通知")
     REFUNDING = "refunding", _("已入账并自动退款")
+    OVERPAID = "overpaid", _("重复付款，已入账并自动退款")
     IGNORED = "ignored", _("无需处理的状态")
     BAD_SIGNATURE = "bad_signature", _("验签失败")
     UNKNOWN_TRADE = "unknown_trade", _("未知交易")
@@ -139,6 +143,15 @@ class Refund(models.Model):
     reason = models.CharField(_("原因"), max_length=256)
     # Made by payments itself for money that arrived for something no longer payable.
     automatic = models.BooleanField(_("自动退款"), default=False)
+    # Set when the money refunded is a second trade's for the same payment (paid twice).
+    overpayment = models.OneToOneField(
+        "Overpayment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refund",
+        verbose_name=_("重复付款"),
+    )
     status = models.CharField(
         _("状态"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
@@ -168,14 +181,110 @@ class Refund(models.Model):
         return f"{self.out_request_no} {format_fen(self.amount_fen)}"
 
 
+class Overpayment(models.Model):
+    """A second gateway trade that paid an already-paid payment (the buyer paid twice,
+    e.g. on two devices): its money is received into escrow and refunded in full."""
+
+    public_id = PublicIdField(prefix="ovp")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="overpayments", verbose_name=_("支付")
+    )
+    trade_no = models.CharField(_("支付宝交易号"), max_length=64, unique=True)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    received_at = models.DateTimeField(_("收到时间"))
+    via = models.CharField(_("来源"), max_length=16)
+
+    class Meta:
+        verbose_name = _("重复付款")
+        verbose_name_plural = _("重复付款")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="overpayment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trade_no} {format_fen(self.amount_fen)}"
+
+
+class BillStatus(models.TextChoices):
+    MATCHED = "matched", _("账实相符")
+    DISCREPANCIES = "discrepancies", _("有差异")
+    FAILED = "failed", _("对账失败")
+
+
+class BillReconciliation(models.Model):
+    """One day's gateway bill (Alipay's 业务明细) compared with our books."""
+
+    gateway = models.CharField(_("支付渠道"), max_length=16, choices=GatewayName.choices)
+    bill_date = models.DateField(_("账单日期"))
+    status = models.CharField(_("结果"), max_length=16, choices=BillStatus.choices)
+    ran_at = models.DateTimeField(_("对账时间"))
+    gateway_trades = models.PositiveIntegerField(_("渠道交易笔数"), default=0)
+    gateway_paid_fen = models.BigIntegerField(_("渠道收款（分）"), default=0)
+    gateway_refunded_fen = models.BigIntegerField(_("渠道退款（分）"), default=0)
+    books_paid_fen = models.BigIntegerField(_("账面收款（分）"), default=0)
+    books_refunded_fen = models.BigIntegerField(_("账面退款（分）"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("渠道对账")
+        verbose_name_plural = _("渠道对账")
+        ordering = ["-bill_date", "gateway"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "bill_date"], name="bill_reconciliation_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.bill_date} {self.status}"
+
+
+class DiscrepancyKind(models.TextChoices):
+    NOT_IN_BOOKS = "not_in_books", _("渠道已收款，账面未记")
+    NOT_AT_GATEWAY = "not_at_gateway", _("账面已收款，渠道无记录")
+    AMOUNT_DIFFERS = "amount_differs", _("金额不符")
+    REFUND_NOT_IN_BOOKS = "refund_not_in_books", _("渠道已退款，账面未记")
+    REFUND_NOT_AT_GATEWAY = "refund_not_at_gateway", _("账面已退款，渠道无记录")
+
+
+class BillDiscrepancy(models.Model):
+    reconciliation = models.ForeignKey(
+        BillReconciliation,
+        on_delete=models.CASCADE,
+        related_name="discrepancies",
+        verbose_name=_("渠道对账"),
+    )
+    kind = models.CharField(_("差异类型"), max_length=32, choices=DiscrepancyKind.choices)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)
+    trade_no = models.CharField(_("支付宝交易号"), max_length=64, blank=True)
+    out_request_no = models.CharField(_("退款请求号"), max_length=64, blank=True)
+    gateway_fen = models.BigIntegerField(_("渠道金额（分）"), null=True, blank=True)
+    books_fen = models.BigIntegerField(_("账面金额（分）"), null=True, blank=True)
+    # What was done about it: e.g. the payment queued for a query that credits it.
+    action = models.CharField(_("处理"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.out_trade_no or self.trade_no}"
+
+
 # --- the sandbox's side -------------------------------------------------------------------
 
 
 class SandboxTrade(models.Model):
     """A trade as the sandbox gateway (standing in for Alipay) knows it."""
 
-    out_trade_no = models.CharField(max_length=64, unique=True)
+    out_trade_no = models.CharField(max_length=64, db_index=True)
     trade_no = models.CharField(max_length=64, unique=True)
+    # A second trade for the same out_trade_no: the sandbox plays a buyer paying twice.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="duplicates"
+    )
     status = models.CharField(max_length=32)  # Alipay's trade_status values
     total_fen = models.BigIntegerField()
     refunded_fen = models.BigIntegerField(default=0)
@@ -193,6 +302,11 @@ class SandboxTrade(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=F("total_fen")),
                 name="sandbox_trade_refunded_within_total",
+            ),
+            models.UniqueConstraint(
+                fields=["out_trade_no"],
+                condition=Q(duplicate_of__isnull=True),
+                name="sandbox_trade_one_per_out_trade_no",
             ),
         ]
 

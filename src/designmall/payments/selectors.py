@@ -34,12 +34,15 @@ def payment_by_out_trade_no(out_trade_no: str) -> Payment:
 
 
 def payments_to_reconcile(*, now: datetime, limit: int = 500) -> list[int]:
-    """Pending payments the gateway should be asked about: old enough that a notification
-    may have been lost, or past their expiry (to be closed)."""
+    """Payments the gateway should be asked about: pending ones old enough that a
+    notification may have been lost or past their expiry (to be closed), and every
+    closing one (given up here, not yet confirmed closed by the gateway)."""
     quiet_since = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    pending_due = Q(status=PaymentStatus.PENDING) & (
+        Q(created_at__lte=quiet_since) | Q(expires_at__lte=now)
+    )
     return list(
-        Payment.objects.filter(status=PaymentStatus.PENDING)
-        .filter(Q(created_at__lte=quiet_since) | Q(expires_at__lte=now))
+        Payment.objects.filter(pending_due | Q(status=PaymentStatus.CLOSING))
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

@@ -45,6 +45,7 @@ from designmall.payments.gateways.base import (
 )
 from designmall.payments.models import (
     NotifyOutcome,
+    Overpayment,
     Payment,
     PaymentNotification,
     PaymentStatus,
@@ -65,6 +66,7 @@ ANSWERS = {
     NotifyOutcome.CREDITED: SUCCESS,
     NotifyOutcome.DUPLICATE: SUCCESS,
     NotifyOutcome.REFUNDING: SUCCESS,
+    NotifyOutcome.OVERPAID: SUCCESS,
     NotifyOutcome.IGNORED: SUCCESS,
 }
 # Alipay refuses these characters in a subject.
@@ -178,18 +180,19 @@ def payment_credit(*, payment: Payment, trade_no: str, via: str) -> str:
     The caller has verified it (a signed notification or a signed query answer, with
     trade, app, seller and amount matching). Under the payment's row lock:
 
-    - already paid: ``duplicate``, nothing changes (``trade_no_mismatch`` if another
-      gateway trade claims it);
+    - already paid by this trade: ``duplicate``, nothing changes;
+    - already paid by another trade (the buyer paid twice): the second trade's money is
+      received as an overpayment and refunded in full (``overpaid``), once per trade;
     - else the payment is paid and the money goes into escrow (ledger). If the payable
       still wants it, its ``on_paid`` runs: ``credited``. If it does not (``is_payable``
       says no, ``on_paid`` refuses with a domain error, or the payment had already been
-      closed: the buyer paid as it expired), a full refund is created and queued:
-      ``refunding``.
+      given up: the buyer paid as it expired or was cancelled), a full refund is created
+      and queued: ``refunding``.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == PaymentStatus.PAID:
         if trade_no and payment.trade_no and trade_no != payment.trade_no:
-            return NotifyOutcome.TRADE_NO_MISMATCH
+            return _overpayment_receive(payment=payment, trade_no=trade_no, via=via)
         return NotifyOutcome.DUPLICATE
     was = payment.status
     payment.status = PaymentStatus.PAID
@@ -204,7 +207,7 @@ def payment_credit(*, payment: Payment, trade_no: str, via: str) -> str:
     )
     payable = payable_for(payment.payable_type)
     refusal = ""
-    if was == PaymentStatus.CLOSED:
+    if was in (PaymentStatus.CLOSING, PaymentStatus.CLOSED):
         refusal = "closed"
     elif not payable.is_payable(payment):
         refusal = "not payable"
@@ -235,6 +238,43 @@ def payment_credit(*, payment: Payment, trade_no: str, via: str) -> str:
             by=None,
         )
     return outcome
+
+
+def _overpayment_receive(*, payment: Payment, trade_no: str, via: str) -> str:
+    """A second trade paid the locked, paid ``payment``: its money goes into escrow and
+    straight back to the buyer (an automatic refund of that trade); once per trade."""
+    if Overpayment.objects.filter(trade_no=trade_no).exists():
+        return NotifyOutcome.DUPLICATE
+    overpayment = Overpayment.objects.create(
+        payment=payment,
+        trade_no=trade_no,
+        amount_fen=payment.amount_fen,
+        received_at=clock.now(),
+        via=via,
+    )
+    escrow_receive_payment(
+        payment_ref=overpayment.public_id,
+        gateway=payment.gateway,
+        amount_fen=overpayment.amount_fen,
+        refs={"trade": payment.out_trade_no, "overpayment": overpayment.public_id},
+    )
+    audit_record(
+        actor=None,
+        action="payment.overpaid",
+        target=payment,
+        reason=_("同一笔支付被重复付款，第二笔已全额退回。"),
+        data={"trade_no": trade_no, "amount_fen": overpayment.amount_fen, "via": via},
+    )
+    _refund_record(
+        payment=payment,
+        amount_fen=overpayment.amount_fen,
+        reason=_("重复付款，款项已全额退回。"),
+        refs={"cause": "paid twice", "trade_no": trade_no},
+        automatic=True,
+        by=None,
+        overpayment=overpayment,
+    )
+    return NotifyOutcome.OVERPAID
 
 
 def _mismatch(
@@ -310,73 +350,127 @@ def notification_receive(
 
 @transaction.atomic
 def payment_close(*, payment: Payment, reason: str = "expired") -> Payment:
-    """Close an unpaid payment whose time ran out; its payable's ``on_expired`` runs once.
+    """Give up an unpaid payment (its time ran out, or its payable was cancelled): it is
+    ``closing`` and its payable's ``on_expired`` runs, once.
 
-    A payment no longer pending is returned unchanged. The trade should be closed at
-    the gateway first (``payment_reconcile`` does); money that arrives anyway is
-    credited and refunded automatically (``payment_credit``).
+    Only the gateway can say it is closed: a queued reconciliation asks it (query, then
+    close the trade there) and makes it ``closed``, or finds the buyer paid at the last
+    moment and credits it (refunded in full by ``payment_credit``). Until the gateway
+    answers, the payment stays ``closing`` and the sweeper keeps asking. A payment no
+    longer pending is returned unchanged.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != PaymentStatus.PENDING:
         return payment
-    payment.status = PaymentStatus.CLOSED
-    payment.closed_at = clock.now()
-    payment.save(update_fields=["status", "closed_at"])
+    payment.status = PaymentStatus.CLOSING
+    payment.closing_at = clock.now()
+    payment.save(update_fields=["status", "closing_at"])
     payable_for(payment.payable_type).on_expired(payment)
+    enqueue(RECONCILE_JOB, {"payment_id": payment.pk}, key=f"{RECONCILE_JOB}:{payment.pk}")
     audit_record(
         actor=None,
-        action="payment.closed",
+        action="payment.closing",
         target=payment,
         from_state=PaymentStatus.PENDING,
-        to_state=PaymentStatus.CLOSED,
+        to_state=PaymentStatus.CLOSING,
         reason=reason,
     )
     return payment
 
 
-def _closed_at_gateway(gateway: Gateway, payment: Payment) -> bool:
-    """Close the trade at the gateway; False if it could not be closed because it was paid."""
-    try:
-        gateway.close(payment)
-    except GatewayError as exc:
-        if exc.sub_code == TRADE_STATUS_ERROR:
-            return False
-        raise
-    return True
+@transaction.atomic
+def _payment_closed(*, payment: Payment, gateway_status: str) -> Payment:
+    """The gateway confirmed the trade cannot be paid any more: ``closing`` -> ``closed``."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != PaymentStatus.CLOSING:
+        return payment
+    payment.status = PaymentStatus.CLOSED
+    payment.closed_at = clock.now()
+    payment.save(update_fields=["status", "closed_at"])
+    audit_record(
+        actor=None,
+        action="payment.closed",
+        target=payment,
+        from_state=PaymentStatus.CLOSING,
+        to_state=PaymentStatus.CLOSED,
+        data={"gateway_status": gateway_status or "no trade"},
+    )
+    return payment
 
 
 def payment_reconcile(*, payment: Payment) -> Payment:
-    """Bring a pending payment in line with its gateway (a notification may be lost).
+    """Bring a pending or closing payment in line with its gateway (a notification may
+    have been lost), asking it outside any transaction. Idempotent, and safe while
+    notifications and other workers race it; gateway failures raise ``GatewayError``
+    (the job retries, and the sweeper queues it again).
 
-    Asks the gateway (outside any transaction): paid there -> credited through
-    ``payment_credit``, exactly as by a notification; unpaid and expired -> the trade
-    is closed at the gateway, then here (``payment_close``); unpaid with time left ->
-    nothing. Idempotent, and safe while notifications and other workers race it.
-    Gateway failures raise ``GatewayError`` (the job retries).
+    - Paid at the gateway: credited through ``payment_credit``, exactly as by a
+      notification (a closing payment's money is then refunded in full).
+    - Pending, unpaid, time left: nothing.
+    - Pending, unpaid, expired: given up (``payment_close``), then closed as below.
+    - Closing: the trade is closed at the gateway and then here. A trade the gateway has
+      not seen yet stays ``closing`` until the payment's time has run out (the buyer
+      could still open the cashier until then); a trade paid as we closed it is
+      credited.
     """
     payment = Payment.objects.get(pk=payment.pk)
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.CLOSING):
         return payment
     gateway = get_gateway(payment.gateway)
     state = gateway.query(payment)
-    if not state.paid:
+    if state.paid:
+        return _credit_from_query(payment, state)
+    if payment.status == PaymentStatus.PENDING:
         if clock.now() < payment.expires_at:
             return payment
-        if state.status != TRADE_CLOSED and not _closed_at_gateway(gateway, payment):
+        payment = payment_close(payment=payment)
+        if payment.status != PaymentStatus.CLOSING:
+            return payment  # paid meanwhile
+    if not state.status and clock.now() < payment.expires_at:
+        return payment  # nothing to close yet; asked again after the trade's time_expire
+    if state.status and state.status != TRADE_CLOSED:
+        try:
+            gateway.close(payment)
+        except GatewayError as exc:
+            if exc.sub_code != TRADE_STATUS_ERROR:
+                raise
             state = gateway.query(payment)  # it was paid as we closed it
-        if not state.paid:
-            return payment_close(payment=payment)
-    _credit_from_query(payment, state)
-    return Payment.objects.get(pk=payment.pk)
+            if state.paid:
+                return _credit_from_query(payment, state)
+            if state.status != TRADE_CLOSED:
+                raise GatewayError(
+                    f"trade {payment.out_trade_no} could not be closed ({state.status})",
+                    retryable=True,
+                ) from exc
+        state = TradeState(payment.out_trade_no, TRADE_CLOSED, state.trade_no, state.total_fen)
+    return _payment_closed(payment=payment, gateway_status=state.status)
 
 
-def _credit_from_query(payment: Payment, state: TradeState) -> None:
+def trade_recheck(*, payment: Payment, trade_no: str, via: str = "bill") -> str:
+    """Ask the gateway about one trade of ``payment`` (found in its bill but not in our
+    books) and credit it if the gateway's signed answer says it is paid: a payment
+    given up is credited and refunded, an already paid one takes it as an overpayment.
+    Returns the outcome (``ignored`` if the gateway does not call it paid)."""
+    gateway = get_gateway(payment.gateway)
+    state = gateway.query(payment, trade_no=trade_no)
+    if not state.paid:
+        return NotifyOutcome.IGNORED
+    _check_query(payment, state)
+    return payment_credit(payment=payment, trade_no=state.trade_no, via=via)
+
+
+def _check_query(payment: Payment, state: TradeState) -> None:
     if state.out_trade_no != payment.out_trade_no or state.total_fen != payment.amount_fen:
         raise GatewayError(
             f"the gateway's trade {state.out_trade_no} ({state.total_fen} fen) does not match "
             f"payment {payment.public_id} ({payment.out_trade_no}, {payment.amount_fen} fen)"
         )
+
+
+def _credit_from_query(payment: Payment, state: TradeState) -> Payment:
+    _check_query(payment, state)
     payment_credit(payment=payment, trade_no=state.trade_no, via="query")
+    return Payment.objects.get(pk=payment.pk)
 
 
 # --- refunds ------------------------------------------------------------------------------
@@ -410,6 +504,27 @@ def _refund_open(
         raise ValidationFailed(_("请填写退款原因。"), code="reason_required")
     payment.refunded_fen += amount_fen
     payment.save(update_fields=["refunded_fen"])
+    return _refund_record(
+        payment=payment,
+        amount_fen=amount_fen,
+        reason=reason,
+        refs=refs,
+        automatic=automatic,
+        by=by,
+    )
+
+
+def _refund_record(
+    *,
+    payment: Payment,
+    amount_fen: int,
+    reason: str,
+    refs: dict | None,
+    automatic: bool,
+    by: User | None,
+    overpayment: Overpayment | None = None,
+) -> Refund:
+    """Write a pending refund and queue its execution (amounts checked by the caller)."""
     now = clock.now()
     refund = Refund.objects.create(
         payment=payment,
@@ -417,6 +532,7 @@ def _refund_open(
         amount_fen=amount_fen,
         reason=reason,
         automatic=automatic,
+        overpayment=overpayment,
         refs=refs or {},
         requested_by=by,
         created_at=now,
@@ -464,7 +580,7 @@ def refund_execute(*, refund: Refund) -> Refund:
     ``GatewayError`` (the job tries again later); a final refusal fails the refund and
     gives its amount back to the payment. Done or failed refunds are left as they are.
     """
-    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    refund = Refund.objects.select_related("payment", "overpayment").get(pk=refund.pk)
     if refund.status != RefundStatus.PENDING:
         return refund
     gateway = get_gateway(refund.payment.gateway)
@@ -474,6 +590,7 @@ def refund_execute(*, refund: Refund) -> Refund:
             out_request_no=refund.out_request_no,
             amount_fen=refund.amount_fen,
             reason=refund.reason,
+            trade_no=refund.overpayment.trade_no if refund.overpayment else "",
         )
     except GatewayError as exc:
         if exc.retryable:
@@ -519,8 +636,9 @@ def _refund_fail(*, refund: Refund, error: GatewayError) -> Refund:
     refund.failed_at = clock.now()
     refund.failure = str(error)[:2000]
     refund.save(update_fields=["status", "failed_at", "failure"])
-    payment.refunded_fen -= refund.amount_fen
-    payment.save(update_fields=["refunded_fen"])
+    if refund.overpayment_id is None:  # an overpayment's refund never counted against it
+        payment.refunded_fen -= refund.amount_fen
+        payment.save(update_fields=["refunded_fen"])
     log.error("refund %s failed: %s", refund.public_id, error)
     audit_record(
         actor=None,

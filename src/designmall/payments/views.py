@@ -45,6 +45,21 @@ def alipay_notify(request: HttpRequest) -> HttpResponse:
     return HttpResponse(notification.answer, content_type="text/plain; charset=utf-8")
 
 
+@require_GET
+def sandbox_bill(request: HttpRequest, bill_date: str) -> HttpResponse:
+    """The sandbox's daily trade bill, where its short-lived download URL points."""
+    if not settings.PAYMENTS_SANDBOX_ENABLED:
+        raise Http404
+    day = sandbox.bill_date_from_token(request.GET.get("token", ""))
+    if day is None or day.isoformat() != bill_date:
+        raise Http404
+    response = HttpResponse(sandbox.bill_zip(day), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{sandbox.SANDBOX_SELLER_ID}_{day:%Y%m%d}.csv.zip"'
+    )
+    return response
+
+
 # --- the sandbox cashier -------------------------------------------------------------------
 
 
@@ -153,7 +168,7 @@ def payment_return(request: HttpRequest) -> HttpResponse:
         {
             "payment": payment,
             "paid": payment.status == PaymentStatus.PAID,
-            "closed": payment.status == PaymentStatus.CLOSED,
+            "closed": payment.status in (PaymentStatus.CLOSING, PaymentStatus.CLOSED),
             "confirming": pending and came_from_payment,
             "poll_seconds": RETURN_POLL_SECONDS,
             "next_url": next_url,

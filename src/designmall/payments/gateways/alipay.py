@@ -2,11 +2,12 @@
 
 The buyer-facing calls (``alipay.trade.page.pay``, ``alipay.trade.wap.pay``)
 are signed GET URLs the buyer's browser opens; the server calls
-(``precreate``, ``query``, ``refund``, ``close``) POST the signed form to the
-gateway URL and read ``<method>_response`` from the JSON answer, whose
-``sign`` over the raw text of that object must verify with the Alipay public
-key before anything in it is believed. The HTTP transport is injected, so
-tests (and the sandbox) answer without a network.
+(``precreate``, ``query``, ``refund``, ``close``, the bill's download URL) POST
+the signed form to the gateway URL and read ``<method>_response`` from the JSON
+answer, whose ``sign`` over the raw text of that object must verify with the
+Alipay public key before anything in it is believed. The bill itself is a zip
+fetched from the short-lived URL the gateway answered. The HTTP transport is
+injected, so tests (and the sandbox) answer without a network.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -27,8 +28,10 @@ from django.conf import settings
 
 from designmall.core import clock
 from designmall.core.money import Money
+from designmall.payments.bills import BillFormatError, BillLine, parse_bill_zip
 from designmall.payments.gateways import rsa2
 from designmall.payments.gateways.base import (
+    BILL_NOT_EXIST,
     RETRYABLE_SUB_CODES,
     TRADE_NOT_EXIST,
     GatewayError,
@@ -71,6 +74,8 @@ def fen_or_none(text: Any) -> int | None:
 class Transport(Protocol):
     def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str: ...
 
+    def get(self, url: str, *, timeout: float) -> bytes: ...
+
 
 class UrllibTransport:
     """POST a form over HTTP(S); the answer's body as text."""
@@ -83,6 +88,10 @@ class UrllibTransport:
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read().decode("utf-8")
+
+    def get(self, url: str, *, timeout: float) -> bytes:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
 
 
 @dataclass(frozen=True)
@@ -252,9 +261,13 @@ class AlipayGateway:
             self.config.alipay_public_key, rsa2.notification_content(params), params.get("sign", "")
         )
 
-    def query(self, payment: Payment) -> TradeState:
+    def _which_trade(self, payment: Payment, trade_no: str) -> dict[str, str]:
+        # Alipay finds a trade by its own number first: the one to use for a second trade.
+        return {"trade_no": trade_no} if trade_no else {"out_trade_no": payment.out_trade_no}
+
+    def query(self, payment: Payment, *, trade_no: str = "") -> TradeState:
         try:
-            body = self._call("alipay.trade.query", {"out_trade_no": payment.out_trade_no})
+            body = self._call("alipay.trade.query", self._which_trade(payment, trade_no))
         except GatewayError as exc:
             if exc.sub_code == TRADE_NOT_EXIST:
                 return TradeState(out_trade_no=payment.out_trade_no, status="")
@@ -267,12 +280,18 @@ class AlipayGateway:
         )
 
     def refund(
-        self, payment: Payment, *, out_request_no: str, amount_fen: int, reason: str
+        self,
+        payment: Payment,
+        *,
+        out_request_no: str,
+        amount_fen: int,
+        reason: str,
+        trade_no: str = "",
     ) -> None:
         self._call(
             "alipay.trade.refund",
             {
-                "out_trade_no": payment.out_trade_no,
+                **self._which_trade(payment, trade_no),
                 "out_request_no": out_request_no,
                 "refund_amount": yuan(amount_fen),
                 "refund_reason": reason[:SUBJECT_MAX],
@@ -287,6 +306,32 @@ class AlipayGateway:
                 return False
             raise
         return True
+
+    def bill(self, bill_date: date) -> list[BillLine]:
+        """The day's trade bill: its download URL from the gateway, then the zip (a day
+        without trades has no bill: an empty list)."""
+        try:
+            body = self._call(
+                "alipay.data.dataservice.bill.downloadurl.query",
+                {"bill_type": "trade", "bill_date": bill_date.isoformat()},
+            )
+        except GatewayError as exc:
+            if exc.sub_code == BILL_NOT_EXIST:
+                return []
+            raise
+        url = str(body.get("bill_download_url", ""))
+        if not url:
+            raise GatewayError("the bill query answered no download URL", retryable=True)
+        try:
+            data = self.transport.get(url, timeout=self.config.timeout)
+        except (OSError, http.client.HTTPException) as exc:
+            raise GatewayError(
+                f"bill download: {exc.__class__.__name__}: {exc}", code="network", retryable=True
+            ) from exc
+        try:
+            return parse_bill_zip(data)
+        except BillFormatError as exc:
+            raise GatewayError(f"bill download: {exc}", code="bad_bill", retryable=True) from exc
 
 
 def from_settings(transport: Transport | None = None) -> AlipayGateway:

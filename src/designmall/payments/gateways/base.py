@@ -6,11 +6,15 @@ A gateway is an object with
 - ``create(payment, *, channel)`` -> ``PayStart``: where to send the buyer
   (``page``: desktop cashier, ``wap``: mobile cashier, ``qr``: a code to scan);
 - ``verify_notification(params)`` -> bool: is this notification signed by the gateway;
-- ``query(payment)`` -> ``TradeState``: the trade as the gateway sees it;
-- ``refund(payment, *, out_request_no, amount_fen, reason)``: refund part of a paid
-  trade; the same ``out_request_no`` again is the same refund, made once;
+- ``query(payment, *, trade_no="")`` -> ``TradeState``: the trade as the gateway sees it
+  (``trade_no``: that one of the payment's trades, when the buyer paid twice);
+- ``refund(payment, *, out_request_no, amount_fen, reason, trade_no="")``: refund part
+  of a paid trade (the payment's, or its second trade ``trade_no``); the same
+  ``out_request_no`` again is the same refund, made once;
 - ``close(payment)`` -> bool: stop the trade from being paid (False: the gateway
-  never saw it, so there was nothing to close).
+  never saw it, so there was nothing to close);
+- ``bill(bill_date)`` -> ``list[BillLine]``: the day's trades and refunds as the gateway's
+  bill lists them (``payments.bills``), for the daily reconciliation.
 
 Failures raise ``GatewayError``; ``retryable`` says whether trying again later
 (with the same request numbers) may succeed.
@@ -23,7 +27,9 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date
 
+    from designmall.payments.bills import BillLine
     from designmall.payments.models import Payment
 
 WAIT_BUYER_PAY = "WAIT_BUYER_PAY"
@@ -35,6 +41,7 @@ PAID_STATUSES = frozenset({TRADE_SUCCESS, TRADE_FINISHED})
 # Alipay's sub codes we act on.
 TRADE_NOT_EXIST = "ACQ.TRADE_NOT_EXIST"
 TRADE_STATUS_ERROR = "ACQ.TRADE_STATUS_ERROR"
+BILL_NOT_EXIST = "isp.bill_not_exist"
 RETRYABLE_SUB_CODES = frozenset({"ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR"})
 
 
@@ -83,10 +90,18 @@ class Gateway(Protocol):
 
     def verify_notification(self, params: Mapping[str, str]) -> bool: ...
 
-    def query(self, payment: Payment) -> TradeState: ...
+    def query(self, payment: Payment, *, trade_no: str = "") -> TradeState: ...
 
     def refund(
-        self, payment: Payment, *, out_request_no: str, amount_fen: int, reason: str
+        self,
+        payment: Payment,
+        *,
+        out_request_no: str,
+        amount_fen: int,
+        reason: str,
+        trade_no: str = "",
     ) -> None: ...
 
     def close(self, payment: Payment) -> bool: ...
+
+    def bill(self, bill_date: date) -> list[BillLine]: ...

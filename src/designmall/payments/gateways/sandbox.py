@@ -10,6 +10,8 @@ for ours (it signs our requests, and the sandbox checks them).
   sent to the local cashier page instead of Alipay's, and its server calls go
   to ``SandboxServer``, an in-process transport that answers them as Alipay
   does, from the sandbox's own record of each trade (``SandboxTrade``).
+- Its server also serves the daily trade bill in Alipay's format (``bill_zip``) behind
+  a signed, short-lived download URL, for the daily reconciliation.
 - At the cashier the buyer pays (``sandbox_pay``) or leaves. Paying signs an
   Alipay-format ``trade_status_sync`` notification and queues its delivery by
   HTTP POST to the notify endpoint; the worker retries it with backoff until
@@ -25,12 +27,14 @@ import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,6 +42,7 @@ from django.utils.translation import gettext as _
 from designmall.core import clock
 from designmall.core.errors import Conflict
 from designmall.core.jobs import enqueue
+from designmall.payments import bills
 from designmall.payments.gateways import rsa2
 from designmall.payments.gateways.alipay import (
     SHANGHAI,
@@ -50,6 +55,7 @@ from designmall.payments.gateways.alipay import (
     yuan,
 )
 from designmall.payments.gateways.base import (
+    BILL_NOT_EXIST,
     TRADE_CLOSED,
     TRADE_NOT_EXIST,
     TRADE_STATUS_ERROR,
@@ -68,6 +74,8 @@ PLATFORM_KEY_FILE = "alipay_private_key.pem"
 APP_KEY_FILE = "app_private_key.pem"
 NOTIFY_JOB = "payments.sandbox_notify"
 NOTIFY_TIMEOUT_SECONDS = 10.0
+BILL_SALT = "payments.sandbox.bill"
+BILL_URL_SECONDS = 300  # Alipay's bill URLs are valid for 30 seconds; ours a little longer
 
 # How the worker delivers notifications (tests deliver through the test client).
 NOTIFY_TRANSPORT: Transport = UrllibTransport()
@@ -159,7 +167,7 @@ def _trade_locked(
 ) -> SandboxTrade:
     """The sandbox's trade for ``out_trade_no``, locked; opened on first sight. A trade
     left unpaid past its expiry is closed, as Alipay closes it at ``time_expire``."""
-    trades = SandboxTrade.objects.select_for_update()
+    trades = SandboxTrade.objects.select_for_update().filter(duplicate_of__isnull=True)
     trade = trades.filter(out_trade_no=out_trade_no).first()
     if trade is None:
         now = clock.now()
@@ -182,8 +190,14 @@ def _trade_locked(
     return trade
 
 
-def _existing_trade_locked(out_trade_no: str) -> SandboxTrade | None:
-    trade = SandboxTrade.objects.select_for_update().filter(out_trade_no=out_trade_no).first()
+def _existing_trade_locked(out_trade_no: str = "", trade_no: str = "") -> SandboxTrade | None:
+    """The trade called ``trade_no`` if given (Alipay looks it up first), else the first
+    trade of ``out_trade_no``."""
+    trades = SandboxTrade.objects.select_for_update()
+    if trade_no:
+        trade = trades.filter(trade_no=trade_no).first()
+    else:
+        trade = trades.filter(out_trade_no=out_trade_no, duplicate_of__isnull=True).first()
     if trade is not None:
         _expire(trade)
     return trade
@@ -303,6 +317,104 @@ def sandbox_pay(*, payment: Payment) -> SandboxPaid:
     return SandboxPaid(trade, params, job.id, return_params(trade, keys))
 
 
+@transaction.atomic
+def sandbox_pay_twice(*, payment: Payment) -> SandboxPaid:
+    """The buyer pays an already-paid order a second time (on another device, say): a
+    second trade for the same ``out_trade_no`` succeeds and is notified, as happens
+    at Alipay when one order is paid through two of its products."""
+    keys = sandbox_keys()
+    first = _existing_trade_locked(payment.out_trade_no)
+    if first is None or first.paid_at is None:
+        raise Conflict(_("交易尚未支付。"), code="trade_not_paid")
+    now = clock.now()
+    trade = SandboxTrade.objects.create(
+        out_trade_no=first.out_trade_no,
+        trade_no=_new_trade_no(now),
+        duplicate_of=first,
+        status=TRADE_SUCCESS,
+        total_fen=first.total_fen,
+        subject=first.subject,
+        buyer_id=first.buyer_id,
+        created_at=now,
+        expires_at=first.expires_at,
+        paid_at=now,
+    )
+    params = notification_params(trade, keys)
+    job = enqueue(
+        NOTIFY_JOB,
+        {"url": settings.ALIPAY_NOTIFY_URL, "params": params},
+        key=f"{NOTIFY_JOB}:{trade.trade_no}",
+    )
+    return SandboxPaid(trade, params, job.id, return_params(trade, keys))
+
+
+# --- the daily bill ---------------------------------------------------------------------------
+
+
+def _shanghai_day(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def _day_bounds(bill_date: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(bill_date, time.min, tzinfo=SHANGHAI)
+    return start, start + timedelta(days=1)
+
+
+def bill_lines(bill_date: date) -> list[bills.BillLine]:
+    """The sandbox's trades paid and refunds made on ``bill_date`` (Beijing time)."""
+    start, end = _day_bounds(bill_date)
+    lines = [
+        bills.BillLine(
+            kind=bills.TRADE,
+            trade_no=trade.trade_no,
+            out_trade_no=trade.out_trade_no,
+            amount_fen=trade.total_fen,
+            finished_at=alipay_time(trade.paid_at),
+            subject=trade.subject,
+        )
+        for trade in SandboxTrade.objects.filter(paid_at__gte=start, paid_at__lt=end).order_by(
+            "paid_at", "id"
+        )
+    ]
+    refunds = SandboxRefund.objects.filter(created_at__gte=start, created_at__lt=end)
+    lines += [
+        bills.BillLine(
+            kind=bills.REFUND,
+            trade_no=refund.trade.trade_no,
+            out_trade_no=refund.trade.out_trade_no,
+            amount_fen=refund.amount_fen,
+            finished_at=alipay_time(refund.created_at),
+            out_request_no=refund.out_request_no,
+            subject=refund.trade.subject,
+        )
+        for refund in refunds.select_related("trade").order_by("created_at", "id")
+    ]
+    return lines
+
+
+def bill_zip(bill_date: date) -> bytes:
+    lines = bill_lines(bill_date)
+    return bills.render_bill_zip(lines, account=SANDBOX_SELLER_ID, bill_date=bill_date)
+
+
+def bill_download_url(bill_date: date) -> str:
+    until = clock.now() + timedelta(seconds=BILL_URL_SECONDS)
+    token = signing.dumps([bill_date.isoformat(), until.timestamp()], salt=BILL_SALT)
+    path = reverse("payments:sandbox_bill", args=[bill_date.isoformat()])
+    return f"{settings.SITE_URL}{path}?{urlencode({'token': token})}"
+
+
+def bill_date_from_token(token: str) -> date | None:
+    """The day a download URL's token was issued for, while it is valid; else None."""
+    try:
+        day, until = signing.loads(token, salt=BILL_SALT)
+        if clock.now().timestamp() >= float(until):
+            return None
+        return date.fromisoformat(day)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
 def notification_deliver(*, url: str, params: Mapping[str, str]) -> None:
     """POST a notification to the notify endpoint; fails unless answered ``success``."""
     answer = NOTIFY_TRANSPORT.post_form(url, params, timeout=NOTIFY_TIMEOUT_SECONDS)
@@ -344,6 +456,7 @@ class SandboxServer:
             "alipay.trade.query": self._query,
             "alipay.trade.refund": self._refund,
             "alipay.trade.close": self._close,
+            "alipay.data.dataservice.bill.downloadurl.query": self._bill_url,
         }
 
     def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str:
@@ -364,7 +477,7 @@ class SandboxServer:
         except ValueError:
             biz = None
         action = self.actions.get(method)
-        if action is None or not isinstance(biz, dict) or not biz.get("out_trade_no"):
+        if action is None or not isinstance(biz, dict) or not _names_its_object(biz):
             error = {
                 "code": "40002",
                 "msg": "Invalid Arguments",
@@ -375,6 +488,15 @@ class SandboxServer:
         with transaction.atomic():
             body = action(biz)
         return self._answer(method.replace(".", "_") + "_response", body)
+
+    def get(self, url: str, *, timeout: float) -> bytes:
+        """The bill download: the zip of the day its URL's token names (Alipay's URLs are
+        signed and short-lived too)."""
+        token = parse_qs(urlsplit(url).query).get("token", [""])[0]
+        bill_date = bill_date_from_token(token)
+        if bill_date is None:
+            raise OSError("HTTP 403: the bill download URL is not valid (any more)")
+        return bill_zip(bill_date)
 
     def _answer(self, name: str, body: dict[str, Any]) -> str:
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -399,7 +521,7 @@ class SandboxServer:
         return _ok(out_trade_no=trade.out_trade_no, qr_code=cashier_url(trade.out_trade_no))
 
     def _query(self, biz: dict[str, Any]) -> dict[str, Any]:
-        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        trade = _existing_trade_locked(_text(biz, "out_trade_no"), _text(biz, "trade_no"))
         if trade is None:
             return _not_exist()
         paid = trade.status == TRADE_SUCCESS or trade.paid_at is not None
@@ -415,7 +537,7 @@ class SandboxServer:
         )
 
     def _refund(self, biz: dict[str, Any]) -> dict[str, Any]:
-        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        trade = _existing_trade_locked(_text(biz, "out_trade_no"), _text(biz, "trade_no"))
         if trade is None:
             return _not_exist()
         amount = fen_or_none(biz.get("refund_amount"))
@@ -453,7 +575,7 @@ class SandboxServer:
         )
 
     def _close(self, biz: dict[str, Any]) -> dict[str, Any]:
-        trade = _existing_trade_locked(str(biz["out_trade_no"]))
+        trade = _existing_trade_locked(str(biz.get("out_trade_no", "")))
         if trade is None:
             return _not_exist()
         if trade.status != WAIT_BUYER_PAY:
@@ -462,3 +584,24 @@ class SandboxServer:
         trade.closed_at = clock.now()
         trade.save(update_fields=["status", "closed_at"])
         return _ok(trade_no=trade.trade_no, out_trade_no=trade.out_trade_no)
+
+    def _bill_url(self, biz: dict[str, Any]) -> dict[str, Any]:
+        try:
+            bill_date = date.fromisoformat(str(biz.get("bill_date", "")))
+        except ValueError:
+            return _business_error("isv.invalid-parameter", "账单日期格式不正确")
+        if bill_date >= _shanghai_day(clock.now()):
+            return _business_error("isp.bill_not_exist", "账单不存在（当天的账单次日生成）")
+        if str(biz.get("bill_type")) != "trade":
+            return _business_error("isv.invalid-parameter", "账单类型不正确")
+        if not bill_lines(bill_date):
+            return _business_error(BILL_NOT_EXIST, "账单不存在")
+        return _ok(bill_download_url=bill_download_url(bill_date))
+
+
+def _text(biz: dict[str, Any], name: str) -> str:
+    return str(biz.get(name) or "")
+
+
+def _names_its_object(biz: dict[str, Any]) -> bool:
+    return bool(biz.get("out_trade_no") or biz.get("trade_no") or biz.get("bill_date"))
