@@ -3,10 +3,13 @@ the gateway that our books miss, and the reverse; money our books miss is found.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 
+from designmall.accounts.roles import Role
 from designmall.core import clock
 from designmall.core.models import Job
 from designmall.payments.gateways import sandbox
@@ -21,6 +24,7 @@ from designmall.payments.models import (
 from designmall.payments.reconciliation import bill_reconcile
 from designmall.payments.services import refund_create
 from designmall.payments.tasks import bills_sweep
+from tests.factories import make_user
 from tests.payments.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +186,52 @@ def test_the_sandbox_serves_its_bill_behind_a_short_lived_url(client, make_payme
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert expired.status_code == 404
+
+
+# --- what finance sees -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def finance(client):
+    user = make_user(role=Role.FINANCE, is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_finance_sees_the_days_report_with_each_difference(finance, make_payment):
+    payment = paid(make_payment())
+    Payment.objects.filter(pk=payment.pk).update(trade_no="2026120422009999999999999999")
+    next_morning()
+    report = bill_reconcile(gateway="sandbox", bill_date=DAY)
+
+    listing = finance.get("/admin/payments/billreconciliation/")
+    page = finance.get(f"/admin/payments/billreconciliation/{report.pk}/change/")
+
+    assert listing.status_code == page.status_code == 200
+    assert "2026120422009999999999999999" in page.content.decode()
+
+
+def test_finance_can_run_a_day_again_from_the_report(finance, make_payment):
+    paid(make_payment())
+    next_morning()
+    report = bill_reconcile(gateway="sandbox", bill_date=DAY)
+    BillReconciliation.objects.filter(pk=report.pk).update(status=BillStatus.FAILED)
+
+    finance.post(
+        "/admin/payments/billreconciliation/",
+        {"action": "run_again", "_selected_action": [report.pk]},
+    )
+
+    assert BillReconciliation.objects.get().status == BillStatus.MATCHED
+
+
+def test_the_command_reconciles_yesterday_and_fails_on_differences(make_payment):
+    payment = paid(make_payment())
+    next_morning()
+    out = io.StringIO()
+    call_command("reconcile_bills", stdout=out)
+    assert "matched" in out.getvalue()
+
+    Payment.objects.filter(pk=payment.pk).update(trade_no="2026120422009999999999999999")
+    with pytest.raises(SystemExit):
+        call_command("reconcile_bills", "--date", DAY.isoformat(), stdout=io.StringIO())

@@ -105,6 +105,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "events.view_reservation",
         "auctions.view_lot",
         "auctions.view_deposit",
+        "payments.view_payment",
+        "payments.view_refund",
+        "payments.view_paymentnotification",
+        "payments.view_overpayment",
+        "payments.view_billreconciliation",
+        "payments.view_billdiscrepancy",
+        "payments.reconcile_bill",
     ],
 }
 

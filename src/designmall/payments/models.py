@@ -230,6 +230,7 @@ class BillReconciliation(models.Model):
         verbose_name = _("渠道对账")
         verbose_name_plural = _("渠道对账")
         ordering = ["-bill_date", "gateway"]
+        permissions = [("reconcile_bill", _("可以重新核对渠道账单"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["gateway", "bill_date"], name="bill_reconciliation_once_per_day"

@@ -24,7 +24,7 @@ from designmall.payments.services import payment_start
 
 router = Router(tags=["payments"], auth=AUTHENTICATED)
 
-PaymentStatusValue = Literal["pending", "paid", "closed"]
+PaymentStatusValue = Literal["pending", "paid", "closing", "closed"]
 RefundStatusValue = Literal["pending", "succeeded", "failed"]
 
 
