@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as _noop
 
-from designmall.core.errors import ValidationFailed
+from designmall.core.errors import NotFound, ValidationFailed
 from designmall.core.money import Money
 from designmall.ledger import accounts
 from designmall.ledger.models import Payout, Posting
 from designmall.ledger.services import Kind
 
 _REFUND_KINDS = (Kind.REFUND_FROM_ESCROW, Kind.REFUND_FROM_SELLER)
+_PAYOUT_KINDS = (Kind.PAYOUT, Kind.PAYOUT_REVERSED, Kind.PAYOUT_REJECTED)
 
 
 @dataclass
@@ -46,7 +47,7 @@ class SellerLine:
     released_fen: int = 0  # order amounts released from escrow (before commission)
     commission_fen: int = 0  # commission on those, less commission returned with refunds
     refunded_fen: int = 0  # refunds taken from the seller after release
-    paid_out_fen: int = 0  # payouts, less failed ones
+    paid_out_fen: int = 0  # payouts, less failed and rejected ones
     closing_fen: int = 0
 
 
@@ -128,7 +129,7 @@ def reconciliation_by_seller(start: datetime, end: datetime) -> list[SellerLine]
             line.commission_fen -= total
         elif kind == Kind.REFUND_FROM_SELLER and code.startswith("gateway:"):
             line.refunded_fen -= total
-        elif kind in (Kind.PAYOUT, Kind.PAYOUT_REVERSED) and code.startswith("seller:"):
+        elif kind in _PAYOUT_KINDS and code.startswith("seller:"):
             line.paid_out_fen += total
     return [lines[shop] for shop in sorted(lines)]
 
@@ -214,6 +215,7 @@ _KIND_LABELS = {
     Kind.REFUND_FROM_SELLER: _noop("完成后退款，从余额扣回"),
     Kind.PAYOUT: _noop("提现"),
     Kind.PAYOUT_REVERSED: _noop("提现失败，退回余额"),
+    Kind.PAYOUT_REJECTED: _noop("提现被驳回，退回余额"),
 }
 
 
@@ -260,3 +262,35 @@ def seller_statement(*, shop_public_id: str, limit: int = 50) -> SellerStatement
         )
     balance = -(Posting.objects.filter(account__code=code).aggregate(s=Sum("amount"))["s"] or 0)
     return SellerStatement(balance_fen=balance, entries=entries)
+
+
+# --- a seller's payouts -------------------------------------------------------------------
+
+
+def payouts_of_shop(*, shop_public_id: str, limit: int = 20) -> list[Payout]:
+    """The shop's latest payouts, newest first."""
+    return list(
+        Payout.objects.filter(shop_public_id=shop_public_id).order_by("-requested_at", "-id")[
+            : max(1, min(int(limit), 200))
+        ]
+    )
+
+
+def payout_of_shop(*, shop_public_id: str, public_id: str) -> Payout:
+    """One of the shop's payouts; another shop's is ``NotFound`` like a missing one."""
+    payout = Payout.objects.filter(shop_public_id=shop_public_id, public_id=public_id).first()
+    if payout is None:
+        raise NotFound(_("没有找到这笔提现。"))
+    return payout
+
+
+def last_payee(*, shop_public_id: str) -> tuple[str, str]:
+    """The Alipay account and name of the shop's latest payout, to suggest again."""
+    row = (
+        Payout.objects.filter(shop_public_id=shop_public_id)
+        .exclude(payee_account="")
+        .order_by("-requested_at", "-id")
+        .values_list("payee_account", "payee_name")
+        .first()
+    )
+    return row or ("", "")

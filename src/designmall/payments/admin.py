@@ -158,3 +158,49 @@ class PaymentNotificationAdmin(ReadOnlyAdmin):
     search_fields = ("out_trade_no", "notify_id")
     date_hierarchy = "received_at"
     readonly_fields = [f.name for f in PaymentNotification._meta.fields]
+
+
+# --- seller payouts ---------------------------------------------------------------------------
+
+from designmall.ledger.admin import PayoutAdmin as LedgerPayoutAdmin  # noqa: E402
+from designmall.ledger.models import Payout, PayoutStatus  # noqa: E402
+from designmall.payments.payouts import payout_approve, payout_transfer_retry  # noqa: E402
+
+admin.site.unregister(Payout)
+
+
+@admin.register(Payout)
+class PayoutAdmin(LedgerPayoutAdmin):
+    """The ledger's payout admin with the actions that reach the gateway: approving (the
+    last approval queues the transfer) and queueing a transfer whose job gave up again."""
+
+    actions = ["approve", "reject", "retry_transfer"]
+
+    def _each(self, request, queryset, work, done):
+        count = 0
+        for payout in queryset:
+            try:
+                work(payout)
+                count += 1
+            except DomainError as exc:
+                messages.error(request, f"{payout.public_id}: {exc.message}")
+        if count:
+            messages.success(request, done % {"n": count})
+
+    @admin.action(description=_("审批通过"), permissions=["approve"])
+    def approve(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda payout: payout_approve(payout=payout, by=request.user),
+            _("已审批 %(n)d 笔提现。达到所需审批人数的提现将自动转账。"),
+        )
+
+    @admin.action(description=_("重新发起转账"), permissions=["approve"])
+    def retry_transfer(self, request, queryset):
+        self._each(
+            request,
+            queryset.filter(status=PayoutStatus.APPROVED),
+            lambda payout: payout_transfer_retry(payout=payout, by=request.user),
+            _("已重新发起 %(n)d 笔转账。"),
+        )

@@ -44,3 +44,14 @@ def refund_job(payload: dict) -> None:
 @job_handler(sandbox.NOTIFY_JOB, max_attempts=8)
 def sandbox_notify_job(payload: dict) -> None:
     sandbox.notification_deliver(url=payload["url"], params=payload["params"])
+
+
+# --- seller payouts -------------------------------------------------------------------------
+
+from designmall.ledger.models import Payout  # noqa: E402
+from designmall.payments.payouts import TRANSFER_JOB, payout_transfer_execute  # noqa: E402
+
+
+@job_handler(TRANSFER_JOB, max_attempts=12)
+def payout_transfer_job(payload: dict) -> None:
+    payout_transfer_execute(payout=Payout.objects.get(pk=payload["payout_id"]))

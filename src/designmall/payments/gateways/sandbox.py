@@ -59,7 +59,7 @@ from designmall.payments.gateways.base import (
     GatewayUnavailable,
     PayStart,
 )
-from designmall.payments.models import Payment, SandboxRefund, SandboxTrade
+from designmall.payments.models import Payment, SandboxRefund, SandboxTrade, SandboxTransfer
 
 SANDBOX_APP_ID = "9021000000000000"
 SANDBOX_SELLER_ID = "2088000000000000"
@@ -344,6 +344,7 @@ class SandboxServer:
             "alipay.trade.query": self._query,
             "alipay.trade.refund": self._refund,
             "alipay.trade.close": self._close,
+            "alipay.fund.trans.uni.transfer": self._transfer,
         }
 
     def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str:
@@ -364,7 +365,8 @@ class SandboxServer:
         except ValueError:
             biz = None
         action = self.actions.get(method)
-        if action is None or not isinstance(biz, dict) or not biz.get("out_trade_no"):
+        key = "out_biz_no" if method == "alipay.fund.trans.uni.transfer" else "out_trade_no"
+        if action is None or not isinstance(biz, dict) or not biz.get(key):
             error = {
                 "code": "40002",
                 "msg": "Invalid Arguments",
@@ -462,3 +464,58 @@ class SandboxServer:
         trade.closed_at = clock.now()
         trade.save(update_fields=["status", "closed_at"])
         return _ok(trade_no=trade.trade_no, out_trade_no=trade.out_trade_no)
+
+    def _transfer(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """``alipay.fund.trans.uni.transfer``: pay once per ``out_biz_no``; asked again with
+        the same number and content, answer the first result; with other content, refuse
+        as Alipay does. A payee whose login id ends in ``.invalid`` does not exist."""
+        amount = fen_or_none(biz.get("trans_amount"))
+        payee = biz.get("payee_info")
+        if (
+            amount is None
+            or amount <= 0
+            or biz.get("product_code") != "TRANS_ACCOUNT_NO_PWD"
+            or biz.get("biz_scene") != "DIRECT_TRANSFER"
+            or not isinstance(payee, dict)
+            or payee.get("identity_type") != "ALIPAY_LOGON_ID"
+            or not str(payee.get("identity", "")).strip()
+            or not str(payee.get("name", "")).strip()
+        ):
+            return _business_error("INVALID_PARAMETER", "参数有误")
+        wanted = {
+            "amount_fen": amount,
+            "payee_account": str(payee["identity"])[:100],
+            "payee_name": str(payee["name"])[:50],
+        }
+        out_biz_no = str(biz["out_biz_no"])[:64]
+        transfers = SandboxTransfer.objects.select_for_update()
+        earlier = transfers.filter(out_biz_no=out_biz_no).first()
+        if earlier is None:
+            if wanted["payee_account"].endswith(".invalid"):
+                return _business_error("PAYEE_NOT_EXIST", "收款账号不存在")
+            now = clock.now()
+            try:
+                with transaction.atomic():
+                    SandboxTransfer.objects.create(
+                        out_biz_no=out_biz_no,
+                        order_id=_new_trade_no(now),
+                        pay_fund_order_id=_new_trade_no(now),
+                        order_title=str(biz.get("order_title", ""))[:256],
+                        status="SUCCESS",
+                        created_at=now,
+                        **wanted,
+                    )
+            except IntegrityError:
+                pass  # the same number at the same moment: its transfer is the one
+            earlier = transfers.get(out_biz_no=out_biz_no)
+        if any(getattr(earlier, name) != value for name, value in wanted.items()):
+            return _business_error(
+                "PAYMENT_INFO_INCONSISTENCY", "两次请求商户单号一样，但是参数不一致"
+            )
+        return _ok(
+            out_biz_no=earlier.out_biz_no,
+            order_id=earlier.order_id,
+            pay_fund_order_id=earlier.pay_fund_order_id,
+            status=earlier.status,
+            trans_date=alipay_time(earlier.created_at),
+        )
