@@ -31,10 +31,11 @@ class GatewayLine:
     gateway: str
     received_fen: int = 0
     refunded_fen: int = 0
+    paid_out_fen: int = 0  # seller payouts transferred from the gateway account
 
     @property
     def net_fen(self) -> int:
-        return self.received_fen - self.refunded_fen
+        return self.received_fen - self.refunded_fen - self.paid_out_fen
 
 
 @dataclass
@@ -66,7 +67,8 @@ def _in_period(start: datetime, end: datetime):
 
 
 def reconciliation_by_gateway(start: datetime, end: datetime) -> list[GatewayLine]:
-    """Per gateway: money received from buyers, refunded to them, and the net."""
+    """Per gateway: money received from buyers, refunded to them, paid out to sellers,
+    and the net."""
     _check_period(start, end)
     lines: dict[str, GatewayLine] = {}
     rows = (
@@ -83,6 +85,8 @@ def reconciliation_by_gateway(start: datetime, end: datetime) -> list[GatewayLin
             line.received_fen += total
         elif kind in _REFUND_KINDS:
             line.refunded_fen -= total
+        elif kind == Kind.PAYOUT_SENT:
+            line.paid_out_fen -= total
     return [lines[g] for g in sorted(lines)]
 
 
@@ -149,9 +153,19 @@ def export_reconciliation_csv(start: datetime, end: datetime) -> str:
     writer = csv.writer(out)
     writer.writerow([_("对账期间"), _local(start), _local(end)])
     writer.writerow([])
-    writer.writerow([_("支付渠道"), _("收款（元）"), _("退款（元）"), _("净额（元）")])
+    writer.writerow(
+        [_("支付渠道"), _("收款（元）"), _("退款（元）"), _("提现转出（元）"), _("净额（元）")]
+    )
     for g in reconciliation_by_gateway(start, end):
-        writer.writerow([g.gateway, _yuan(g.received_fen), _yuan(g.refunded_fen), _yuan(g.net_fen)])
+        writer.writerow(
+            [
+                g.gateway,
+                _yuan(g.received_fen),
+                _yuan(g.refunded_fen),
+                _yuan(g.paid_out_fen),
+                _yuan(g.net_fen),
+            ]
+        )
     writer.writerow([])
     writer.writerow(
         [
@@ -183,10 +197,12 @@ def export_payouts_csv(start: datetime, end: datetime) -> str:
             _("店铺编号"),
             _("金额（元）"),
             _("状态"),
-            _("银行流水号"),
+            _("打款流水号"),
             _("申请时间"),
             _("处理时间"),
-            _("失败原因"),
+            _("失败或驳回原因"),
+            _("收款支付宝账号"),
+            _("审批人数"),
         ]
     )
     payouts = Payout.objects.filter(requested_at__gte=start, requested_at__lt=end).order_by(
@@ -202,7 +218,10 @@ def export_payouts_csv(start: datetime, end: datetime) -> str:
                 p.reference,
                 _local(p.requested_at),
                 _local(p.settled_at),
-                p.failure_reason,
+                p.failure_reason or p.reject_reason,
+                p.payee_account,
+                f"{(p.approved_by_id is not None) + (p.second_approved_by_id is not None)}"
+                f"/{p.approvals_required}",
             ]
         )
     return out.getvalue()
