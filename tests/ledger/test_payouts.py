@@ -160,7 +160,9 @@ def test_a_payout_needs_an_alipay_account_and_name(funded, payee):
 def test_the_threshold_decides_how_many_approvals_a_payout_needs(funded):
     below = _request(funded, 799)
     escrow_receive_payment(payment_ref="p_2", gateway="sandbox", amount_fen=800)
-    escrow_release_to_seller(order_ref="o_2", shop_public_id=funded, amount_fen=800, commission_bp=0)
+    escrow_release_to_seller(
+        order_ref="o_2", shop_public_id=funded, amount_fen=800, commission_bp=0
+    )
 
     at = _request(funded, 800)
 
