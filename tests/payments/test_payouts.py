@@ -199,14 +199,11 @@ def test_the_sandbox_answers_a_repeated_transfer_with_the_first_result(db):
 
 def test_the_sandbox_refuses_the_same_out_biz_no_for_another_amount(db):
     gateway = get_gateway("sandbox")
-    gateway.transfer(
-        out_biz_no="po_1", amount_fen=1_000, payee_account="a@x.com", payee_name="张三", title="t"
-    )
+    payee = {"payee_account": "a@example.com", "payee_name": "张三", "title": "提现"}
+    gateway.transfer(out_biz_no="po_1", amount_fen=1_000, **payee)
 
     with pytest.raises(GatewayError) as raised:
-        gateway.transfer(
-            out_biz_no="po_1", amount_fen=2_000, payee_account="a@x.com", payee_name="张三", title="t"
-        )
+        gateway.transfer(out_biz_no="po_1", amount_fen=2_000, **payee)
 
     assert raised.value.sub_code == "PAYMENT_INFO_INCONSISTENCY"
     assert not raised.value.retryable
