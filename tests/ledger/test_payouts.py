@@ -292,3 +292,15 @@ def test_a_payout_not_approved_cannot_be_sent(funded):
     with pytest.raises(InvalidTransition):
         payout_transfer_succeeded(payout=_request(funded), reference="x")
     assert account_balance("payouts:pending") == 700
+
+
+def test_a_payout_requested_without_a_payee_cannot_be_approved_only_rejected(funded, finance):
+    payout = _request(funded, 700)
+    Payout.objects.filter(pk=payout.pk).update(payee_account="", out_biz_no=None)  # an old one
+
+    with pytest.raises(Conflict) as raised:
+        payout_approve(payout=payout, by=finance, gateway="sandbox")
+
+    assert raised.value.code == "payout_without_payee"
+    payout_reject(payout=payout, reason="请重新申请", by=finance)
+    assert seller_balance(funded) == 1_000

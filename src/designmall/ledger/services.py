@@ -543,6 +543,13 @@ def payout_approve(*, payout: Payout, by, gateway: str) -> Payout:
     _require_finance(by)
     gateway_code = _gateway(gateway)
     payout = _locked(payout, expected=PayoutStatus.REQUESTED, to=PayoutStatus.APPROVED)
+    if not (payout.out_biz_no and payout.payee_account and payout.payee_name):
+        # Requested before payouts went through the gateway: nowhere to send it.
+        raise Conflict(
+            _("这笔提现没有收款支付宝账号，无法转账，请驳回。"),
+            code="payout_without_payee",
+            details={"payout": payout.public_id},
+        )
     if payout.requested_by_id is not None and payout.requested_by_id == by.pk:
         raise PermissionDenied(
             _("不能审批自己申请的提现。"), code="own_payout", details={"payout": payout.public_id}
