@@ -493,6 +493,8 @@ def payout_request(
                 requested_by=by if getattr(by, "pk", None) else None,
             )
     except IntegrityError:
+        if not request_key:
+            raise
         # The same key committed by a concurrent request: answer with its payout.
         found = Payout.objects.get(shop_public_id=shop_public_id, request_key=request_key)
         return _same_request(found, amount, account, name)
