@@ -343,3 +343,8 @@ ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
 ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", f"{SITE_URL}/payments/alipay/notify")
 ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", f"{SITE_URL}/payments/return/")
 ALIPAY_TIMEOUT_SECONDS = float(os.environ.get("ALIPAY_TIMEOUT_SECONDS", "10"))
+
+# --- seller payouts ----------------------------------------------------------------
+# A payout of this many fen or more needs a second, different finance user's approval
+# (default ¥5,000.00).
+PAYOUT_SECOND_APPROVAL_FROM_FEN = int(os.environ.get("PAYOUT_SECOND_APPROVAL_FROM_FEN", "500000"))

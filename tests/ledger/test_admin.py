@@ -23,7 +23,9 @@ def payout(shop_id):
     escrow_release_to_seller(
         order_ref="o_1", shop_public_id=shop_id, amount_fen=1_000, commission_bp=1_000
     )
-    return payout_request(shop_public_id=shop_id, amount_fen=600)
+    return payout_request(
+        shop_public_id=shop_id, amount_fen=600, payee_account="13800138000", payee_name="张三"
+    )
 
 
 def _staff(client, *codenames):
@@ -73,44 +75,76 @@ def test_the_books_cannot_be_edited_from_the_admin(admin_client, payout):
     assert admin_client.get(reverse("admin:ledger_account_add")).status_code == 403
 
 
-def test_finance_marks_payouts_paid_with_a_bank_reference(client, payout):
-    _staff(client, "view_payout", "settle_payout")
-
-    response = _act(client, "mark_paid", payout, "BANK-9")
-
-    assert response.status_code == 302
-    payout.refresh_from_db()
-    assert (payout.status, payout.reference) == (PayoutStatus.PAID, "BANK-9")
-
-
-def test_the_action_first_asks_for_the_reference(client, payout):
-    _staff(client, "view_payout", "settle_payout")
+def test_finance_approves_a_payout_from_the_admin(client, payout, settings):
+    settings.PAYOUT_SECOND_APPROVAL_FROM_FEN = 10_000
+    user = _staff(client, "view_payout", "approve_payout")
 
     response = client.post(
         reverse("admin:ledger_payout_changelist"),
-        {"action": "mark_paid", "_selected_action": [payout.pk]},
+        {"action": "approve", "_selected_action": [payout.pk]},
     )
 
-    assert "银行流水号" in response.content.decode()
+    assert response.status_code == 302
+    payout.refresh_from_db()
+    assert (payout.status, payout.approved_by) == (PayoutStatus.APPROVED, user)
+
+
+def test_the_admin_refuses_to_let_finance_approve_their_own_payout(client, shop_id):
+    escrow_receive_payment(payment_ref="p_9", gateway="sandbox", amount_fen=500)
+    escrow_release_to_seller(
+        order_ref="o_9", shop_public_id=shop_id, amount_fen=500, commission_bp=0
+    )
+    user = _staff(client, "view_payout", "approve_payout")
+    own = payout_request(
+        shop_public_id=shop_id,
+        amount_fen=500,
+        payee_account="13800138000",
+        payee_name="张三",
+        by=user,
+    )
+
+    response = client.post(
+        reverse("admin:ledger_payout_changelist"),
+        {"action": "approve", "_selected_action": [own.pk]},
+        follow=True,
+    )
+
+    assert "不能审批自己申请的提现" in response.content.decode()
+    assert Payout.objects.get(pk=own.pk).status == PayoutStatus.REQUESTED
+
+
+def test_the_reject_action_first_asks_for_the_reason(client, payout):
+    _staff(client, "view_payout", "approve_payout")
+
+    response = client.post(
+        reverse("admin:ledger_payout_changelist"),
+        {"action": "reject", "_selected_action": [payout.pk]},
+    )
+
+    assert "驳回原因" in response.content.decode()
     assert Payout.objects.get().status == PayoutStatus.REQUESTED
 
 
-def test_a_failed_payout_returns_the_amount_to_the_seller(client, payout, shop_id):
-    _staff(client, "view_payout", "settle_payout")
+def test_a_rejected_payout_returns_the_amount_to_the_seller(client, payout, shop_id):
+    _staff(client, "view_payout", "approve_payout")
 
-    _act(client, "mark_failed", payout, "户名不符")
+    _act(client, "reject", payout, "户名不符")
 
-    assert Payout.objects.get().status == PayoutStatus.FAILED
+    assert Payout.objects.get().status == PayoutStatus.REJECTED
     assert seller_balance(shop_id) == 900
 
 
-def test_staff_without_the_settle_permission_get_no_payout_actions(client, payout):
+def test_staff_without_the_approve_permission_get_no_payout_actions(client, payout):
     _staff(client, "view_payout")
 
     page = client.get(reverse("admin:ledger_payout_changelist")).content.decode()
-    _act(client, "mark_paid", payout, "BANK-9")
+    client.post(
+        reverse("admin:ledger_payout_changelist"),
+        {"action": "approve", "_selected_action": [payout.pk]},
+    )
+    _act(client, "reject", payout, "no")
 
-    assert "mark_paid" not in page
+    assert 'value="approve"' not in page and 'value="reject"' not in page
     assert Payout.objects.get().status == PayoutStatus.REQUESTED
 
 
@@ -124,7 +158,7 @@ def test_the_reconciliation_report_downloads_as_csv(client, payout):
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8-sig")
-    assert "sandbox,10.00,0.00,10.00" in text
+    assert "sandbox,10.00,0.00,0.00,10.00" in text
 
 
 def test_the_payouts_export_needs_the_payout_view_permission(client, payout):

@@ -20,9 +20,10 @@ from designmall.ledger.selectors import (
 from designmall.ledger.services import (
     escrow_receive_payment,
     escrow_release_to_seller,
-    payout_mark_failed,
-    payout_mark_paid,
+    payout_approve,
     payout_request,
+    payout_transfer_failed,
+    payout_transfer_succeeded,
     refund_from_escrow,
     refund_from_seller,
     seller_balance,
@@ -40,7 +41,7 @@ DAY3 = DAY1 + timedelta(days=2)
 @pytest.fixture
 def finance():
     user = make_user(role=None)
-    user.user_permissions.add(Permission.objects.get(codename="settle_payout"))
+    user.user_permissions.add(Permission.objects.get(codename="approve_payout"))
     return user
 
 
@@ -69,21 +70,25 @@ def history(shops, finance):
         amount_fen=4_000,
         commission_back_fen=200,
     )
-    paid = payout_request(shop_public_id=a, amount_fen=5_000)
-    payout_mark_paid(payout=paid, reference="BANK-1", by=finance)
-    failed = payout_request(shop_public_id=b, amount_fen=3_000)
-    payout_mark_failed(payout=failed, reason="卡号错误", by=finance)
-    payout_request(shop_public_id=b, amount_fen=2_000)
+    payee = {"payee_account": "seller@example.com", "payee_name": "张三"}
+    paid = payout_request(shop_public_id=a, amount_fen=5_000, **payee)
+    payout_approve(payout=paid, by=finance, gateway="alipay")
+    payout_transfer_succeeded(payout=paid, reference="ALI-1")
+    failed = payout_request(shop_public_id=b, amount_fen=3_000, **payee)
+    payout_approve(payout=failed, by=finance, gateway="alipay")
+    payout_transfer_failed(payout=failed, reason="收款账号不存在")
+    payout_request(shop_public_id=b, amount_fen=2_000, **payee)
     clock.reset()
 
 
-def test_gateways_show_received_refunded_and_net(history):
+def test_gateways_show_received_refunded_paid_out_and_net(history):
     lines = reconciliation_by_gateway(DAY1, DAY3)
 
     assert [(g.gateway, g.received_fen, g.refunded_fen, g.net_fen) for g in lines] == [
-        ("alipay", 30_000, 4_000, 26_000),
+        ("alipay", 30_000, 4_000, 21_000),
         ("sandbox", 5_000, 1_000, 4_000),
     ]
+    assert lines[0].paid_out_fen == 5_000  # the payout transferred through Alipay
 
 
 def test_sellers_show_movements_that_lead_from_opening_to_closing_balance(history, shops):
@@ -120,8 +125,8 @@ def test_an_earlier_period_leaves_out_later_transactions(history):
 def test_the_reconciliation_csv_has_a_gateway_table_and_a_seller_table(history, shops):
     rows = list(csv.reader(io.StringIO(export_reconciliation_csv(DAY1, DAY3))))
 
-    assert rows[2] == ["支付渠道", "收款（元）", "退款（元）", "净额（元）"]
-    assert rows[3] == ["alipay", "300.00", "40.00", "260.00"]
+    assert rows[2] == ["支付渠道", "收款（元）", "退款（元）", "提现转出（元）", "净额（元）"]
+    assert rows[3] == ["alipay", "300.00", "40.00", "50.00", "210.00"]
     assert rows[6][0] == "店铺编号"
     assert rows[7] == [shops[0], "0.00", "200.00", "8.00", "40.00", "50.00", "102.00"]
 
@@ -130,12 +135,13 @@ def test_the_payouts_csv_lists_the_periods_payouts_oldest_first(history, shops):
     rows = list(csv.reader(io.StringIO(export_payouts_csv(DAY2, DAY3))))
 
     assert [r[1:5] for r in rows[1:]] == [
-        [shops[0], "50.00", "已打款", "BANK-1"],
+        [shops[0], "50.00", "已打款", "ALI-1"],
         [shops[1], "30.00", "打款失败", ""],
-        [shops[1], "20.00", "待打款", ""],
+        [shops[1], "20.00", "待审批", ""],
     ]
     assert rows[1][5] == "2026-09-21T10:00:00+08:00"
-    assert rows[2][7] == "卡号错误"
+    assert rows[2][7] == "收款账号不存在"
+    assert rows[1][8:] == ["seller@example.com", "1/1"]
 
 
 def test_a_period_outside_the_payouts_has_only_the_header(history):

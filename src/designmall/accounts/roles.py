@@ -100,7 +100,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "ledger.view_account",
         "ledger.view_ledgertransaction",
         "ledger.view_payout",
-        "ledger.settle_payout",
+        "ledger.approve_payout",
         "orders.view_order",
         "events.view_reservation",
         "auctions.view_lot",

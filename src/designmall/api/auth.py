@@ -73,3 +73,4 @@ class SessionCookie(APIKeyCookie):
 AUTHENTICATED = [BearerToken(), SessionCookie()]
 OPERATOR = [BearerToken(Role.OPERATOR), SessionCookie(Role.OPERATOR)]
 VENUE_STAFF = [BearerToken(Role.VENUE_STAFF), SessionCookie(Role.VENUE_STAFF)]
+FINANCE = [BearerToken(Role.FINANCE), SessionCookie(Role.FINANCE)]

@@ -15,6 +15,10 @@ code                     type       meaning
 ``platform:commission``  revenue    commission earned on released orders
 ``platform:tickets``     revenue    design-week ticket sales, once the session is over
 ``platform:forfeits``    revenue    auction deposits forfeited by winners who did not pay
+``payouts:pending``      liability  seller payouts requested and not yet sent: taken
+                                    from the seller balance on request, sent through
+                                    the gateway (credited there) or given back; zero
+                                    once every payout is settled
 ``bank:payouts``         asset      the bank account payouts to sellers are sent from;
                                     moving gateway settlements into it is booked
                                     outside this ledger, so it shows the payouts sent
@@ -40,6 +44,7 @@ PLATFORM_COMMISSION = "platform:commission"
 PLATFORM_TICKETS = "platform:tickets"
 PLATFORM_FORFEITS = "platform:forfeits"
 BANK_PAYOUTS = "bank:payouts"
+PAYOUTS_PENDING = "payouts:pending"
 
 _GATEWAY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -74,6 +79,7 @@ _FIXED = {
     PLATFORM_TICKETS: (AccountType.REVENUE, "平台票务收入"),
     PLATFORM_FORFEITS: (AccountType.REVENUE, "平台没收保证金收入"),
     BANK_PAYOUTS: (AccountType.ASSET, "结算银行账户（打款）"),
+    PAYOUTS_PENDING: (AccountType.LIABILITY, "待打款的卖家提现"),
 }
 
 

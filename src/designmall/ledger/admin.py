@@ -123,31 +123,42 @@ class ExportForm(forms.Form):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Payouts for finance. Rejecting is a ledger matter and lives here; approving and
+    retrying a transfer need the gateway, so ``payments.admin`` registers this admin
+    again with those actions."""
+
     list_display = (
         "public_id",
         "shop_public_id",
         "amount",
         "status",
+        "approvals",
+        "payee_account",
         "reference",
         "requested_at",
         "settled_at",
     )
-    list_filter = ("status",)
-    search_fields = ("=public_id", "=shop_public_id", "reference")
+    list_filter = ("status", "approvals_required")
+    search_fields = ("=public_id", "=shop_public_id", "=out_biz_no", "reference")
     date_hierarchy = "requested_at"
     readonly_fields = [f.name for f in Payout._meta.fields]
-    actions = ["mark_paid", "mark_failed"]
+    actions = ["reject"]
     change_list_template = "admin/ledger/payout/change_list.html"
 
     @admin.display(description=_("金额"))
     def amount(self, payout):
         return format_fen(payout.amount_fen)
 
-    def has_settle_permission(self, request):
-        return request.user.has_perm("ledger.settle_payout")
+    @admin.display(description=_("审批"))
+    def approvals(self, payout):
+        done = (payout.approved_by_id is not None) + (payout.second_approved_by_id is not None)
+        return f"{done}/{payout.approvals_required}"
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("ledger.approve_payout")
 
     def _settle_each(self, request, queryset, *, label, title, settle, done):
-        """Ask for the bank reference or the failure reason, then settle each payout."""
+        """Ask for the reason, then settle each payout still waiting for approval."""
         if "apply" in request.POST:
             form = SettleForm(request.POST)
             form.fields["text"].label = label
@@ -179,30 +190,17 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
             },
         )
 
-    @admin.action(description=_("标记为已打款…"), permissions=["settle"])
-    def mark_paid(self, request, queryset):
+    @admin.action(description=_("驳回提现…"), permissions=["approve"])
+    def reject(self, request, queryset):
         return self._settle_each(
             request,
             queryset,
-            label=_("银行流水号"),
-            title=_("标记为已打款"),
-            settle=lambda payout, text: services.payout_mark_paid(
-                payout=payout, reference=text, by=request.user
-            ),
-            done=_("已标记 %(n)d 笔打款为已打款。"),
-        )
-
-    @admin.action(description=_("标记为打款失败…"), permissions=["settle"])
-    def mark_failed(self, request, queryset):
-        return self._settle_each(
-            request,
-            queryset,
-            label=_("失败原因"),
-            title=_("标记为打款失败"),
-            settle=lambda payout, text: services.payout_mark_failed(
+            label=_("驳回原因"),
+            title=_("驳回提现"),
+            settle=lambda payout, text: services.payout_reject(
                 payout=payout, reason=text, by=request.user
             ),
-            done=_("已标记 %(n)d 笔打款为失败，金额已退回卖家余额。"),
+            done=_("已驳回 %(n)d 笔提现，金额已退回卖家余额。"),
         )
 
     def get_urls(self):

@@ -107,16 +107,21 @@ class Posting(models.Model):
 
 
 class PayoutStatus(models.TextChoices):
-    REQUESTED = "requested", _("待打款")
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("转账中")
     PAID = "paid", _("已打款")
     FAILED = "failed", _("打款失败")
+    REJECTED = "rejected", _("已驳回")
 
 
 class Payout(models.Model):
-    """A transfer of a seller's balance to the seller's bank account.
+    """A transfer of part of a seller's balance to the seller's Alipay account.
 
-    The balance is taken when the payout is requested (so it cannot be paid out
-    twice); a failed payout gives it back with a reversing transaction.
+    The balance is taken when the payout is requested (so it cannot be requested
+    twice); finance approves it (two different finance users from
+    ``PAYOUT_SECOND_APPROVAL_FROM_FEN``), then the transfer runs at the gateway with
+    the payout's own ``out_biz_no``. A rejected or failed payout gives the amount
+    back with a reversing transaction.
     """
 
     public_id = PublicIdField(prefix="po")
@@ -125,9 +130,39 @@ class Payout(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.REQUESTED
     )
-    # The bank's transfer reference, filled in when finance marks it paid.
-    reference = models.CharField(_("银行流水号"), max_length=100, blank=True)
+    # Where the money goes: the seller's Alipay login id (email or mobile) and real name.
+    payee_account = models.CharField(_("收款支付宝账号"), max_length=100, blank=True)
+    payee_name = models.CharField(_("收款人姓名"), max_length=50, blank=True)
+    # Our number for the transfer at the gateway: the same on every retry of it.
+    out_biz_no = models.CharField(_("转账单号"), max_length=64, unique=True, null=True, blank=True)
+    # The caller's key for the request (a form's one-time token, an Idempotency-Key).
+    request_key = models.CharField(_("请求幂等键"), max_length=100, null=True, blank=True)
+    # 1, or 2 from PAYOUT_SECOND_APPROVAL_FROM_FEN: the rule that applied when requested.
+    approvals_required = models.PositiveSmallIntegerField(_("所需审批人数"), default=1)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    second_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("复核人"),
+    )
+    second_approved_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    # The gateway the transfer runs at, fixed when the payout is fully approved.
+    gateway = models.CharField(_("转账渠道"), max_length=16, blank=True)
+    # The gateway's transfer order id (or a bank reference), once paid.
+    reference = models.CharField(_("打款流水号"), max_length=100, blank=True)
     failure_reason = models.CharField(_("失败原因"), max_length=500, blank=True)
+    reject_reason = models.CharField(_("驳回原因"), max_length=500, blank=True)
     requested_at = models.DateTimeField(_("申请时间"), db_index=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,10 +186,28 @@ class Payout(models.Model):
         verbose_name = _("卖家打款")
         verbose_name_plural = _("卖家打款")
         ordering = ["-requested_at", "-id"]
-        permissions = [("settle_payout", _("可以确认打款成功或失败"))]
+        permissions = [("approve_payout", _("可以审批或驳回卖家提现"))]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_positive")
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_positive"),
+            models.CheckConstraint(
+                condition=Q(approvals_required__in=[1, 2]), name="payout_one_or_two_approvals"
+            ),
+            models.UniqueConstraint(
+                fields=["shop_public_id", "request_key"], name="payout_request_key_once"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.shop_public_id} {format_fen(self.amount_fen)}"
+
+    @property
+    def amount_display(self) -> str:
+        return format_fen(self.amount_fen)
+
+    @property
+    def awaiting_second_approval(self) -> bool:
+        return (
+            self.status == PayoutStatus.REQUESTED
+            and self.approvals_required == 2
+            and self.approved_by_id is not None
+        )

@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as _noop
 
-from designmall.core.errors import ValidationFailed
+from designmall.core.errors import NotFound, ValidationFailed
 from designmall.core.money import Money
 from designmall.ledger import accounts
 from designmall.ledger.models import Payout, Posting
 from designmall.ledger.services import Kind
 
 _REFUND_KINDS = (Kind.REFUND_FROM_ESCROW, Kind.REFUND_FROM_SELLER)
+_PAYOUT_KINDS = (Kind.PAYOUT, Kind.PAYOUT_REVERSED, Kind.PAYOUT_REJECTED)
 
 
 @dataclass
@@ -30,10 +31,11 @@ class GatewayLine:
     gateway: str
     received_fen: int = 0
     refunded_fen: int = 0
+    paid_out_fen: int = 0  # seller payouts transferred from the gateway account
 
     @property
     def net_fen(self) -> int:
-        return self.received_fen - self.refunded_fen
+        return self.received_fen - self.refunded_fen - self.paid_out_fen
 
 
 @dataclass
@@ -46,7 +48,7 @@ class SellerLine:
     released_fen: int = 0  # order amounts released from escrow (before commission)
     commission_fen: int = 0  # commission on those, less commission returned with refunds
     refunded_fen: int = 0  # refunds taken from the seller after release
-    paid_out_fen: int = 0  # payouts, less failed ones
+    paid_out_fen: int = 0  # payouts, less failed and rejected ones
     closing_fen: int = 0
 
 
@@ -65,7 +67,8 @@ def _in_period(start: datetime, end: datetime):
 
 
 def reconciliation_by_gateway(start: datetime, end: datetime) -> list[GatewayLine]:
-    """Per gateway: money received from buyers, refunded to them, and the net."""
+    """Per gateway: money received from buyers, refunded to them, paid out to sellers,
+    and the net."""
     _check_period(start, end)
     lines: dict[str, GatewayLine] = {}
     rows = (
@@ -82,6 +85,8 @@ def reconciliation_by_gateway(start: datetime, end: datetime) -> list[GatewayLin
             line.received_fen += total
         elif kind in _REFUND_KINDS:
             line.refunded_fen -= total
+        elif kind == Kind.PAYOUT_SENT:
+            line.paid_out_fen -= total
     return [lines[g] for g in sorted(lines)]
 
 
@@ -128,7 +133,7 @@ def reconciliation_by_seller(start: datetime, end: datetime) -> list[SellerLine]
             line.commission_fen -= total
         elif kind == Kind.REFUND_FROM_SELLER and code.startswith("gateway:"):
             line.refunded_fen -= total
-        elif kind in (Kind.PAYOUT, Kind.PAYOUT_REVERSED) and code.startswith("seller:"):
+        elif kind in _PAYOUT_KINDS and code.startswith("seller:"):
             line.paid_out_fen += total
     return [lines[shop] for shop in sorted(lines)]
 
@@ -148,9 +153,19 @@ def export_reconciliation_csv(start: datetime, end: datetime) -> str:
     writer = csv.writer(out)
     writer.writerow([_("对账期间"), _local(start), _local(end)])
     writer.writerow([])
-    writer.writerow([_("支付渠道"), _("收款（元）"), _("退款（元）"), _("净额（元）")])
+    writer.writerow(
+        [_("支付渠道"), _("收款（元）"), _("退款（元）"), _("提现转出（元）"), _("净额（元）")]
+    )
     for g in reconciliation_by_gateway(start, end):
-        writer.writerow([g.gateway, _yuan(g.received_fen), _yuan(g.refunded_fen), _yuan(g.net_fen)])
+        writer.writerow(
+            [
+                g.gateway,
+                _yuan(g.received_fen),
+                _yuan(g.refunded_fen),
+                _yuan(g.paid_out_fen),
+                _yuan(g.net_fen),
+            ]
+        )
     writer.writerow([])
     writer.writerow(
         [
@@ -182,10 +197,12 @@ def export_payouts_csv(start: datetime, end: datetime) -> str:
             _("店铺编号"),
             _("金额（元）"),
             _("状态"),
-            _("银行流水号"),
+            _("打款流水号"),
             _("申请时间"),
             _("处理时间"),
-            _("失败原因"),
+            _("失败或驳回原因"),
+            _("收款支付宝账号"),
+            _("审批人数"),
         ]
     )
     payouts = Payout.objects.filter(requested_at__gte=start, requested_at__lt=end).order_by(
@@ -201,7 +218,10 @@ def export_payouts_csv(start: datetime, end: datetime) -> str:
                 p.reference,
                 _local(p.requested_at),
                 _local(p.settled_at),
-                p.failure_reason,
+                p.failure_reason or p.reject_reason,
+                p.payee_account,
+                f"{(p.approved_by_id is not None) + (p.second_approved_by_id is not None)}"
+                f"/{p.approvals_required}",
             ]
         )
     return out.getvalue()
@@ -214,6 +234,7 @@ _KIND_LABELS = {
     Kind.REFUND_FROM_SELLER: _noop("完成后退款，从余额扣回"),
     Kind.PAYOUT: _noop("提现"),
     Kind.PAYOUT_REVERSED: _noop("提现失败，退回余额"),
+    Kind.PAYOUT_REJECTED: _noop("提现被驳回，退回余额"),
 }
 
 
@@ -260,3 +281,35 @@ def seller_statement(*, shop_public_id: str, limit: int = 50) -> SellerStatement
         )
     balance = -(Posting.objects.filter(account__code=code).aggregate(s=Sum("amount"))["s"] or 0)
     return SellerStatement(balance_fen=balance, entries=entries)
+
+
+# --- a seller's payouts -------------------------------------------------------------------
+
+
+def payouts_of_shop(*, shop_public_id: str, limit: int = 20) -> list[Payout]:
+    """The shop's latest payouts, newest first."""
+    return list(
+        Payout.objects.filter(shop_public_id=shop_public_id).order_by("-requested_at", "-id")[
+            : max(1, min(int(limit), 200))
+        ]
+    )
+
+
+def payout_of_shop(*, shop_public_id: str, public_id: str) -> Payout:
+    """One of the shop's payouts; another shop's is ``NotFound`` like a missing one."""
+    payout = Payout.objects.filter(shop_public_id=shop_public_id, public_id=public_id).first()
+    if payout is None:
+        raise NotFound(_("没有找到这笔提现。"))
+    return payout
+
+
+def last_payee(*, shop_public_id: str) -> tuple[str, str]:
+    """The Alipay account and name of the shop's latest payout, to suggest again."""
+    row = (
+        Payout.objects.filter(shop_public_id=shop_public_id)
+        .exclude(payee_account="")
+        .order_by("-requested_at", "-id")
+        .values_list("payee_account", "payee_name")
+        .first()
+    )
+    return row or ("", "")

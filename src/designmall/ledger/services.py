@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from designmall.core.money import MAX_FEN
+from designmall.core.money import MAX_FEN, format_fen
 from designmall.ledger import accounts
 from designmall.ledger.models import (
     Account,
@@ -43,7 +44,9 @@ class Kind:
     REFUND_FROM_ESCROW = "refund_from_escrow"
     REFUND_FROM_SELLER = "refund_from_seller"
     PAYOUT = "payout"
+    PAYOUT_SENT = "payout_sent"
     PAYOUT_REVERSED = "payout_reversed"
+    PAYOUT_REJECTED = "payout_rejected"
 
 
 def _invalid(message: str, **details: Any) -> ValidationFailed:
@@ -375,7 +378,8 @@ def refund_from_seller(
 def payout_to_seller(
     *, payout_ref: str, shop_public_id: str, amount_fen: int, by=None
 ) -> LedgerTransaction:
-    """Pay ``amount_fen`` of the seller balance out to the bank.
+    """Take ``amount_fen`` of the seller balance for a payout: it waits in
+    ``payouts:pending`` until it is sent (``payout_transfer_succeeded``) or given back.
 
     Refused with ``Conflict`` ``insufficient_balance`` when the balance, read under
     a row lock on the seller's account, is lower, so concurrent payouts can never
@@ -384,7 +388,7 @@ def payout_to_seller(
     amount = _positive(amount_fen)
     seller = _seller(shop_public_id)
     key = f"payout:{_ref(payout_ref, 'payout')}"
-    postings = [(seller, amount), (accounts.BANK_PAYOUTS, -amount)]
+    postings = [(seller, amount), (accounts.PAYOUTS_PENDING, -amount)]
     # The lock serialises payouts of one seller; the key is checked after it so a
     # retry of a payout that just went through returns it instead of failing.
     locked = Account.objects.select_for_update().filter(code=seller).exists()
@@ -392,7 +396,8 @@ def payout_to_seller(
         balance = seller_balance(shop_public_id) if locked else 0
         if balance < amount:
             raise Conflict(
-                _("卖家余额不足。"),
+                _("提现金额 %(amount)s 超过可提现余额 %(balance)s。")
+                % {"amount": format_fen(amount), "balance": format_fen(max(balance, 0))},
                 code="insufficient_balance",
                 details={"balance_fen": balance, "amount_fen": amount},
             )
@@ -406,82 +411,272 @@ def payout_to_seller(
 
 
 # --- payouts ------------------------------------------------------------------------------
+#
+# requested --approve (1 or 2 finance users)--> approved --transfer--> paid
+#     |                                             |
+#     +--reject--> rejected (money back)            +--final failure--> failed (money back)
+
+_MOBILE_RE = re.compile(r"^(\+?86)?1[3-9][0-9]{9}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _clean_payee(account: Any, name: Any) -> tuple[str, str]:
+    account = account.strip() if isinstance(account, str) else ""
+    name = name.strip() if isinstance(name, str) else ""
+    if not (0 < len(account) <= 100 and (_MOBILE_RE.match(account) or _EMAIL_RE.match(account))):
+        raise ValidationFailed(
+            _("请填写收款支付宝账号（邮箱或手机号）。"),
+            code="invalid_payee_account",
+            details={"field": "payee_account"},
+        )
+    if not 0 < len(name) <= 50:
+        raise ValidationFailed(
+            _("请填写收款人真实姓名（最多 50 个字符）。"),
+            code="invalid_payee_name",
+            details={"field": "payee_name"},
+        )
+    return account, name
+
+
+def approvals_required_for(amount_fen: int) -> int:
+    """Two finance users approve a payout from ``PAYOUT_SECOND_APPROVAL_FROM_FEN``, else one."""
+    return 2 if amount_fen >= settings.PAYOUT_SECOND_APPROVAL_FROM_FEN else 1
+
+
+def _same_request(payout: Payout, amount_fen: int, account: str, name: str) -> Payout:
+    if (payout.amount_fen, payout.payee_account, payout.payee_name) != (amount_fen, account, name):
+        raise Conflict(
+            _("这个幂等键已用于另一笔不同的提现申请。"),
+            code="idempotency_key_reused",
+            details={"payout": payout.public_id},
+        )
+    return payout
 
 
 @transaction.atomic
-def payout_request(*, shop_public_id: str, amount_fen: int, by=None) -> Payout:
-    """Request a payout of ``amount_fen`` to the shop's bank account.
+def payout_request(
+    *,
+    shop_public_id: str,
+    amount_fen: int,
+    payee_account: str,
+    payee_name: str,
+    request_key: str | None = None,
+    by=None,
+) -> Payout:
+    """Request a payout of ``amount_fen`` to the seller's Alipay account.
 
     The balance is taken now (``payout_to_seller``), so what is requested cannot be
-    requested again. The caller checks that ``by`` may act for the shop.
+    requested again; more than the balance is refused (``Conflict``
+    ``insufficient_balance``). The same ``request_key`` again returns the first
+    payout (a double submit, a retried API call) and takes nothing more. The caller
+    checks that ``by`` may act for the shop.
     """
-    payout = Payout.objects.create(
-        shop_public_id=shop_public_id,
-        amount_fen=_positive(amount_fen),
-        requested_at=clock.now(),
-        requested_by=by if getattr(by, "pk", None) else None,
-    )
+    amount = _positive(amount_fen)
+    account, name = _clean_payee(payee_account, payee_name)
+    key_ok = isinstance(request_key, str) and 0 < len(request_key) <= 100
+    if request_key is not None and not key_ok:
+        raise _invalid(_("幂等键无效。"))
+    if request_key:
+        earlier = Payout.objects.filter(shop_public_id=shop_public_id, request_key=request_key)
+        if (found := earlier.first()) is not None:
+            return _same_request(found, amount, account, name)
+    try:
+        with transaction.atomic():
+            payout = Payout.objects.create(
+                shop_public_id=shop_public_id,
+                amount_fen=amount,
+                payee_account=account,
+                payee_name=name,
+                request_key=request_key or None,
+                approvals_required=approvals_required_for(amount),
+                requested_at=clock.now(),
+                requested_by=by if getattr(by, "pk", None) else None,
+            )
+    except IntegrityError:
+        if not request_key:
+            raise
+        # The same key committed by a concurrent request: answer with its payout.
+        found = Payout.objects.get(shop_public_id=shop_public_id, request_key=request_key)
+        return _same_request(found, amount, account, name)
+    payout.out_biz_no = payout.public_id  # letters, digits and "_": valid at Alipay
+    payout.save(update_fields=["out_biz_no"])
     payout_to_seller(
-        payout_ref=payout.public_id, shop_public_id=shop_public_id, amount_fen=amount_fen, by=by
+        payout_ref=payout.public_id, shop_public_id=shop_public_id, amount_fen=amount, by=by
     )
-    audit_record(actor=by, action="payout.request", target=payout, to_state=payout.status)
+    audit_record(
+        actor=by,
+        action="payout.request",
+        target=payout,
+        to_state=payout.status,
+        data={
+            "amount_fen": amount,
+            "payee_account": account,
+            "approvals_required": payout.approvals_required,
+        },
+    )
     return payout
 
 
 def _require_finance(user) -> None:
-    if not (user is not None and user.has_perm("ledger.settle_payout")):
-        raise PermissionDenied(_("只有财务人员可以处理打款。"), code="finance_only")
+    if not (user is not None and user.has_perm("ledger.approve_payout")):
+        raise PermissionDenied(_("只有财务人员可以审批提现。"), code="finance_only")
 
 
-def _settle(*, payout: Payout, by, to: str, **fields: Any) -> Payout:
-    _require_finance(by)
+def _locked(payout: Payout, *, expected: str, to: str) -> Payout:
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
-    if payout.status != PayoutStatus.REQUESTED:
-        raise InvalidTransition(_("这笔打款已处理。"), details={"from": payout.status, "to": to})
-    previous = payout.status
-    payout.status = to
-    payout.settled_at = clock.now()
-    payout.settled_by = by
-    for name, value in fields.items():
-        setattr(payout, name, value)
-    payout.save(update_fields=["status", "settled_at", "settled_by", *fields])
+    if payout.status != expected:
+        raise InvalidTransition(
+            _("这笔提现已处理（%(status)s）。") % {"status": payout.get_status_display()},
+            details={"from": payout.status, "to": to},
+        )
+    return payout
+
+
+@transaction.atomic
+def payout_approve(*, payout: Payout, by, gateway: str) -> Payout:
+    """A finance user approves a requested payout; with the last approval it needs, it
+    becomes ``approved`` and is to be transferred at ``gateway``.
+
+    Four eyes: the requester never approves their own payout, and the second approval
+    (``approvals_required`` 2) must come from another finance user than the first.
+    Approving under the payout's row lock, two approvals at once are taken one after
+    the other: the one that comes too late is refused (``InvalidTransition``).
+    """
+    _require_finance(by)
+    gateway_code = _gateway(gateway)
+    payout = _locked(payout, expected=PayoutStatus.REQUESTED, to=PayoutStatus.APPROVED)
+    if not (payout.out_biz_no and payout.payee_account and payout.payee_name):
+        # Requested before payouts went through the gateway: nowhere to send it.
+        raise Conflict(
+            _("这笔提现没有收款支付宝账号，无法转账，请驳回。"),
+            code="payout_without_payee",
+            details={"payout": payout.public_id},
+        )
+    if payout.requested_by_id is not None and payout.requested_by_id == by.pk:
+        raise PermissionDenied(
+            _("不能审批自己申请的提现。"), code="own_payout", details={"payout": payout.public_id}
+        )
+    now = clock.now()
+    if payout.approved_by_id is None:
+        payout.approved_by, payout.approved_at = by, now
+        action, fields = "payout.approve", ["approved_by", "approved_at"]
+    else:
+        if payout.approved_by_id == by.pk:
+            raise PermissionDenied(
+                _("这笔提现需要另一位财务人员复核，不能由同一人审批两次。"),
+                code="second_approver_required",
+                details={"payout": payout.public_id},
+            )
+        payout.second_approved_by, payout.second_approved_at = by, now
+        action, fields = "payout.approve_second", ["second_approved_by", "second_approved_at"]
+    approvals = 1 + (payout.second_approved_by_id is not None)
+    if approvals >= payout.approvals_required:
+        payout.status = PayoutStatus.APPROVED
+        payout.gateway = gateway_code.removeprefix("gateway:")
+        fields += ["status", "gateway"]
+    payout.save(update_fields=fields)
     audit_record(
         actor=by,
-        action=f"payout.{to}",
+        action=action,
         target=payout,
-        from_state=previous,
-        to_state=to,
-        reason=fields.get("failure_reason", ""),
-        data={"reference": fields.get("reference", "")},
+        from_state=PayoutStatus.REQUESTED,
+        to_state=payout.status,
+        data={"approvals": approvals, "approvals_required": payout.approvals_required},
+    )
+    return payout
+
+
+def _give_back(payout: Payout, *, kind: str, memo: str, by) -> LedgerTransaction:
+    # One key for a rejection and a failure alike: the money can come back only once.
+    return ledger_post(
+        key=f"payout_reversed:{payout.public_id}",
+        kind=kind,
+        postings=[
+            (accounts.PAYOUTS_PENDING, payout.amount_fen),
+            (_seller(payout.shop_public_id), -payout.amount_fen),
+        ],
+        memo=memo[:500],
+        refs={"payout": payout.public_id, "shop": payout.shop_public_id},
+        by=by,
+    )
+
+
+@transaction.atomic
+def payout_reject(*, payout: Payout, reason: str, by) -> Payout:
+    """Finance refuses a requested payout (also one half approved), with the reason the
+    seller reads: the amount goes back to the seller balance."""
+    _require_finance(by)
+    reason = (reason or "").strip()
+    if not 0 < len(reason) <= 500:
+        raise _invalid(_("请填写驳回原因（最多 500 个字符）。"))
+    payout = _locked(payout, expected=PayoutStatus.REQUESTED, to=PayoutStatus.REJECTED)
+    payout.status = PayoutStatus.REJECTED
+    payout.reject_reason = reason
+    payout.settled_at, payout.settled_by = clock.now(), by
+    payout.save(update_fields=["status", "reject_reason", "settled_at", "settled_by"])
+    _give_back(payout, kind=Kind.PAYOUT_REJECTED, memo=reason, by=by)
+    audit_record(
+        actor=by,
+        action="payout.reject",
+        target=payout,
+        from_state=PayoutStatus.REQUESTED,
+        to_state=PayoutStatus.REJECTED,
+        reason=reason,
     )
     return payout
 
 
 @transaction.atomic
-def payout_mark_paid(*, payout: Payout, reference: str, by) -> Payout:
-    """Finance confirms the bank transfer went out, with the bank's ``reference``."""
-    reference = (reference or "").strip()
-    if not 0 < len(reference) <= 100:
-        raise _invalid(_("请填写银行流水号（最多 100 个字符）。"))
-    return _settle(payout=payout, by=by, to=PayoutStatus.PAID, reference=reference)
+def payout_transfer_succeeded(*, payout: Payout, reference: str) -> Payout:
+    """The gateway made the transfer (``reference``: its order id): the pending amount
+    leaves the gateway account. Recorded once; a repeat returns the paid payout."""
+    current = Payout.objects.select_for_update().get(pk=payout.pk)
+    if current.status == PayoutStatus.PAID:
+        return current
+    payout = _locked(current, expected=PayoutStatus.APPROVED, to=PayoutStatus.PAID)
+    payout.status = PayoutStatus.PAID
+    payout.reference = (reference or "")[:100]
+    payout.settled_at = clock.now()
+    payout.save(update_fields=["status", "reference", "settled_at"])
+    ledger_post(
+        key=f"payout_sent:{payout.public_id}",
+        kind=Kind.PAYOUT_SENT,
+        postings=[
+            (accounts.PAYOUTS_PENDING, payout.amount_fen),
+            (_gateway(payout.gateway), -payout.amount_fen),
+        ],
+        refs={"payout": payout.public_id, "shop": payout.shop_public_id, "gateway": payout.gateway},
+    )
+    audit_record(
+        actor=None,
+        action="payout.paid",
+        target=payout,
+        from_state=PayoutStatus.APPROVED,
+        to_state=PayoutStatus.PAID,
+        data={"reference": payout.reference, "gateway": payout.gateway},
+    )
+    return payout
 
 
 @transaction.atomic
-def payout_mark_failed(*, payout: Payout, reason: str, by) -> Payout:
-    """The bank transfer failed: the amount goes back to the seller balance."""
-    reason = (reason or "").strip()
-    if not 0 < len(reason) <= 500:
-        raise _invalid(_("请填写失败原因（最多 500 个字符）。"))
-    payout = _settle(payout=payout, by=by, to=PayoutStatus.FAILED, failure_reason=reason)
-    ledger_post(
-        key=f"payout_reversed:{payout.public_id}",
-        kind=Kind.PAYOUT_REVERSED,
-        postings=[
-            (accounts.BANK_PAYOUTS, payout.amount_fen),
-            (_seller(payout.shop_public_id), -payout.amount_fen),
-        ],
-        memo=reason[:500],
-        refs={"payout": payout.public_id, "shop": payout.shop_public_id},
-        by=by,
+def payout_transfer_failed(*, payout: Payout, reason: str) -> Payout:
+    """The gateway refused the transfer for good: the amount goes back to the seller
+    balance. Recorded once; a repeat returns the failed payout."""
+    current = Payout.objects.select_for_update().get(pk=payout.pk)
+    if current.status == PayoutStatus.FAILED:
+        return current
+    payout = _locked(current, expected=PayoutStatus.APPROVED, to=PayoutStatus.FAILED)
+    payout.status = PayoutStatus.FAILED
+    payout.failure_reason = (reason or "")[:500]
+    payout.settled_at = clock.now()
+    payout.save(update_fields=["status", "failure_reason", "settled_at"])
+    _give_back(payout, kind=Kind.PAYOUT_REVERSED, memo=payout.failure_reason, by=None)
+    audit_record(
+        actor=None,
+        action="payout.failed",
+        target=payout,
+        from_state=PayoutStatus.APPROVED,
+        to_state=PayoutStatus.FAILED,
+        reason=payout.failure_reason,
     )
     return payout

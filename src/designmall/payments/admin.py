@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from designmall.core.errors import DomainError
 from designmall.core.money import format_fen
+from designmall.ledger.admin import PayoutAdmin as LedgerPayoutAdmin
+from designmall.ledger.models import Payout, PayoutStatus
 from designmall.payments.gateways.base import GatewayError
 from designmall.payments.models import (
     BillDiscrepancy,
@@ -17,6 +19,7 @@ from designmall.payments.models import (
     Refund,
     RefundStatus,
 )
+from designmall.payments.payouts import payout_approve, payout_transfer_retry
 from designmall.payments.reconciliation import bill_reconcile
 from designmall.payments.services import payment_reconcile, refund_retry
 
@@ -283,3 +286,46 @@ class BillReconciliationAdmin(ReadOnlyAdmin):
 
     def has_reconcile_permission(self, request):
         return request.user.has_perm("payments.reconcile_bill")
+
+
+# --- seller payouts ---------------------------------------------------------------------------
+
+
+admin.site.unregister(Payout)
+
+
+@admin.register(Payout)
+class PayoutAdmin(LedgerPayoutAdmin):
+    """The ledger's payout admin with the actions that reach the gateway: approving (the
+    last approval queues the transfer) and queueing a transfer whose job gave up again."""
+
+    actions = ["approve", "reject", "retry_transfer"]
+
+    def _each(self, request, queryset, work, done):
+        count = 0
+        for payout in queryset:
+            try:
+                work(payout)
+                count += 1
+            except DomainError as exc:
+                messages.error(request, f"{payout.public_id}: {exc.message}")
+        if count:
+            messages.success(request, done % {"n": count})
+
+    @admin.action(description=_("审批通过"), permissions=["approve"])
+    def approve(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda payout: payout_approve(payout=payout, by=request.user),
+            _("已审批 %(n)d 笔提现。达到所需审批人数的提现将自动转账。"),
+        )
+
+    @admin.action(description=_("重新发起转账"), permissions=["approve"])
+    def retry_transfer(self, request, queryset):
+        self._each(
+            request,
+            queryset.filter(status=PayoutStatus.APPROVED),
+            lambda payout: payout_transfer_retry(payout=payout, by=request.user),
+            _("已重新发起 %(n)d 笔转账。"),
+        )

@@ -330,3 +330,25 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.out_request_no} {format_fen(self.amount_fen)}"
+
+
+class SandboxTransfer(models.Model):
+    """A transfer (``alipay.fund.trans.uni.transfer``) as the sandbox gateway knows it:
+    one per ``out_biz_no``, so a repeated request is answered from here, not paid again."""
+
+    out_biz_no = models.CharField(max_length=64, unique=True)
+    order_id = models.CharField(max_length=64, unique=True)
+    pay_fund_order_id = models.CharField(max_length=64)
+    amount_fen = models.BigIntegerField()
+    payee_account = models.CharField(max_length=100)
+    payee_name = models.CharField(max_length=50)
+    order_title = models.CharField(max_length=256, blank=True)
+    status = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("沙箱转账")
+        verbose_name_plural = _("沙箱转账")
+
+    def __str__(self) -> str:
+        return f"{self.out_biz_no} {format_fen(self.amount_fen)}"

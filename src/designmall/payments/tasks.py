@@ -9,10 +9,12 @@ from django.conf import settings
 from designmall.core import clock
 from designmall.core.jobs import enqueue, job_handler
 from designmall.core.tasks import periodic
+from designmall.ledger.models import Payout
 from designmall.payments.gateways import sandbox
 from designmall.payments.gateways.alipay import SHANGHAI
 from designmall.payments.gateways.base import GatewayUnavailable
 from designmall.payments.models import BillReconciliation, BillStatus, Payment, Refund
+from designmall.payments.payouts import TRANSFER_JOB, payout_transfer_execute
 from designmall.payments.reconciliation import (
     RECHECK_JOB,
     beijing_today,
@@ -88,3 +90,11 @@ def refund_job(payload: dict) -> None:
 @job_handler(sandbox.NOTIFY_JOB, max_attempts=8)
 def sandbox_notify_job(payload: dict) -> None:
     sandbox.notification_deliver(url=payload["url"], params=payload["params"])
+
+
+# --- seller payouts -------------------------------------------------------------------------
+
+
+@job_handler(TRANSFER_JOB, max_attempts=12)
+def payout_transfer_job(payload: dict) -> None:
+    payout_transfer_execute(payout=Payout.objects.get(pk=payload["payout_id"]))

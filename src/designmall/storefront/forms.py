@@ -265,3 +265,18 @@ class StockAdjustForm(Form):
 class ImageForm(Form):
     image = forms.FileField(label=_("图片"), help_text=_("JPEG、PNG、WebP 或 GIF，5 MB 以内。"))
     alt = forms.CharField(label=_("图片说明"), max_length=120, required=False)
+
+
+class PayoutForm(Form):
+    """A withdrawal: an amount in yuan and the Alipay account to send it to. The one-time
+    ``request_key`` rides along hidden, so a double submit is one payout."""
+
+    amount = forms.CharField(label=_("提现金额（元）"), max_length=20)
+    payee_account = forms.CharField(
+        label=_("收款支付宝账号"), max_length=100, help_text=_("支付宝登录账号：邮箱或手机号。")
+    )
+    payee_name = forms.CharField(label=_("收款人真实姓名"), max_length=50)
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def clean_amount(self) -> int:
+        return _parse_yuan(self.cleaned_data["amount"], allow_zero=False)

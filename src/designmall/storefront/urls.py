@@ -58,6 +58,7 @@ urlpatterns = [
     path("orders/<str:public_id>/pay/", orders.order_pay, name="order_pay"),
     path("seller/orders/", seller_orders.order_list, name="seller_orders"),
     path("seller/settlement/", seller_settlement.settlement, name="seller_settlement"),
+    path("seller/settlement/payouts/", seller_settlement.payout_new, name="seller_payout_new"),
     path("seller/orders/<str:public_id>/", seller_orders.order_detail, name="seller_order"),
     path("seller/orders/<str:public_id>/ship/", seller_orders.order_ship, name="seller_ship"),
     path("seller/orders/<str:public_id>/ready/", seller_orders.order_ready, name="seller_ready"),

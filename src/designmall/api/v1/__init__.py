@@ -17,6 +17,7 @@ from designmall.api.v1 import (
     catalog,
     checkin,
     events,
+    finance,
     operator,
     orders,
     payments,
@@ -56,6 +57,7 @@ api.add_router("", recovery.router)
 api.add_router("", catalog.router)
 api.add_router("/seller", seller.router)
 api.add_router("/operator", operator.router)
+api.add_router("/finance", finance.router)
 api.add_router("", payments.router)
 api.add_router("", orders.router)
 api.add_router("", events.router)

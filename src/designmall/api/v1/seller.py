@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import File, Form, Header, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from designmall.api.auth import AUTHENTICATED
@@ -64,8 +64,10 @@ from designmall.inventory.services import (
     sku_update_with_stock,
     stock_adjust,
 )
-from designmall.ledger.selectors import seller_statement
+from designmall.ledger.models import Payout
+from designmall.ledger.selectors import payout_of_shop, payouts_of_shop, seller_statement
 from designmall.orders.selectors import shop_in_escrow
+from designmall.payments.payouts import payout_request
 
 router = Router(tags=["seller"], auth=AUTHENTICATED)
 
@@ -505,3 +507,99 @@ def seller_image_delete(request: HttpRequest, public_id: str, image_id: str):
     product = product_for_seller(user=request.auth, product_public_id=public_id)
     product_image_remove(product=product, by=request.auth, image_public_id=image_id)
     return HttpResponse(status=204)
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+PayoutStatusValue = Literal["requested", "approved", "paid", "failed", "rejected"]
+
+
+class PayoutOut(Schema):
+    public_id: str
+    status: PayoutStatusValue = Field(
+        description="requested: waiting for finance; approved: being transferred; "
+        "paid; failed or rejected: the amount is back on the balance"
+    )
+    amount_fen: int
+    amount_display: str
+    payee_account: str
+    payee_name: str
+    approvals_required: int = Field(description="1, or 2 from the second-approval threshold")
+    approvals: int
+    reference: str = Field(description="The gateway's transfer order number, once paid")
+    failure_reason: str
+    reject_reason: str
+    requested_at: datetime
+    settled_at: datetime | None
+
+
+def payout_out(payout: Payout) -> dict[str, Any]:
+    return {
+        "public_id": payout.public_id,
+        "status": payout.status,
+        "amount_fen": payout.amount_fen,
+        "amount_display": format_fen(payout.amount_fen),
+        "payee_account": payout.payee_account,
+        "payee_name": payout.payee_name,
+        "approvals_required": payout.approvals_required,
+        "approvals": (payout.approved_by_id is not None)
+        + (payout.second_approved_by_id is not None),
+        "reference": payout.reference,
+        "failure_reason": payout.failure_reason,
+        "reject_reason": payout.reject_reason,
+        "requested_at": payout.requested_at,
+        "settled_at": payout.settled_at,
+    }
+
+
+class PayoutIn(Input):
+    amount_fen: PriceFen = Field(description="At most the available balance")
+    payee_account: text(100, min_length=1) = Field(
+        description="The Alipay login id (email or mobile) to pay"
+    )
+    payee_name: text(50, min_length=1) = Field(description="The payee's real name at Alipay")
+
+
+@router.get("/payouts", response=with_errors({200: list[PayoutOut]}, 401, 404))
+def seller_payout_list(request: HttpRequest):
+    """The shop's latest payouts (at most 50), newest first."""
+    shop = shop_for_seller(user=request.auth)
+    return [payout_out(p) for p in payouts_of_shop(shop_public_id=shop.public_id, limit=50)]
+
+
+@router.get("/payouts/{pid:public_id}", response=with_errors({200: PayoutOut}, 401, 404))
+def seller_payout_detail(request: HttpRequest, public_id: str):
+    """One of the shop's payouts."""
+    shop = shop_for_seller(user=request.auth)
+    return payout_out(payout_of_shop(shop_public_id=shop.public_id, public_id=public_id))
+
+
+@router.post("/payouts", response=with_errors({201: PayoutOut}, 400, 401, 403, 404, 409, 422))
+def seller_payout_request(
+    request: HttpRequest,
+    payload: PayoutIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=100,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retry safely: the same key and body answer the first payout; "
+            "the same key with another body is 409 `idempotency_key_reused`.",
+        ),
+    ] = None,
+):
+    """Withdraw ``amount_fen`` of the available balance to an Alipay account. The amount
+    is taken from the balance at once; finance approves the payout, then it is
+    transferred. More than the balance is 409 ``insufficient_balance``."""
+    shop = shop_for_seller(user=request.auth)
+    payout = payout_request(
+        shop_public_id=shop.public_id,
+        amount_fen=payload.amount_fen,
+        payee_account=payload.payee_account,
+        payee_name=payload.payee_name,
+        request_key=idempotency_key,
+        by=request.auth,
+    )
+    return Status(201, payout_out(payout))

@@ -105,3 +105,26 @@ class Gateway(Protocol):
     def close(self, payment: Payment) -> bool: ...
 
     def bill(self, bill_date: date) -> list[BillLine]: ...
+    # Seller payouts: ``transfer(out_biz_no=..., amount_fen=..., payee_account=...,
+    # payee_name=..., title=...)`` -> ``TransferResult``; the same ``out_biz_no`` again
+    # is the same transfer, made once, answered with its first result.
+    def transfer(
+        self, *, out_biz_no: str, amount_fen: int, payee_account: str, payee_name: str, title: str
+    ) -> TransferResult: ...
+
+
+# --- transfers (alipay.fund.trans.uni.transfer) --------------------------------------------
+
+TRANSFER_SUCCESS = "SUCCESS"
+TRANSFER_DEALING = "DEALING"
+# Sub codes of a transfer that may succeed when asked again with the same out_biz_no.
+TRANSFER_RETRYABLE_SUB_CODES = frozenset({"SYSTEM_ERROR", "PAYER_BALANCE_NOT_ENOUGH"})
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    out_biz_no: str
+    order_id: str  # Alipay's transfer order number
+    pay_fund_order_id: str
+    status: str
+    trans_date: str = ""

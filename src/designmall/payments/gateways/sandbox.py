@@ -65,7 +65,7 @@ from designmall.payments.gateways.base import (
     GatewayUnavailable,
     PayStart,
 )
-from designmall.payments.models import Payment, SandboxRefund, SandboxTrade
+from designmall.payments.models import Payment, SandboxRefund, SandboxTrade, SandboxTransfer
 
 SANDBOX_APP_ID = "9021000000000000"
 SANDBOX_SELLER_ID = "2088000000000000"
@@ -457,6 +457,7 @@ class SandboxServer:
             "alipay.trade.refund": self._refund,
             "alipay.trade.close": self._close,
             "alipay.data.dataservice.bill.downloadurl.query": self._bill_url,
+            "alipay.fund.trans.uni.transfer": self._transfer,
         }
 
     def post_form(self, url: str, data: Mapping[str, str], *, timeout: float) -> str:
@@ -598,10 +599,70 @@ class SandboxServer:
             return _business_error(BILL_NOT_EXIST, "账单不存在")
         return _ok(bill_download_url=bill_download_url(bill_date))
 
+    def _transfer(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """``alipay.fund.trans.uni.transfer``: pay once per ``out_biz_no``; asked again with
+        the same number and content, answer the first result; with other content, refuse
+        as Alipay does. A payee whose login id ends in ``.invalid`` does not exist."""
+        amount = fen_or_none(biz.get("trans_amount"))
+        payee = biz.get("payee_info")
+        if (
+            amount is None
+            or amount <= 0
+            or biz.get("product_code") != "TRANS_ACCOUNT_NO_PWD"
+            or biz.get("biz_scene") != "DIRECT_TRANSFER"
+            or not isinstance(payee, dict)
+            or payee.get("identity_type") != "ALIPAY_LOGON_ID"
+            or not str(payee.get("identity", "")).strip()
+            or not str(payee.get("name", "")).strip()
+        ):
+            return _business_error("INVALID_PARAMETER", "参数有误")
+        wanted = {
+            "amount_fen": amount,
+            "payee_account": str(payee["identity"])[:100],
+            "payee_name": str(payee["name"])[:50],
+        }
+        out_biz_no = str(biz["out_biz_no"])[:64]
+        transfers = SandboxTransfer.objects.select_for_update()
+        earlier = transfers.filter(out_biz_no=out_biz_no).first()
+        if earlier is None:
+            if wanted["payee_account"].endswith(".invalid"):
+                return _business_error("PAYEE_NOT_EXIST", "收款账号不存在")
+            now = clock.now()
+            try:
+                with transaction.atomic():
+                    SandboxTransfer.objects.create(
+                        out_biz_no=out_biz_no,
+                        order_id=_new_trade_no(now),
+                        pay_fund_order_id=_new_trade_no(now),
+                        order_title=str(biz.get("order_title", ""))[:256],
+                        status="SUCCESS",
+                        created_at=now,
+                        **wanted,
+                    )
+            except IntegrityError:
+                pass  # the same number at the same moment: its transfer is the one
+            earlier = transfers.get(out_biz_no=out_biz_no)
+        if any(getattr(earlier, name) != value for name, value in wanted.items()):
+            return _business_error(
+                "PAYMENT_INFO_INCONSISTENCY", "两次请求商户单号一样，但是参数不一致"
+            )
+        return _ok(
+            out_biz_no=earlier.out_biz_no,
+            order_id=earlier.order_id,
+            pay_fund_order_id=earlier.pay_fund_order_id,
+            status=earlier.status,
+            trans_date=alipay_time(earlier.created_at),
+        )
+
 
 def _text(biz: dict[str, Any], name: str) -> str:
     return str(biz.get(name) or "")
 
 
 def _names_its_object(biz: dict[str, Any]) -> bool:
-    return bool(biz.get("out_trade_no") or biz.get("trade_no") or biz.get("bill_date"))
+    return bool(
+        biz.get("out_trade_no")
+        or biz.get("trade_no")
+        or biz.get("bill_date")
+        or biz.get("out_biz_no")
+    )
