@@ -64,12 +64,18 @@ class ImageRefused(ValidationFailed):
 
 
 def _too_large_bytes(max_bytes: int) -> ImageRefused:
-    mb = max(1, max_bytes // (1024 * 1024))
     return ImageRefused(
-        _("图片文件太大，不能超过 %(mb)d MB。") % {"mb": mb},
+        _("图片文件太大，不能超过 %(size)s。") % {"size": _size_text(max_bytes)},
         code="image_too_large",
         details={"max_bytes": max_bytes},
     )
+
+
+def _size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        mb = n / (1024 * 1024)
+        return f"{mb:.0f} MB" if mb == int(mb) or mb >= 10 else f"{mb:.1f} MB"
+    return f"{max(1, n // 1024)} KB"
 
 
 def _too_large_pixels(max_pixels: int, size: tuple[int, int] | None) -> ImageRefused:
@@ -97,7 +103,9 @@ def _format_not_allowed(detected: str | None) -> ImageRefused:
 
 def _megapixels(pixels: int) -> str:
     value = pixels / 1_000_000
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+    if value >= 10 or value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
 
 
 @dataclass(frozen=True)
