@@ -58,6 +58,12 @@ class SafeImageField(models.ImageField):
     extension when the row is saved (``ImageRefused`` otherwise). Forms for it (the back
     office's included) run intake when they are cleaned, so a refusal is a form error."""
 
+    def deconstruct(self):
+        # The column is a plain ImageField's: migrations record it as one, so adopting this
+        # field (or dropping it) needs no migration, and SQLite never rebuilds the table.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ImageField", args, kwargs
+
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": SafeImageFormField, **kwargs})
 
