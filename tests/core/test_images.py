@@ -161,6 +161,29 @@ def test_refusals_read_in_english_too(settings):
         )
 
 
+def test_a_multi_picture_jpeg_from_a_phone_is_taken_as_its_first_picture():
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (10, 10), "blue"), Image.new("RGB", (10, 10), "red")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    assert not stored_image_is_clean("a.jpg", out.getvalue(), max_pixels=10**8)
+    clean = intake_image(out.getvalue())
+    assert clean.format == "JPEG"
+    assert stored_image_is_clean(clean.as_file().name, clean.content, max_pixels=10**8)
+    with Image.open(io.BytesIO(clean.content)) as stored:
+        assert stored.format == "JPEG"
+        assert stored.getpixel((5, 5))[2] > 200  # blue: the first picture
+
+
+def test_unreadable_exif_does_not_stop_an_image():
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = bytearray(picture("JPEG", exif=exif.tobytes()))
+    at = data.index(b"Exif\x00\x00") + 6
+    data[at : at + 8] = b"XX\x00\x2a\xff\xff\xff\xff"  # a byte order that is neither
+    clean = intake_image(bytes(data))
+    assert clean.format == "JPEG"
+
+
 def test_other_formats_can_be_converted_to_png_when_asked():
     clean = intake_image(picture("GIF"), convert_to_png=("GIF",))
     assert clean.format == "PNG"

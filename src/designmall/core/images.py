@@ -205,12 +205,29 @@ def decode_image(data: bytes, *, max_pixels: int, formats=tuple(ALLOWED_FORMATS)
 # --- re-encoding ----------------------------------------------------------------------------
 
 
+def _format_of(image: Image.Image) -> str:
+    # A multi-picture JPEG (MPO, from phones and 3D cameras) is a JPEG: its first picture.
+    return "JPEG" if image.format == "MPO" else image.format
+
+
 def _encode(image: Image.Image, fmt: str, *, lossless: bool = False) -> CleanImage:
+    """``image`` saved afresh as ``fmt``; anything Pillow cannot do with it is a refusal
+    (``invalid_image``), never an error of ours."""
+    try:
+        return _save(image, fmt, lossless=lossless)
+    except Exception:
+        raise _invalid() from None
+
+
+def _save(image: Image.Image, fmt: str, *, lossless: bool) -> CleanImage:
     icc_profile = image.info.get("icc_profile") or None
     transparency = image.info.get("transparency")
     # Orientation goes into the pixels; then no metadata is carried over (Pillow's savers
     # fall back to ``info`` for comments, EXIF, XMP and text).
-    image = ImageOps.exif_transpose(image)
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:
+        image = image.copy()  # EXIF we cannot read: the pixels as they are
     if fmt == "JPEG":
         if image.mode not in ("L", "RGB"):
             if image.mode == "CMYK":
@@ -262,7 +279,7 @@ def intake_image(
     with image:
         # A lossless WebP stays lossless; lossy pictures are re-encoded at high quality.
         lossless = image.format == "WEBP" and b"VP8L" in (_webp_chunks(data) or ())
-        return _encode(image, image.format, lossless=lossless)
+        return _encode(image, _format_of(image), lossless=lossless)
 
 
 # --- what a clean stored file looks like ------------------------------------------------------
@@ -372,7 +389,7 @@ def stored_image_is_clean(name: str, data: bytes, *, max_pixels: int) -> bool:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
     try:
         with decode_image(data, max_pixels=max_pixels) as image:
-            fmt = image.format
+            fmt = _format_of(image)
     except ImageRefused:
         return False
     return extension in EXTENSIONS[fmt] and _CONTAINER_CHECKS[fmt](data)
