@@ -97,7 +97,9 @@ def test_what_is_not_an_image_is_quarantined_and_its_rows_lose_it(media):
         assert not media.exists(name)
         assert (media.quarantine / name).exists()
     assert (report.quarantined, report.rows_deleted, report.rows_emptied) == (3, 2, 1)
-    assert audit_trail(designer).filter(action="media.removed", reason="image_format_not_allowed").exists()
+    removed = audit_trail(designer).get(action="media.removed")
+    assert removed.reason == "image_format_not_allowed"
+    assert removed.data == {"field": "portrait", "file": "designers/me.svg"}
 
 
 def test_an_image_over_the_pixel_limit_is_quarantined(media, settings):
