@@ -237,8 +237,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Where media_mend moves stored files that are not valid images (outside MEDIA_ROOT: never served).
+MEDIA_QUARANTINE_ROOT = Path(os.environ.get("MEDIA_QUARANTINE_ROOT", VAR_DIR / "media-quarantine"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# Uploaded images (core.images): bytes read, and pixels decoded (width × height).
+MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", str(5 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "40000000"))
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from designmall.core.fields import PublicIdField
+from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
 
 
@@ -72,7 +72,7 @@ class AuctionSale(models.Model):
     title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
     description_zh = models.TextField(_("中文介绍"), blank=True)
     description_en = models.TextField(_("英文介绍"), blank=True)
-    cover = models.ImageField(_("封面"), upload_to="auctions/sales/", blank=True)
+    cover = SafeImageField(_("封面"), upload_to="auctions/sales/", blank=True)
     starts_at = models.DateTimeField(_("开拍时间"))
     ends_at = models.DateTimeField(_("首件截拍时间"))
     stagger_seconds = models.PositiveIntegerField(_("逐件截拍间隔（秒）"), default=0)
@@ -323,7 +323,7 @@ class Lot(models.Model):
 class LotImage(models.Model):
     public_id = PublicIdField(prefix="li")
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(_("图片"), upload_to="auctions/lots/%Y/%m/")
+    image = SafeImageField(_("图片"), upload_to="auctions/lots/%Y/%m/")
     alt = models.CharField(_("说明"), max_length=120, blank=True)
     position = models.PositiveIntegerField(_("排序"), default=0)
 

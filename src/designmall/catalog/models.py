@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from designmall.core.fields import PublicIdField
+from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
 
 
@@ -30,7 +30,7 @@ class Designer(models.Model):
     bio_en = models.TextField(_("英文简介"), blank=True)
     country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
     is_renowned = models.BooleanField(_("知名设计师"), default=False, db_index=True)
-    portrait = models.ImageField(_("头像"), upload_to="designers/", blank=True)
+    portrait = SafeImageField(_("头像"), upload_to="designers/", blank=True)
     created_at = models.DateTimeField(_("创建时间"))
 
     class Meta:
@@ -230,7 +230,7 @@ class Sku(models.Model):
 class ProductImage(models.Model):
     public_id = PublicIdField(prefix="img")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(_("图片"), upload_to="products/%Y/%m/")
+    image = SafeImageField(_("图片"), upload_to="products/%Y/%m/")
     alt = models.CharField(_("说明"), max_length=120, blank=True)
     position = models.PositiveIntegerField(_("排序"), default=0)
 

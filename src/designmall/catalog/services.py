@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from designmall.accounts.models import User
 from designmall.accounts.roles import Role
@@ -41,6 +40,7 @@ from designmall.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from designmall.core.images import intake_image
 from designmall.core.jobs import enqueue
 
 MAX_SKUS_PER_PRODUCT = 100
@@ -49,7 +49,6 @@ MAX_PRICE_FEN = 100_000_000_00  # ¥100,000,000: more is a typo, not a product
 # The most units of one SKU a seller may stock: inventory enforces it, the API's
 # ``Stock`` type bounds input with it.
 MAX_STOCK = 1_000_000
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
 def _require(condition: bool, message: str, code: str) -> None:
@@ -488,33 +487,19 @@ def sku_for_seller(*, user: User, sku_public_id: str) -> Sku:
 def product_image_add(
     *, product: Product, by: User, upload: UploadedFile, alt: str = ""
 ) -> ProductImage:
-    from django.conf import settings
-
+    """Add an image to one of ``by``'s products, after image intake (``core.images``): only
+    JPEG, PNG and WebP within the byte and pixel limits, re-encoded, under a random name."""
     product = product_for_seller(user=by, product_public_id=product.public_id, lock=True)
     _require(
         product.images.count() < MAX_IMAGES_PER_PRODUCT,
         _("每个商品最多 %(n)d 张图片。") % {"n": MAX_IMAGES_PER_PRODUCT},
         "too_many_images",
     )
-    _require(upload.size <= settings.MAX_IMAGE_BYTES, _("图片不能超过 5 MB。"), "image_too_large")
-    try:
-        with Image.open(upload) as probe:
-            image_format = probe.format
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationFailed(_("无法识别的图片文件。"), code="invalid_image") from None
-    _require(
-        image_format in ALLOWED_IMAGE_FORMATS,
-        _("只支持 JPEG、PNG、WebP、GIF 图片。"),
-        "invalid_image",
-    )
-    upload.seek(0)
+    alt = _check_text(alt, field="alt", max_length=120)
+    clean = intake_image(upload)
     position = (product.images.aggregate(m=Max("position"))["m"] or 0) + 1
     image = ProductImage.objects.create(
-        product=product,
-        image=upload,
-        alt=_check_text(alt, field="alt", max_length=120),
-        position=position,
+        product=product, image=clean.as_file(), alt=alt, position=position
     )
     audit_record(actor=by, action="product.image_added", target=product)
     return image

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from designmall.core.fields import PublicIdField
+from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
 from designmall.events import rules
 from designmall.events.ticketsign import SESSION_PREFIX, TICKET_PREFIX
@@ -104,7 +104,7 @@ class Event(models.Model):
     speakers = models.ManyToManyField(
         "catalog.Designer", blank=True, related_name="events", verbose_name=_("主讲/参展设计师")
     )
-    cover = models.ImageField(_("封面"), upload_to="events/", blank=True)
+    cover = SafeImageField(_("封面"), upload_to="events/", blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT
     )

@@ -7,6 +7,7 @@ whose messages the pages show next to the form.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from designmall.catalog.models import Origin
@@ -263,8 +264,20 @@ class StockAdjustForm(Form):
 
 
 class ImageForm(Form):
-    image = forms.FileField(label=_("图片"), help_text=_("JPEG、PNG、WebP 或 GIF，5 MB 以内。"))
+    image = forms.FileField(
+        label=_("图片"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     alt = forms.CharField(label=_("图片说明"), max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = _(
+            "JPEG、PNG 或 WebP，%(mb)d MB 以内，不超过 %(mp)d 百万像素。"
+        ) % {
+            "mb": settings.MAX_IMAGE_BYTES // (1024 * 1024),
+            "mp": settings.IMAGE_MAX_PIXELS // 1_000_000,
+        }
 
 
 class PayoutForm(Form):

@@ -491,7 +491,11 @@ def seller_image_upload(
 ):
     """Upload a product image (multipart form: ``image`` file, optional ``alt`` text).
 
-    JPEG, PNG, WebP or GIF, at most 5 MB, at most 12 per product.
+    At most 12 per product. The picture must be JPEG, PNG or WebP by its content (the
+    name and content type sent are ignored), at most ``MAX_IMAGE_BYTES`` (5 MB) and
+    ``IMAGE_MAX_PIXELS`` (40 megapixels); it is re-encoded (metadata and anything after the
+    image dropped, orientation applied) and stored under a new random name. Refusals are 422
+    with code ``image_too_large``, ``image_format_not_allowed`` or ``invalid_image``.
     """
     product = product_for_seller(user=request.auth, product_public_id=public_id)
     added = product_image_add(product=product, by=request.auth, upload=image, alt=alt)
