@@ -143,9 +143,10 @@ def test_many_addresses_trying_one_account_slow_down_only_unknown_devices():
     for n in range(30):
         fail(user.email, f"192.0.2.{n}")
     assert refused(user.email, CAFE).code == "login_throttled"
-    assert login_check(
-        identifier=user.email, password=PASSWORD, client_ip=CAFE, device_token=device
-    ) == user
+    assert (
+        login_check(identifier=user.email, password=PASSWORD, client_ip=CAFE, device_token=device)
+        == user
+    )
 
 
 def test_a_known_device_signs_in_while_its_own_address_is_throttled():
@@ -153,9 +154,10 @@ def test_a_known_device_signs_in_while_its_own_address_is_throttled():
     device = known_device_token(user=user)
     fail_patiently(user.email, CAFE, times=12)  # someone in the same cafe guesses
     refused(user.email, CAFE)
-    assert login_check(
-        identifier=user.email, password=PASSWORD, client_ip=CAFE, device_token=device
-    ) == user
+    assert (
+        login_check(identifier=user.email, password=PASSWORD, client_ip=CAFE, device_token=device)
+        == user
+    )
 
 
 def test_a_known_device_is_throttled_by_its_own_failures_only():
@@ -207,7 +209,7 @@ def test_only_one_try_at_a_time_per_account_and_address():
     from designmall.accounts import login
 
     user = make_user()
-    scope_key = "pair:{}:{}".format(login._hash(user.email), login._hash(HOME))
+    scope_key = f"pair:{login._hash(user.email)}:{login._hash(HOME)}"
     cache.add(f"login:{scope_key}:busy", 1)  # another try is being checked right now
     assert refused(user.email, HOME).retry_after == 1
     assert login_check(identifier=user.email, password=PASSWORD, client_ip=ATTACKER) == user

@@ -23,8 +23,10 @@ write, so concurrent requests may count a little less than they are.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,6 +152,10 @@ def rate_limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callabl
                 rate_limit(scope, user=user, address=client_address(request))
             return view(request, *args, **kwargs)
 
+        # The view's parameters with their annotations resolved in the view's module: the
+        # API reads them from the signature, and would look string annotations up here.
+        with contextlib.suppress(NameError):
+            wrapper.__signature__ = inspect.signature(view, eval_str=True)
         return wrapper
 
     return decorate
