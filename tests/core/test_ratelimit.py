@@ -156,7 +156,7 @@ def redis_cache(monkeypatch):
     except redis.RedisError:
         pytest.skip("no Redis at " + REDIS_TEST_URL)
     found = KeptClientRedisCache(REDIS_TEST_URL, {"KEY_PREFIX": f"t{secrets.token_hex(4)}"})
-    monkeypatch.setattr(ratelimit, "cache", found)
+    monkeypatch.setattr(ratelimit, "_backend", lambda: found)
     yield found
     found.clear()
 
@@ -179,6 +179,16 @@ def test_on_redis_parallel_requests_are_each_counted_once(settings, redis_cache)
         thread.join()
 
     assert outcomes.count("ok") == 50 and outcomes.count("refused") == 30
+
+
+def test_the_redis_backend_behind_the_cache_proxy_is_found(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "designmall.core.rediscache.KeptClientRedisCache",
+            "LOCATION": REDIS_TEST_URL,
+        }
+    }
+    assert isinstance(ratelimit._backend(), KeptClientRedisCache)
 
 
 def test_on_redis_a_count_expires_with_its_window(settings, redis_cache):

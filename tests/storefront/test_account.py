@@ -96,10 +96,20 @@ def test_a_browser_that_signed_in_before_is_not_slowed_by_others_failures(client
     assert get_user(client) == user
 
 
+def test_registering_makes_the_browser_a_known_device(client, settings):
+    response = client.post(
+        REGISTER,
+        {"identifier": "new@example.com", "password": GOOD_PASSWORD, "password2": GOOD_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert client.cookies[settings.LOGIN_KNOWN_DEVICE_COOKIE].value
+
+
 def test_registrations_from_one_address_are_rate_limited_with_a_readable_page(client, settings):
     settings.RATE_LIMITS = {"register": {"address": "2/3600"}}
     for n in range(2):
-        client.post(REGISTER, {"identifier": f"a{n}@example.com", "password": GOOD_PASSWORD})
+        body = {"identifier": f"a{n}@example.com", "password": GOOD_PASSWORD}
+        client.post(REGISTER, {**body, "password2": GOOD_PASSWORD})
         client.post(reverse("storefront:logout"))
     response = client.post(REGISTER, {"identifier": "a9@example.com", "password": GOOD_PASSWORD})
     assert response.status_code == 429

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
@@ -71,8 +71,14 @@ def rates_of(scope: str) -> dict[str, Rate]:
     return {kind: rate for kind, rate in rates.items() if rate is not None}
 
 
+def _backend():
+    """The cache backend itself (``django.core.cache.cache`` is a proxy to it)."""
+    return caches[DEFAULT_CACHE_ALIAS]
+
+
 def _count(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each ``(key, seconds to live)`` and return the new counts."""
+    cache = _backend()
     if isinstance(cache, RedisCache):
         full = [(cache.make_and_validate_key(key), ttl) for key, ttl in keys]
         client = cache._cache.get_client(full[0][0], write=True)

@@ -35,6 +35,22 @@ def _next_url(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+def _remembered(request: HttpRequest, response: HttpResponse, user) -> HttpResponse:
+    """``response`` making this browser a known device of ``user``'s account
+    (``accounts.login``): a signed long-lived cookie."""
+    response.set_cookie(
+        settings.LOGIN_KNOWN_DEVICE_COOKIE,
+        known_device_token(
+            user=user, device_token=request.COOKIES.get(settings.LOGIN_KNOWN_DEVICE_COOKIE)
+        ),
+        max_age=settings.LOGIN_KNOWN_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Sign in. A refusal for too many tries is the page with its message, answered 429
@@ -60,16 +76,7 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
-            response = redirect(_next_url(request))
-            response.set_cookie(
-                settings.LOGIN_KNOWN_DEVICE_COOKIE,
-                known_device_token(user=user, device_token=device_token),
-                max_age=settings.LOGIN_KNOWN_DEVICE_DAYS * 86400,
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-                samesite="Lax",
-            )
-            return response
+            return _remembered(request, redirect(_next_url(request)), user)
     response = render(
         request, "storefront/login.html", {"form": form, "next": _next_url(request)}, status=status
     )
@@ -95,7 +102,7 @@ def register(request: HttpRequest) -> HttpResponse:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
             messages.success(request, _("注册成功，欢迎来到设计周。"))
-            return redirect(_next_url(request))
+            return _remembered(request, redirect(_next_url(request)), user)
     return render(request, "storefront/register.html", {"form": form, "next": _next_url(request)})
 
 
