@@ -70,6 +70,7 @@ def test_repeated_failures_make_the_next_try_wait_with_a_readable_message(client
 
 def test_the_throttle_message_is_in_english_too(client, settings):
     settings.LOGIN_THROTTLE_FREE_FAILURES = 1
+    clock.set_frozen(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     client.cookies["django_language"] = "en"
     make_user(email="ming@example.com")
     client.post(LOGIN, {"identifier": "ming@example.com", "password": "nope"})
@@ -80,6 +81,7 @@ def test_the_throttle_message_is_in_english_too(client, settings):
 
 def test_a_browser_that_signed_in_before_is_not_slowed_by_others_failures(client, settings):
     settings.LOGIN_THROTTLE_FREE_FAILURES = 3
+    clock.set_frozen(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     user = make_user(email="ming@example.com")
     client.post(LOGIN, {"identifier": "ming@example.com", "password": PASSWORD})
     device = client.cookies[settings.LOGIN_KNOWN_DEVICE_COOKIE]
