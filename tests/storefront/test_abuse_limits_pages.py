@@ -4,10 +4,13 @@ the seller center, on the product page and at checkout."""
 # The orders tests' fixtures are imported by name, so tests taking them redefine the names.
 # ruff: noqa: F811
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from designmall.core import clock
 from designmall.orders.cart import cart_add
 from designmall.orders.models import Checkout
 from tests.factories import make_product, make_shop
@@ -26,6 +29,12 @@ from tests.storefront.test_cart_checkout import CHECKOUT, checkout_form
 pytestmark = pytest.mark.django_db
 ABSENT_SESSION = "s_0000000000000000"
 ABSENT_LOT = "l_0000000000000000"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    """Rate limits count in windows of the clock: a test must not straddle two."""
+    clock.set_frozen(datetime(2026, 11, 20, 10, 0, 30, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -109,6 +109,7 @@ def test_registering_makes_the_browser_a_known_device(client, settings):
 
 def test_registrations_from_one_address_are_rate_limited_with_a_readable_page(client, settings):
     settings.RATE_LIMITS = {"register": {"address": "2/3600"}}
+    clock.set_frozen(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     for n in range(2):
         body = {"identifier": f"a{n}@example.com", "password": GOOD_PASSWORD}
         client.post(REGISTER, {**body, "password2": GOOD_PASSWORD})
