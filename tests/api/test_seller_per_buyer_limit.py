@@ -81,3 +81,10 @@ def test_too_many_unpaid_checkouts_is_409(api_as, buyer, settings):
     error = assert_error(me.post("/checkout", body), 409, "too_many_unpaid_checkouts")
 
     assert error["details"] == {"unpaid_checkouts": 1, "max_unpaid_checkouts": 1}
+
+
+def test_buyers_see_the_limit_on_the_product(anon, own_product):
+    own_product.per_buyer_limit = 4
+    own_product.save()
+
+    assert anon.get(f"/products/{own_product.public_id}").json()["per_buyer_limit"] == 4
