@@ -42,10 +42,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The benchmarks play thousands of buyers from one address, and one buyer with hundreds of
+# unpaid checkouts: the abuse limits (rate limits, unpaid holds) would refuse them.
+BENCH_ENV = {
+    "RATE_LIMITS_ENABLED": "false",
+    "ORDER_MAX_UNPAID_CHECKOUTS": "0",
+    "ORDER_MAX_UNPAID_UNITS": "0",
+}
+
+
 def setup_django(database_url: str | None = None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designmall.settings")
+    for name, value in BENCH_ENV.items():
+        os.environ.setdefault(name, value)
     import django
 
     django.setup()
@@ -55,7 +66,13 @@ def setup_django(database_url: str | None = None) -> None:
 def live_server(env: dict[str, str], *, workers: int = 2, threads: int = 8) -> Iterator[str]:
     """``designmall serve`` in a subprocess; yields its base URL once healthy."""
     port = free_port()
-    full_env = {**os.environ, **env, "WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads)}
+    full_env = {
+        **BENCH_ENV,
+        **os.environ,
+        **env,
+        "WEB_CONCURRENCY": str(workers),
+        "WEB_THREADS": str(threads),
+    }
     proc = subprocess.Popen(
         [DESIGNMALL, "serve", "--bind", f"127.0.0.1:{port}"],
         env=full_env,

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "designmall.storefront.middleware.TooManyRequestsPageMiddleware",
 ]
 
 ROOT_URLCONF = "designmall.urls"
@@ -177,9 +178,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"
-# Failed logins allowed per identifier (and per client address) in the window.
-LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
-LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
+# Login throttling (accounts.login): failures per account and address, per address and
+# per account are free up to these counts; beyond, each try waits after the last failure
+# BASE, 2 x BASE, 4 x BASE ... up to MAX seconds. Counts are forgotten after FORGET seconds
+# without a failure. A device that signed in before (KNOWN_DEVICE_DAYS) only waits for
+# its own failures.
+LOGIN_THROTTLE_FREE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FREE_FAILURES", "3"))
+LOGIN_THROTTLE_ADDRESS_FREE_FAILURES = int(
+    os.environ.get("LOGIN_THROTTLE_ADDRESS_FREE_FAILURES", "30")
+)
+LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES = int(
+    os.environ.get("LOGIN_THROTTLE_ACCOUNT_FREE_FAILURES", "100")
+)
+LOGIN_THROTTLE_BASE_DELAY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_BASE_DELAY_SECONDS", "1"))
+LOGIN_THROTTLE_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_MAX_DELAY_SECONDS", "300"))
+LOGIN_THROTTLE_FORGET_SECONDS = int(os.environ.get("LOGIN_THROTTLE_FORGET_SECONDS", "86400"))
+LOGIN_KNOWN_DEVICE_DAYS = int(os.environ.get("LOGIN_KNOWN_DEVICE_DAYS", "180"))
+LOGIN_KNOWN_DEVICE_COOKIE = "dm_device"
 # Password reset links work once, for this long (Django's setting; seconds).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", "3600"))
 # An email change's confirmation link (mailed to the new address) works once, this long.
@@ -269,6 +284,9 @@ ORDER_SHIPPING_FEE_FEN = int(os.environ.get("ORDER_SHIPPING_FEE_FEN", "1500"))
 ORDER_FREE_SHIPPING_FROM_FEN = int(os.environ.get("ORDER_FREE_SHIPPING_FROM_FEN", "29900"))
 # A shipped order counts as received this many days after shipping.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("ORDER_AUTO_CONFIRM_DAYS", "10"))
+# Unpaid checkouts one buyer may hold at once, and the units held in them (0: no cap).
+ORDER_MAX_UNPAID_CHECKOUTS = int(os.environ.get("ORDER_MAX_UNPAID_CHECKOUTS", "5"))
+ORDER_MAX_UNPAID_UNITS = int(os.environ.get("ORDER_MAX_UNPAID_UNITS", "200"))
 # How long a checkout's Idempotency-Key is remembered (at least 24 hours).
 IDEMPOTENCY_KEY_HOURS = max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")))
 
@@ -302,6 +320,27 @@ AUCTION_STREAMS_PER_PROCESS = int(
 )
 # Demo bidders bid now and then on live lots (the worker's task); on only in `designmall demo`.
 DEMO_SIMULATED_BIDDERS = _env_bool("DEMO_SIMULATED_BIDDERS", False)
+
+# --- rate limits (core.ratelimit) --------------------------------------------------
+# "N/S": N requests in S seconds per signed-in user and per client address ("0": none).
+# Each is also an environment variable, e.g. RATE_LIMIT_CHECKOUT_USER=10/60. The per-address
+# limits are loose: many visitors share the venue's Wi-Fi address.
+RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
+_RATE_LIMIT_DEFAULTS = {
+    # scope: (per user, per address)
+    "checkout": ("20/60", "300/60"),
+    "reservation": ("20/60", "300/60"),
+    "bid": ("60/60", "600/60"),
+    "register": ("0", "100/3600"),
+    "login": ("0", "120/60"),  # token requests and the login page, devices not known
+}
+RATE_LIMITS = {
+    scope: {
+        "user": os.environ.get(f"RATE_LIMIT_{scope.upper()}_USER", per_user),
+        "address": os.environ.get(f"RATE_LIMIT_{scope.upper()}_ADDRESS", per_address),
+    }
+    for scope, (per_user, per_address) in _RATE_LIMIT_DEFAULTS.items()
+}
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

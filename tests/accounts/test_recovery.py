@@ -194,7 +194,7 @@ def test_a_password_change_needs_the_current_password():
 
 
 def test_guessing_the_current_password_is_throttled_like_a_login(settings):
-    settings.LOGIN_THROTTLE_ATTEMPTS = 2
+    settings.LOGIN_THROTTLE_FREE_FAILURES = 2
     user = make_user()
     for _ in range(2):
         with pytest.raises(ValidationFailed):

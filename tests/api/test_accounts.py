@@ -1,9 +1,12 @@
 """Registration, API tokens, the caller's profile, and the two ways to authenticate."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
 from designmall.accounts.models import ApiToken
+from designmall.core import clock
 from tests.api.conftest import ApiClient, assert_error, invalid_fields
 from tests.factories import PASSWORD, make_user
 
@@ -95,7 +98,8 @@ def test_token_with_wrong_password_is_401(anon, buyer):
 
 
 def test_repeated_failed_logins_are_throttled_even_with_the_right_password(anon, buyer, settings):
-    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    settings.LOGIN_THROTTLE_FREE_FAILURES = 3
+    clock.set_frozen(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))  # the wait is 1 s
     for _ in range(3):
         anon.post("/auth/tokens", {"identifier": buyer.email, "password": "wrong", "name": "x"})
     assert_error(login(anon, buyer), 429, "login_throttled")

@@ -39,8 +39,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from designmall.accounts.login import login_check
 from designmall.accounts.models import ApiToken, EmailChange, User
-from designmall.accounts.services import login_check
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotAuthenticated, ValidationFailed

@@ -1,4 +1,4 @@
-"""Accounts: registration, login with throttling, roles and API tokens."""
+"""Accounts: registration, roles and API tokens (signing in: ``accounts.login``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import functools
 import hashlib
 import secrets
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -22,9 +20,7 @@ from designmall.core import clock, leansql
 from designmall.core.audit import audit_record
 from designmall.core.errors import (
     Conflict,
-    NotAuthenticated,
     NotFound,
-    TooManyRequests,
     ValidationFailed,
 )
 
@@ -100,50 +96,6 @@ def user_register(*, identifier: str, password: str, display_name: str = "") -> 
     )
     user_grant_role(user=user, role=Role.BUYER)
     audit_record(actor=user, action="user.registered", target=user)
-    return user
-
-
-def _throttle_keys(identifier: str, client_ip: str | None) -> list[str]:
-    ident = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
-    keys = [f"login-fail:id:{ident}"]
-    if client_ip:
-        keys.append(f"login-fail:ip:{client_ip}")
-    return keys
-
-
-def _failures(key: str) -> int:
-    return int(cache.get(key) or 0)
-
-
-def login_check(*, identifier: str, password: str, client_ip: str | None = None) -> User:
-    """Authenticate, counting failures per identifier and per client address.
-
-    After ``LOGIN_THROTTLE_ATTEMPTS`` failures in the window, further attempts
-    are refused (even with the right password) until the window passes. The
-    per-address limit is ten times looser, so one shared address (a venue's
-    Wi-Fi) is not locked out by one person's typos.
-    """
-    from django.conf import settings
-
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
-    keys = _throttle_keys(identifier, client_ip)
-    limits = [limit, limit * 10][: len(keys)]
-    if any(_failures(k) >= lim for k, lim in zip(keys, limits, strict=True)):
-        raise TooManyRequests(
-            _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": window // 60},
-            code="login_throttled",
-        )
-    user = authenticate(username=identifier, password=password)
-    if user is None:
-        for key in keys:
-            if cache.add(key, 1, timeout=window) is False:
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, timeout=window)
-        raise NotAuthenticated(_("账号或密码不正确。"), code="invalid_credentials")
-    cache.delete(keys[0])
     return user
 
 

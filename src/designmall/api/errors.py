@@ -87,7 +87,9 @@ class JsonBodyParser(Parser):
 
 
 def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers=headers)
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:

@@ -162,6 +162,9 @@ class Product(models.Model):
     # can filter and sort without joining SKUs.
     price_min_fen = models.BigIntegerField(_("最低价（分）"), null=True, blank=True)
     in_stock = models.BooleanField(_("有货"), default=False)
+    # The most units one buyer may have in paid and unpaid orders of it (None: no limit),
+    # enforced at checkout (orders.checkout).
+    per_buyer_limit = models.PositiveIntegerField(_("每位买家限购（件）"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
     published_at = models.DateTimeField(_("上架时间"), null=True, blank=True)
@@ -175,6 +178,12 @@ class Product(models.Model):
             models.Index(fields=["status", "-published_at"], name="product_live_newest"),
             models.Index(fields=["status", "price_min_fen"], name="product_live_price"),
             models.Index(fields=["status", "category"], name="product_live_category"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_buyer_limit__isnull=True) | Q(per_buyer_limit__gt=0),
+                name="product_per_buyer_limit_positive",
+            ),
         ]
 
     def __str__(self) -> str:

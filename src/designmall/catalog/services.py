@@ -214,6 +214,24 @@ PRODUCT_TEXT_LIMITS = {
 }
 
 
+PER_BUYER_LIMIT_MAX = 9999
+
+
+def _check_per_buyer_limit(value: Any) -> int | None:
+    """A per-buyer purchase limit: a whole number of units from 1, or None (no limit)."""
+    if value is None or value == "":
+        return None
+    _require(
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 1 <= value <= PER_BUYER_LIMIT_MAX,
+        _("每位买家限购数量须为 1 至 %(max)d 的整数，或留空表示不限购。")
+        % {"max": PER_BUYER_LIMIT_MAX},
+        "invalid_per_buyer_limit",
+    )
+    return value
+
+
 def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, value in fields.items():
@@ -236,6 +254,8 @@ def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
             clean[name] = value
         elif name == "country":
             clean[name] = _check_country(value)
+        elif name == "per_buyer_limit":
+            clean[name] = _check_per_buyer_limit(value)
         else:
             raise ValidationFailed(
                 _("不能修改字段 %(field)s。") % {"field": name},

@@ -55,5 +55,23 @@ class InvalidTransition(Conflict):
 
 
 class TooManyRequests(DomainError):
+    """Refused for now: ``retry_after`` (whole seconds, at least 1) says when to try again.
+
+    The API sends it as the ``Retry-After`` header and in ``details.retry_after``."""
+
     code = "too_many_requests"
     status = 429
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        details: Any = None,
+        retry_after: int | None = None,
+    ):
+        if retry_after is not None:
+            retry_after = max(1, int(retry_after))
+            details = {**(details or {}), "retry_after": retry_after}
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after

@@ -47,6 +47,7 @@ from designmall.core.ids import new_public_id
 from designmall.core.models import AuditEvent
 from designmall.inventory.services import holds_take
 from designmall.orders import idempotency, rules
+from designmall.orders.buyerlimits import buyer_limits_check
 from designmall.orders.cart import check_limits, check_quantity
 from designmall.orders.models import (
     CartLine,
@@ -188,7 +189,9 @@ def checkout_create(
     or beyond the limits (``quantity_over_limit``, ``too_many_lines``,
     ``order_quantity_over_limit``), unknown SKUs (``sku_not_found``), SKUs not on
     sale (``product_unavailable``, ``shop_unavailable``, ``sku_inactive``; details
-    list each line), too little stock (``out_of_stock``).
+    list each line), too little stock (``out_of_stock``), beyond the buyer's unpaid
+    holds (``too_many_unpaid_checkouts``, ``too_many_units_held``) or a product's
+    per-buyer limit (``per_buyer_limit_exceeded``): see ``buyerlimits``.
 
     With ``idempotency_key``: the same key and ``request_fingerprint`` (default: a
     hash of the arguments) returns the first result, also an error; the same key
@@ -384,6 +387,8 @@ def _checkout_insert(
 ) -> Checkout:
     delivery = priced.delivery
     now = clock.now()
+    # First: it locks the buyer, so one buyer's checkouts are counted one at a time.
+    buyer_limits_check(buyer=buyer, priced=priced, now=now)
     public_id = new_public_id("co")
     payment = payment_create(
         buyer=buyer,

@@ -164,6 +164,13 @@ class ProductForm(Form):
     description_en = forms.CharField(
         label=_("英文描述"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
+    per_buyer_limit = forms.IntegerField(
+        label=_("每位买家限购（件）"),
+        required=False,
+        min_value=1,
+        max_value=9999,
+        help_text=_("留空表示不限购。计入买家已支付和待支付的订单。"),
+    )
 
     def __init__(self, *args, categories, designers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -43,7 +43,7 @@ from designmall.catalog.selectors import product_page_catalog, shop_products_wit
 DEFAULT_SECONDS = 300
 MORE_FROM_SHOP = 4
 # Part of the key: entries written by older code (other fields) are never read.
-_KEY_VERSION = 1
+_KEY_VERSION = 2  # 2: products carry per_buyer_limit
 
 
 @dataclass

@@ -6,19 +6,20 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from designmall.accounts.login import known_device_token, login_check
 from designmall.accounts.models import ApiToken, User
 from designmall.accounts.selectors import api_tokens_of
 from designmall.accounts.services import (
     api_token_create,
     api_token_revoke,
-    login_check,
     user_register,
 )
 from designmall.api.auth import AUTHENTICATED
 from designmall.api.errors import with_errors
 from designmall.api.schemas import Input, Page, PageQuery, page_out, text
+from designmall.core.ratelimit import client_address, rate_limited
 
 router = Router(tags=["accounts"])
 
@@ -52,9 +53,11 @@ class RegisterIn(Input):
     display_name: text(60) = ""
 
 
-@router.post("/auth/register", response=with_errors({201: MeOut}, 400, 409, 422))
+@router.post("/auth/register", response=with_errors({201: MeOut}, 400, 409, 422, 429))
+@rate_limited("register")
 def auth_register(request: HttpRequest, payload: RegisterIn):
-    """Create a buyer account from an email address or an 11-digit mobile number."""
+    """Create a buyer account from an email address or an 11-digit mobile number.
+    Registrations from one address are rate limited (429 ``rate_limited``)."""
     user = user_register(
         identifier=payload.identifier,
         password=payload.password,
@@ -78,6 +81,10 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str
+    device_token: str = Field(
+        description="Keep it and send it with the next token request: this device is then "
+        "known to the account and never slowed down by others' failed logins."
+    )
 
 
 def token_out(token: ApiToken) -> dict[str, Any]:
@@ -96,6 +103,9 @@ class TokenCreateIn(Input):
     identifier: text(254, min_length=1)
     password: text(128, min_length=1)
     name: text(60, min_length=1)
+    device_token: text(500) | None = Field(
+        None, description="The `device_token` of this device's last token, if any."
+    )
 
 
 @router.post("/auth/tokens", response=with_errors({201: TokenCreatedOut}, 400, 401, 409, 422, 429))
@@ -103,15 +113,20 @@ def auth_token_create(request: HttpRequest, payload: TokenCreateIn):
     """Log in with identifier and password and get a new API token.
 
     The token (``dm_...``) is in this response only; it is never shown again.
-    Repeated failures are throttled (429 ``login_throttled``).
+    Repeated failures make further tries wait, longer each time (429
+    ``login_throttled`` with ``Retry-After``), per account and address; a device that
+    sends the ``device_token`` of an earlier sign-in waits only for its own failures.
+    Tries from one address are also rate limited (429 ``rate_limited``).
     """
     user = login_check(
         identifier=payload.identifier,
         password=payload.password,
-        client_ip=request.META.get("REMOTE_ADDR"),
+        client_ip=client_address(request),
+        device_token=payload.device_token,
     )
     token, raw = api_token_create(user=user, name=payload.name)
-    return Status(201, {**token_out(token), "token": raw})
+    device = known_device_token(user=user, device_token=payload.device_token)
+    return Status(201, {**token_out(token), "token": raw, "device_token": device})
 
 
 # --- GET /auth/tokens ---------------------------------------------------------------------

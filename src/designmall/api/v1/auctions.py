@@ -46,6 +46,7 @@ from designmall.auctions import deposits, selectors, services, settlement, strea
 from designmall.auctions.models import AuctionSale, BidSource, Deposit, Lot, LotStatus
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
+from designmall.core.ratelimit import rate_limited
 from designmall.payments.services import GatewayDown, payment_start
 
 router = Router(tags=["auctions"], auth=AUTHENTICATED)
@@ -379,8 +380,9 @@ class BidOut(Schema):
 
 @router.post(
     "/auctions/lots/{pid:public_id}/bids",
-    response=with_errors({201: BidOut}, 400, 401, 403, 404, 409, 422),
+    response=with_errors({201: BidOut}, 400, 401, 403, 404, 409, 422, 429),
 )
+@rate_limited("bid")
 def bid(request: HttpRequest, public_id: str, payload: BidIn):
     """Bid up to ``max_fen`` (an integer number of fen) or buy now. Refused: amounts
     not positive (``amount_not_positive``) or above what one payment carries

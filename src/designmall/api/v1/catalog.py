@@ -179,6 +179,9 @@ class ProductDetailOut(ProductCardOut):
     description_zh: str
     description_en: str
     published_at: datetime | None
+    per_buyer_limit: int | None = Field(
+        description="The most units one buyer may buy (paid and unpaid orders); null: no limit."
+    )
     skus: list[SkuOut]
     images: list[ImageOut]
 
@@ -195,6 +198,7 @@ def product_detail(request: HttpRequest, public_id: str):
         "description_zh": product.description_zh,
         "description_en": product.description_en,
         "published_at": product.published_at,
+        "per_buyer_limit": product.per_buyer_limit,
         "skus": [sku_out(sku, available[sku.id]) for sku in skus],
         "images": [image_out(request, image) for image in images],
     }

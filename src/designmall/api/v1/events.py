@@ -43,6 +43,7 @@ from designmall.api.v1.payments import PaymentStatusValue
 from designmall.core import clock
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
+from designmall.core.ratelimit import rate_limited
 from designmall.events import selectors, services
 from designmall.events.models import (
     Event,
@@ -475,8 +476,9 @@ class SeatsIn(Input):
 
 @router.post(
     "/events/sessions/{pid:public_id}/reservations",
-    response=with_errors({201: ReservationOut}, 400, 401, 403, 404, 409, 422, 503),
+    response=with_errors({201: ReservationOut}, 400, 401, 403, 404, 409, 422, 429, 503),
 )
+@rate_limited("reservation")
 def reserve(request: HttpRequest, public_id: str, payload: SeatsIn):
     """Reserve ``seats`` of a session for the caller, within its per-user limit (counting
     what they have). A free session is confirmed at once with one ticket per seat; a

@@ -37,6 +37,7 @@ from designmall.api.schemas import (
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
+from designmall.core.ratelimit import rate_limited
 from designmall.orders.cart import (
     cart_add,
     cart_merge_anonymous,
@@ -512,7 +513,10 @@ def _fingerprint(payload: BaseModel, **path: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@router.post("/checkout", response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422))
+@router.post(
+    "/checkout", response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422, 429)
+)
+@rate_limited("checkout")
 def checkout(
     request: HttpRequest,
     payload: CheckoutIn,

@@ -44,6 +44,7 @@ from designmall.catalog.models import Product, Shop, Sku
 from designmall.catalog.selectors import designer_by_public_id, products_of_seller
 from designmall.catalog.services import (
     MAX_STOCK,
+    PER_BUYER_LIMIT_MAX,
     product_create,
     product_delist,
     product_for_seller,
@@ -212,6 +213,10 @@ def seller_sku_out(sku: Sku, available: int) -> dict[str, Any]:
     }
 
 
+# A per-buyer purchase limit in units (catalog.services.PER_BUYER_LIMIT_MAX at most).
+PerBuyerLimit = Annotated[int, Field(ge=1, le=PER_BUYER_LIMIT_MAX, strict=True)]
+
+
 class SellerProductOut(Schema):
     public_id: str
     status: ProductStatusValue
@@ -224,6 +229,10 @@ class SellerProductOut(Schema):
     price_fen: int | None
     price_display: str
     in_stock: bool
+    per_buyer_limit: int | None = Field(
+        description="The most units one buyer may have in paid and unpaid orders of it "
+        "(null: no limit)."
+    )
     moderation_note: str
     created_at: datetime
     updated_at: datetime
@@ -243,6 +252,7 @@ def seller_product_out(product: Product) -> dict[str, Any]:
         "price_fen": product.price_min_fen,
         "price_display": format_fen(product.price_min_fen),
         "in_stock": product.in_stock,
+        "per_buyer_limit": product.per_buyer_limit,
         "moderation_note": product.moderation_note,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
@@ -291,6 +301,7 @@ class ProductCreateIn(Input):
     # Left out: taken from the shop (domestic for a CN shop, else international).
     origin: OriginValue = None
     country: CountryCode = None
+    per_buyer_limit: PerBuyerLimit | None = None
 
 
 @router.post(
@@ -325,6 +336,8 @@ class ProductUpdateIn(Input):
     designer: PublicId | None = None
     origin: OriginValue = None
     country: CountryCode = None
+    # ``null`` removes the limit.
+    per_buyer_limit: PerBuyerLimit | None = None
 
 
 @router.patch(

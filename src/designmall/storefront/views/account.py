@@ -1,4 +1,4 @@
-"""Login (throttled by accounts.services.login_check), registration and logout."""
+"""Login (throttled by accounts.login.login_check), registration and logout."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from designmall.accounts.services import login_check, user_register
+from designmall.accounts.login import known_device_token, login_check
+from designmall.accounts.services import user_register
 from designmall.core.errors import DomainError
+from designmall.core.ratelimit import client_address, rate_limited
 from designmall.storefront.forms import LoginForm, RegisterForm
 from designmall.storefront.views.orders import session_cart_merge
 
@@ -33,28 +35,58 @@ def _next_url(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+def _remembered(request: HttpRequest, response: HttpResponse, user) -> HttpResponse:
+    """``response`` making this browser a known device of ``user``'s account
+    (``accounts.login``): a signed long-lived cookie."""
+    response.set_cookie(
+        settings.LOGIN_KNOWN_DEVICE_COOKIE,
+        known_device_token(
+            user=user, device_token=request.COOKIES.get(settings.LOGIN_KNOWN_DEVICE_COOKIE)
+        ),
+        max_age=settings.LOGIN_KNOWN_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
+    """Sign in. A refusal for too many tries is the page with its message, answered 429
+    with ``Retry-After``; a success makes this browser a known device of the account
+    (a signed long-lived cookie), which others' failed tries never slow down."""
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
+    status, headers = 200, {}
     if request.method == "POST" and form.is_valid():
+        device_token = request.COOKIES.get(settings.LOGIN_KNOWN_DEVICE_COOKIE)
         try:
             user = login_check(
                 identifier=form.cleaned_data["identifier"],
                 password=form.cleaned_data["password"],
-                client_ip=request.META.get("REMOTE_ADDR"),
+                client_ip=client_address(request),
+                device_token=device_token,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            if getattr(exc, "retry_after", None):
+                status, headers = exc.status, {"Retry-After": str(exc.retry_after)}
         else:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
-            return redirect(_next_url(request))
-    return render(request, "storefront/login.html", {"form": form, "next": _next_url(request)})
+            return _remembered(request, redirect(_next_url(request)), user)
+    response = render(
+        request, "storefront/login.html", {"form": form, "next": _next_url(request)}, status=status
+    )
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("register")
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -70,7 +102,7 @@ def register(request: HttpRequest) -> HttpResponse:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
             messages.success(request, _("注册成功，欢迎来到设计周。"))
-            return redirect(_next_url(request))
+            return _remembered(request, redirect(_next_url(request)), user)
     return render(request, "storefront/register.html", {"form": form, "next": _next_url(request)})
 
 

@@ -25,6 +25,7 @@ from designmall.auctions import deposits, selectors, services, settlement, strea
 from designmall.auctions.models import BidSource, Lot, LotStatus
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.money import Money
+from designmall.core.ratelimit import rate_limited
 from designmall.payments.services import payment_start
 from designmall.storefront.order_forms import CheckoutForm
 
@@ -156,6 +157,7 @@ def parse_yuan(text: str) -> int | None:
 
 
 @require_POST
+@rate_limited("bid")
 def lot_bid(request: HttpRequest, public_id: str) -> HttpResponse:
     """Place a maximum bid (yuan in the form), or buy now at the price shown."""
     found = _lot_or_404(request, public_id)

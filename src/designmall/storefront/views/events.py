@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.money import format_fen
+from designmall.core.ratelimit import rate_limited
 from designmall.events import rules, selectors, services
 from designmall.events.models import (
     EventKind,
@@ -244,6 +245,7 @@ def _reserved(request: HttpRequest, reservation: Reservation) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("reservation")
 def session_reserve(request: HttpRequest, public_id: str) -> HttpResponse:
     """Reserve the seats asked for: a free session's tickets at once, a priced one's seats
     held while the visitor pays at the cashier."""

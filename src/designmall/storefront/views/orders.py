@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
+from designmall.core.ratelimit import rate_limited
 from designmall.orders import cart as carts
 from designmall.orders import rules, selectors, services
 from designmall.orders.checkout import checkout_create
@@ -231,6 +232,7 @@ def _checkout_page(request: HttpRequest, form: CheckoutForm, by_delivery) -> Htt
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("checkout")
 def checkout(request: HttpRequest) -> HttpResponse:
     """Delivery and address, the total to pay, then the cashier. The total shown is sent
     back as ``expected_total_fen``: if the prices changed meanwhile, the page shows the new

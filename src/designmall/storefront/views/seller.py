@@ -180,6 +180,7 @@ def _editor(
                     "designer": product.designer.public_id if product.designer else "",
                     "origin": product.origin,
                     "country": product.country,
+                    "per_buyer_limit": product.per_buyer_limit,
                 }
             ),
             "skus": skus,
