@@ -125,6 +125,8 @@ def test_expiring_holds_racing_new_reservations_never_oversell(on_postgres):
     assert outcomes["reserved"] + offered.count() == 50, outcomes
     assert seats(session) == (0, 50)
     assert {fresh(r).status for r in stale} == {ReservationStatus.EXPIRED}
+    assert {fresh(r).payment.status for r in stale} == {PaymentStatus.CLOSING}
+    run_jobs()  # the gateway is asked: no trade was paid, so each is closed
     assert {fresh(r).payment.status for r in stale} == {PaymentStatus.CLOSED}
     expired = AuditEvent.objects.filter(
         action="reservation.expired", target_id__in=[r.public_id for r in stale]
