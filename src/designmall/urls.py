@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 
 from designmall.api.urls import api_urlpatterns
 from designmall.core.media import serve_media
+
+# The back office carries the show's name, in the page's language.
+admin.site.site_header = _("设计周商城后台")
+admin.site.site_title = _("设计周商城")
+admin.site.index_title = _("运营后台")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

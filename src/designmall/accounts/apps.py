@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "designmall.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("账号")
 
     def ready(self):
         from django.db.models.signals import post_migrate

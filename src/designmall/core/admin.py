@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from designmall.core.models import AuditEvent, Job
 
@@ -30,7 +31,7 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ("name", "key")
     readonly_fields = [f.name for f in Job._meta.fields]
 
-    @admin.display(description="last error")
+    @admin.display(description=_("最近的错误"))
     def short_error(self, job):
         return (job.last_error or "")[-80:]
 

@@ -1,23 +1,31 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """One recorded state change: who did what to which object, and why."""
 
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
-    action = models.CharField(max_length=64, db_index=True)
-    target_type = models.CharField(max_length=64)
-    target_id = models.CharField(max_length=64)
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象编号"), max_length=64)
+    from_state = models.CharField(_("原状态"), max_length=32, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=32, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
@@ -49,19 +57,21 @@ class Job(models.Model):
     stays for an operator to see.
     """
 
-    name = models.CharField(max_length=100)
-    payload = models.JSONField(default=dict, blank=True)
+    name = models.CharField(_("任务"), max_length=100)
+    payload = models.JSONField(_("参数"), default=dict, blank=True)
     # Non-empty: at most one unfinished job with this key (enqueue returns the existing one).
-    key = models.CharField(max_length=200, blank=True, default="")
-    run_at = models.DateTimeField()
-    attempts = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    done_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    key = models.CharField(_("去重键"), max_length=200, blank=True, default="")
+    run_at = models.DateTimeField(_("计划执行时间"))
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    locked_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近的错误"), blank=True)
 
     class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
         indexes = [
             models.Index(
                 fields=["run_at"],

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     name = "designmall.ledger"
     label = "ledger"
-    verbose_name = "Ledger"
+    verbose_name = _("账务")
