@@ -15,3 +15,6 @@ urlpatterns = [
     # served by it; here the app serves them so the demo needs nothing else.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# Requests Django refuses before a view (an unreadable body): the API's error shape there.
+handler400 = "designmall.api.errors.bad_request"

@@ -1,5 +1,7 @@
 """What holds for the whole API: the OpenAPI document and the one error shape."""
 
+import json
+
 import pytest
 from django.db import IntegrityError
 from django.test import Client
@@ -242,3 +244,59 @@ def test_integrity_race_is_409_conflict(anon, monkeypatch):
 
     monkeypatch.setattr("designmall.api.v1.catalog.category_forest", race)
     assert_error(anon.get("/categories"), 409, "conflict")
+
+
+# --- bodies that cannot be parsed at all ---------------------------------------------------
+
+UNREADABLE_FORMS = [
+    pytest.param("multipart/form-data", b"--x\r\n\r\n--x--", id="no-boundary"),
+    pytest.param("multipart/form-data; boundary=", b"--x\r\n", id="empty-boundary"),
+    pytest.param("multipart/form-data; boundary=" + "b" * 250, b"--x\r\n", id="long-boundary"),
+    pytest.param(
+        "multipart/form-data; boundary=abc",
+        b'--abc\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n--abc--\r\n",
+        id="undecodable-part",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNREADABLE_FORMS)
+def test_an_upload_whose_body_cannot_be_parsed_is_400(api_as, seller, content_type, body):
+    client = api_as(seller)
+    response = client.client.generic(
+        "POST",
+        "/api/v1/seller/products/p_0000000000000000/images",
+        body,
+        content_type=content_type,
+        headers=client.headers,
+    )
+    assert_error(response, 400, "malformed_body")
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNREADABLE_FORMS)
+def test_a_json_operation_sent_an_unreadable_form_is_400(anon, content_type, body):
+    response = anon.client.generic("POST", "/api/v1/auth/register", body, content_type=content_type)
+    assert response.status_code == 400
+    assert_error(response, 400, response.json()["error"]["code"])
+
+
+def test_a_session_client_sending_an_unreadable_form_is_400_not_a_csrf_failure(client, seller):
+    client.force_login(seller)
+    response = client.generic(
+        "POST",
+        "/api/v1/seller/products/p_0000000000000000/images",
+        b"--x\r\n",
+        content_type="multipart/form-data",
+    )
+    assert_error(response, 400, "malformed_body")
+
+
+def test_a_body_django_refuses_before_the_api_is_400_in_the_error_shape(rf):
+    from django.http.multipartparser import MultiPartParserError
+
+    from designmall.api.errors import bad_request
+
+    response = bad_request(rf.post("/api/v1/anything"), MultiPartParserError("no boundary"))
+    assert response.status_code == 400
+    assert json.loads(response.content)["error"]["code"] == "malformed_body"
