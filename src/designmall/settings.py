@@ -233,7 +233,11 @@ if HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Asking to be on the browsers' preload list is the domain owner's decision (it is hard
+    # to undo), so it is off unless asked for, and `check --deploy` is not told otherwise.
     SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content-Security-Policy on every response (django-csp). Scripts and styles come from our
 # own origin only: no inline script runs, an inline <style> element needs the request's
@@ -339,8 +343,16 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 )
 # "sandbox" (the embedded default: a local cashier, no real money) or "alipay".
 PAYMENTS_GATEWAY = os.environ.get("PAYMENTS_GATEWAY", "sandbox")
-# The sandbox takes "payments" for free: off wherever real Alipay is the gateway.
-PAYMENTS_SANDBOX_ENABLED = _env_bool("PAYMENTS_SANDBOX_ENABLED", PAYMENTS_GATEWAY == "sandbox")
+# The sandbox takes "payments" for free: off wherever real Alipay is the gateway. In
+# production (HTTPS=true, DEBUG=false) anyone who knows a trade number could "pay" it, so
+# there it stays off unless PAYMENTS_SANDBOX_IN_PRODUCTION=true says it is meant (a staging
+# site), and `designmall serve` refuses to start a site that would need it.
+PAYMENTS_SANDBOX_IN_PRODUCTION = _env_bool("PAYMENTS_SANDBOX_IN_PRODUCTION", False)
+_sandbox_wanted = _env_bool("PAYMENTS_SANDBOX_ENABLED", PAYMENTS_GATEWAY == "sandbox")
+PAYMENTS_SANDBOX_REFUSED = (
+    (_sandbox_wanted or PAYMENTS_GATEWAY == "sandbox") and HTTPS and not PAYMENTS_SANDBOX_IN_PRODUCTION
+)
+PAYMENTS_SANDBOX_ENABLED = _sandbox_wanted and not PAYMENTS_SANDBOX_REFUSED
 # The sandbox's RSA key pairs, generated on first use and shared by every process.
 PAYMENTS_SANDBOX_KEY_DIR = Path(
     os.environ.get("PAYMENTS_SANDBOX_KEY_DIR", VAR_DIR / "payments-sandbox")

@@ -50,6 +50,7 @@ def page(live_server, monkeypatch):
         # Every page the browser tests open runs under the Content-Security-Policy: anything
         # it refuses (an inline script, a style, a source not allowed) fails the test.
         refused = []
+
         def on_console(message):
             if "Content Security Policy" in message.text:
                 refused.append(message.text)

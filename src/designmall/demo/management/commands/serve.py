@@ -1,7 +1,8 @@
 import os
 import sys
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from designmall.demo.serving import DEFAULT_THREADS, default_bind, env_int, gunicorn_argv
 
@@ -24,6 +25,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, threads, access_log, **options):
+        if settings.PAYMENTS_SANDBOX_REFUSED:
+            raise CommandError(
+                "refusing to serve: the sandbox cashier is on (PAYMENTS_GATEWAY=sandbox or "
+                "PAYMENTS_SANDBOX_ENABLED=true) while HTTPS=true and DEBUG=false, so anyone "
+                "who knows a trade number could mark it paid. Set PAYMENTS_GATEWAY=alipay, "
+                "or PAYMENTS_SANDBOX_IN_PRODUCTION=true if this site is meant to take no "
+                "real money (a staging site)."
+            )
         threads = threads or env_int("WEB_THREADS", DEFAULT_THREADS)
         # The workers' settings size the live streams by their thread count.
         os.environ["WEB_THREADS"] = str(threads)
