@@ -349,9 +349,8 @@ PAYMENTS_GATEWAY = os.environ.get("PAYMENTS_GATEWAY", "sandbox")
 # site), and `designmall serve` refuses to start a site that would need it.
 PAYMENTS_SANDBOX_IN_PRODUCTION = _env_bool("PAYMENTS_SANDBOX_IN_PRODUCTION", False)
 _sandbox_wanted = _env_bool("PAYMENTS_SANDBOX_ENABLED", PAYMENTS_GATEWAY == "sandbox")
-PAYMENTS_SANDBOX_REFUSED = (
-    (_sandbox_wanted or PAYMENTS_GATEWAY == "sandbox") and HTTPS and not PAYMENTS_SANDBOX_IN_PRODUCTION
-)
+_sandbox_used = _sandbox_wanted or PAYMENTS_GATEWAY == "sandbox"
+PAYMENTS_SANDBOX_REFUSED = _sandbox_used and HTTPS and not PAYMENTS_SANDBOX_IN_PRODUCTION
 PAYMENTS_SANDBOX_ENABLED = _sandbox_wanted and not PAYMENTS_SANDBOX_REFUSED
 # The sandbox's RSA key pairs, generated on first use and shared by every process.
 PAYMENTS_SANDBOX_KEY_DIR = Path(
