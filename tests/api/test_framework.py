@@ -130,6 +130,45 @@ def test_every_operation_documents_the_error_shape(openapi):
     }
 
 
+def test_every_operation_documents_the_statuses_the_framework_can_answer(openapi):
+    for path, methods in openapi["paths"].items():
+        for method, operation in methods.items():
+            listed = set(operation["responses"])
+            expected = {"500"}
+            if "{" in path:
+                expected.add("404")
+            if operation.get("parameters") or "requestBody" in operation:
+                expected.add("422")
+            if "requestBody" in operation:
+                expected |= {"400", "413"}
+            if operation.get("security"):
+                expected |= {"401", "403"}
+            assert expected <= listed, (method, path, sorted(expected - listed))
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    content = response["content"]["application/json"]["schema"]
+                    assert content == {"$ref": "#/components/schemas/ErrorOut"}, (path, status)
+
+
+def test_an_operation_that_names_only_its_success_still_documents_its_failures():
+    from ninja import Schema
+
+    from designmall.api.openapi import DocumentedErrorsAPI
+
+    class ThingIn(Schema):
+        name: str
+
+    api = DocumentedErrorsAPI(urls_namespace="documented-errors-test")
+
+    @api.post("/things/{public_id}", response={201: ThingIn})
+    def make_thing(request, public_id: str, payload: ThingIn):
+        return 201, payload
+
+    paths = api.get_openapi_schema(path_prefix="/api/")["paths"]
+    operation = paths["/api/things/{public_id}"]["post"]
+    assert set(operation["responses"]) == {"201", "400", "404", "413", "422", "500"}
+
+
 def test_operations_that_need_login_document_401_and_the_two_ways_in(openapi):
     operation = openapi["paths"]["/api/v1/me"]["get"]
     assert "401" in operation["responses"]
