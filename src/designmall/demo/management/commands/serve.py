@@ -4,13 +4,20 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from designmall.demo.serving import DEFAULT_THREADS, default_bind, env_int, gunicorn_argv
+from designmall.demo.serving import (
+    DEFAULT_KEEPALIVE_SECONDS,
+    DEFAULT_THREADS,
+    default_bind,
+    env_int,
+    gunicorn_argv,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Serve the site with gunicorn (threaded workers). Bind from --bind or 127.0.0.1:$PORT; "
-        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (16)."
+        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (16), idle keep-alive "
+        "connections kept WEB_KEEPALIVE_SECONDS (75)."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +48,7 @@ class Command(BaseCommand):
             workers=workers or env_int("WEB_CONCURRENCY", 2),
             threads=threads,
             access_log=bool(access_log or env_int("ACCESS_LOG", 0)),
+            keepalive=env_int("WEB_KEEPALIVE_SECONDS", DEFAULT_KEEPALIVE_SECONDS),
         )
         self.stdout.write(f"serve: http://{argv[argv.index('--bind') + 1]}/")
         sys.stdout.flush()
