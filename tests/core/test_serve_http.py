@@ -206,10 +206,7 @@ def test_a_request_line_over_4_kib_is_414_in_the_error_shape(server):
 
 def test_a_header_over_8_kib_is_431_in_the_error_shape(server):
     port, _log = server
-    request = (
-        "GET /api/v1/products HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Cookie: {'c' * 9000}\r\n\r\n"
-    )
+    request = f"GET /api/v1/products HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {'c' * 9000}\r\n\r\n"
     _assert_error_shape(_raw(port, request.encode()), 431, "headers_too_large")
 
 
