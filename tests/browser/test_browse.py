@@ -56,6 +56,7 @@ def page(live_server, monkeypatch):
                 refused.append(message.text)
 
         page.on("console", on_console)
+        page.csp_refused = refused  # a test expecting a refusal takes it out of the list
         yield page
         context.close()
         browser.close()
