@@ -1,6 +1,7 @@
 """Pages outside the storefront's own tests work under the Content-Security-Policy: the
-# ruff: noqa: F811  (the page fixture is imported by name)
 ``page`` fixture fails a test on any violation the browser reports."""
+
+# ruff: noqa: F811  (the page fixture is imported by name)
 
 import pytest
 
