@@ -150,6 +150,11 @@ def test_every_operation_documents_the_statuses_the_framework_can_answer(openapi
                     assert content == {"$ref": "#/components/schemas/ErrorOut"}, (path, status)
 
 
+def test_path_ids_are_documented_with_the_pattern_the_routes_match(openapi):
+    parameter = openapi["paths"]["/api/v1/products/{public_id}"]["get"]["parameters"][0]
+    assert parameter["schema"]["pattern"] == "^[a-z]{1,4}_[0-9a-z]{16}$"
+
+
 def test_an_operation_that_names_only_its_success_still_documents_its_failures():
     from ninja import Schema
 

@@ -11,7 +11,9 @@ operation are added here, in one place, so that no operation forgets one:
 - 401 and 403: an operation that needs a login (none or a bad token; a session's change
   without its CSRF token, a role the caller does not have).
 
-Every one is the error shape, ``ErrorOut``.
+Every one is the error shape, ``ErrorOut``. Path parameters are public ids matched by
+the URL converter's pattern (``path_id_pattern``), which the document states, so that a
+client (or a generated test) knows what an id looks like.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ def shared_statuses(operation: dict[str, Any]) -> set[int]:
     return statuses
 
 
-def add_shared_errors(schema: dict[str, Any]) -> dict[str, Any]:
+def add_shared_errors(schema: dict[str, Any], *, path_id_pattern: str = "") -> dict[str, Any]:
     for methods in schema.get("paths", {}).values():
         for operation in methods.values():
+            for parameter in operation.get("parameters") or []:
+                if path_id_pattern and parameter.get("in") == "path":
+                    parameter["schema"]["pattern"] = f"^{path_id_pattern}$"
             # ninja keys some responses by int; the document's keys are strings.
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             for status in sorted(shared_statuses(operation)):
@@ -57,7 +62,16 @@ def add_shared_errors(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class DocumentedErrorsAPI(NinjaAPI):
-    """A NinjaAPI whose document lists the shared error statuses on every operation."""
+    """A NinjaAPI whose document lists the shared error statuses on every operation.
+
+    ``path_id_pattern``: the regular expression every path parameter matches (the URL
+    converter's), stated in the document.
+    """
+
+    def __init__(self, *args: Any, path_id_pattern: str = "", **kwargs: Any) -> None:
+        self.path_id_pattern = path_id_pattern
+        super().__init__(*args, **kwargs)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any):
-        return add_shared_errors(super().get_openapi_schema(*args, **kwargs))
+        schema = super().get_openapi_schema(*args, **kwargs)
+        return add_shared_errors(schema, path_id_pattern=self.path_id_pattern)

@@ -48,6 +48,7 @@ api = DocumentedErrorsAPI(
     ),
     urls_namespace="api-v1",
     parser=JsonBodyParser(),
+    path_id_pattern=PublicIdConverter.regex,
 )
 install_error_handlers(api)
 api.add_router("", accounts.router)
