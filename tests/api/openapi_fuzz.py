@@ -5,8 +5,9 @@ Not collected by the normal suite (its name is not ``test_*.py``): ``make schema
 runs it, and CI runs it after ``make test``. It calls the WSGI application in-process
 with hypothesis-generated requests (valid and invalid: wrong types, missing fields,
 strings where ids go), each operation ``SCHEMATHESIS_EXAMPLES`` times (default 25),
-authenticated with the API token of a user who is a buyer, a seller with a shop, an
-operator and venue staff at once, so that protected operations run past the login.
+authenticated with an API token of a user who is a buyer, a seller with a shop, an
+operator and venue staff at once (a fresh one for each request), so that protected
+operations run past the login.
 """
 
 from __future__ import annotations
@@ -50,21 +51,20 @@ def api_schema(db, settings):
 
 
 @pytest.fixture
-def demo_token(db):
-    """The token of one user with every role, who owns a shop with a live product."""
+def demo_user(db):
+    """One user with every role, who owns a shop with a live product."""
     user = make_user(role=Role.BUYER)
     for role in (Role.SELLER, Role.OPERATOR, Role.VENUE_STAFF):
         user_grant_role(user=user, role=role)
     shop = make_shop(owner=user, country="CN")
     make_product(shop=shop, skus=[(9_900, 5)])
-    return token_for(user)
+    return user
 
 
-def test_no_operation_answers_5xx_or_an_undocumented_status(api_schema, demo_token):
+def test_no_operation_answers_5xx_or_an_undocumented_status(api_schema, demo_user):
     """Each operation in turn, with requests that fit the document and requests that do
     not (one hypothesis run each, so that one failure does not hide the others); the
     failures of all are reported together."""
-    headers = {"Authorization": f"Bearer {demo_token}"}
     failures = []
     seen: Counter[int] = Counter()
     operations = [result.ok() for result in api_schema.get_all_operations()]
@@ -80,8 +80,11 @@ def test_no_operation_answers_5xx_or_an_undocumented_status(api_schema, demo_tok
             database=None,
         )
         def run(case):
+            # A fresh token for each request: one may have revoked the last (log out
+            # everywhere, a password change), which must not turn the rest into 401s.
             response = case.call_and_validate(
-                headers=headers, checks=[not_a_server_error, status_code_conformance]
+                headers={"Authorization": f"Bearer {token_for(demo_user)}"},
+                checks=[not_a_server_error, status_code_conformance],
             )
             seen[response.status_code] += 1
 

@@ -102,7 +102,9 @@ def test_a_request_over_http_is_redirected_and_one_over_https_gets_hsts(tmp_path
 
 
 def test_the_health_check_answers_load_balancers_on_plain_http(tmp_path):
-    status = _python(tmp_path, "from django.test import Client\nprint(Client().get('/healthz').status_code)")
+    status = _python(
+        tmp_path, "from django.test import Client\nprint(Client().get('/healthz').status_code)"
+    )
     assert status in (200, 503)  # answered (503: this fresh database is not migrated), not 301
 
 
