@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install messages test-postgres clean
+.PHONY: demo test lint format bench install messages test-postgres schemathesis loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: lint
 test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
 	  $(BIN)/pytest -n 2 --dist loadfile --create-db
+
+# schemathesis against the OpenAPI document: every operation, requests that fit it and
+# requests that don't; fails on any 5xx or a status the document does not list. A few
+# minutes; SCHEMATHESIS_EXAMPLES=100 for a longer run.
+schemathesis: $(STAMP)
+	$(BIN)/pytest -n 0 tests/api/openapi_fuzz.py
 
 # The load generator is wrk (Debian's package), installed here if missing.
 bench: $(STAMP)

@@ -21,3 +21,6 @@ urlpatterns = [
     # them so the demo needs nothing else, never as a page.
     re_path(r"^media/(?P<path>.*)$", serve_media),
 ]
+
+# Requests Django refuses before a view (an unreadable body): the API's error shape there.
+handler400 = "designmall.api.errors.bad_request"

@@ -1,5 +1,7 @@
 """What holds for the whole API: the OpenAPI document and the one error shape."""
 
+import json
+
 import pytest
 from django.db import IntegrityError
 from django.test import Client
@@ -139,6 +141,50 @@ def test_every_operation_documents_the_error_shape(openapi):
     }
 
 
+def test_every_operation_documents_the_statuses_the_framework_can_answer(openapi):
+    for path, methods in openapi["paths"].items():
+        for method, operation in methods.items():
+            listed = set(operation["responses"])
+            expected = {"500"}
+            if "{" in path:
+                expected.add("404")
+            if operation.get("parameters") or "requestBody" in operation:
+                expected.add("422")
+            if "requestBody" in operation:
+                expected |= {"400", "413"}
+            if operation.get("security"):
+                expected |= {"401", "403"}
+            assert expected <= listed, (method, path, sorted(expected - listed))
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    content = response["content"]["application/json"]["schema"]
+                    assert content == {"$ref": "#/components/schemas/ErrorOut"}, (path, status)
+
+
+def test_path_ids_are_documented_with_the_pattern_the_routes_match(openapi):
+    parameter = openapi["paths"]["/api/v1/products/{public_id}"]["get"]["parameters"][0]
+    assert parameter["schema"]["pattern"] == "^[a-z]{1,4}_[0-9a-z]{16}$"
+
+
+def test_an_operation_that_names_only_its_success_still_documents_its_failures():
+    from ninja import Schema
+
+    from designmall.api.openapi import DocumentedErrorsAPI
+
+    class ThingIn(Schema):
+        name: str
+
+    api = DocumentedErrorsAPI(urls_namespace="documented-errors-test")
+
+    @api.post("/things/{public_id}", response={201: ThingIn})
+    def make_thing(request, public_id: str, payload: ThingIn):
+        return 201, payload
+
+    paths = api.get_openapi_schema(path_prefix="/api/")["paths"]
+    operation = paths["/api/things/{public_id}"]["post"]
+    assert set(operation["responses"]) == {"201", "400", "404", "413", "422", "500"}
+
+
 def test_operations_that_need_login_document_401_and_the_two_ways_in(openapi):
     operation = openapi["paths"]["/api/v1/me"]["get"]
     assert "401" in operation["responses"]
@@ -253,3 +299,59 @@ def test_integrity_race_is_409_conflict(anon, monkeypatch):
 
     monkeypatch.setattr("designmall.api.v1.catalog.category_forest", race)
     assert_error(anon.get("/categories"), 409, "conflict")
+
+
+# --- bodies that cannot be parsed at all ---------------------------------------------------
+
+UNREADABLE_FORMS = [
+    pytest.param("multipart/form-data", b"--x\r\n\r\n--x--", id="no-boundary"),
+    pytest.param("multipart/form-data; boundary=", b"--x\r\n", id="empty-boundary"),
+    pytest.param("multipart/form-data; boundary=" + "b" * 250, b"--x\r\n", id="long-boundary"),
+    pytest.param(
+        "multipart/form-data; boundary=abc",
+        b'--abc\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n--abc--\r\n",
+        id="undecodable-part",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNREADABLE_FORMS)
+def test_an_upload_whose_body_cannot_be_parsed_is_400(api_as, seller, content_type, body):
+    client = api_as(seller)
+    response = client.client.generic(
+        "POST",
+        "/api/v1/seller/products/p_0000000000000000/images",
+        body,
+        content_type=content_type,
+        headers=client.headers,
+    )
+    assert_error(response, 400, "malformed_body")
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNREADABLE_FORMS)
+def test_a_json_operation_sent_an_unreadable_form_is_400(anon, content_type, body):
+    response = anon.client.generic("POST", "/api/v1/auth/register", body, content_type=content_type)
+    assert response.status_code == 400
+    assert_error(response, 400, response.json()["error"]["code"])
+
+
+def test_a_session_client_sending_an_unreadable_form_is_400_not_a_csrf_failure(client, seller):
+    client.force_login(seller)
+    response = client.generic(
+        "POST",
+        "/api/v1/seller/products/p_0000000000000000/images",
+        b"--x\r\n",
+        content_type="multipart/form-data",
+    )
+    assert_error(response, 400, "malformed_body")
+
+
+def test_a_body_django_refuses_before_the_api_is_400_in_the_error_shape(rf):
+    from django.http.multipartparser import MultiPartParserError
+
+    from designmall.api.errors import bad_request
+
+    response = bad_request(rf.post("/api/v1/anything"), MultiPartParserError("no boundary"))
+    assert response.status_code == 400
+    assert json.loads(response.content)["error"]["code"] == "malformed_body"

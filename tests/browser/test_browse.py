@@ -46,9 +46,21 @@ def page(live_server, monkeypatch):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN"
         )
-        yield context.new_page()
+        page = context.new_page()
+        # Every page the browser tests open runs under the Content-Security-Policy: anything
+        # it refuses (an inline script, a style, a source not allowed) fails the test.
+        refused = []
+
+        def on_console(message):
+            if "Content Security Policy" in message.text:
+                refused.append(message.text)
+
+        page.on("console", on_console)
+        page.csp_refused = refused  # a test expecting a refusal takes it out of the list
+        yield page
         context.close()
         browser.close()
+        assert not refused, refused
 
 
 def jpeg(rgb) -> SimpleUploadedFile:

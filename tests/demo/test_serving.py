@@ -14,7 +14,7 @@ def exec_calls(monkeypatch):
     """Record the command ``serve`` would turn into instead of becoming gunicorn."""
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
-    for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "ACCESS_LOG"):
+    for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "ACCESS_LOG", "WEB_KEEPALIVE_SECONDS"):
         monkeypatch.setenv(name, "")  # recorded, so what serve sets is undone afterwards
         monkeypatch.delenv(name)
     return calls
@@ -30,8 +30,31 @@ def test_serve_runs_gunicorn_threaded_on_localhost_8000_by_default(exec_calls):
     assert argv[:4] == [sys.executable, "-m", "gunicorn", "designmall.wsgi:application"]
     assert _option(argv, "--bind") == "127.0.0.1:8000"
     assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("2", "16")
-    assert _option(argv, "--worker-class") == "gthread"
+    assert _option(argv, "--worker-class") == "designmall.core.httpworker.ShapedErrorsThreadWorker"
     assert "--access-logfile" not in argv
+
+
+def test_serve_keeps_idle_connections_longer_than_a_proxy_in_front_does(exec_calls, monkeypatch):
+    call_command("serve")
+    assert _option(exec_calls[0], "--keep-alive") == "75"
+    monkeypatch.setenv("WEB_KEEPALIVE_SECONDS", "120")
+    call_command("serve")
+    assert _option(exec_calls[1], "--keep-alive") == "120"
+
+
+def test_serve_limits_what_gunicorn_reads_before_django(exec_calls):
+    call_command("serve")
+    argv = exec_calls[0]
+    assert _option(argv, "--limit-request-line") == "4094"
+    assert _option(argv, "--limit-request-field_size") == "8190"
+
+
+def test_the_worker_is_gunicorns_threaded_worker():
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from designmall.core.httpworker import ShapedErrorsThreadWorker
+
+    assert issubclass(ShapedErrorsThreadWorker, ThreadWorker)
 
 
 def test_serve_takes_port_workers_and_threads_from_the_environment(exec_calls, monkeypatch):

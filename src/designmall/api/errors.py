@@ -20,7 +20,9 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, Suspic
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
@@ -145,6 +147,11 @@ def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespon
     return error_response(400, "bad_request", _("无法处理这个请求。"))
 
 
+def _on_unparsable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A form body that cannot be read: multipart without a (valid) boundary, a broken part.
+    return error_response(400, "malformed_body", _("请求体格式有误，无法解析。"))
+
+
 def _on_unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", _("服务器出错了，请稍后再试。"))
@@ -159,6 +166,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ObjectDoesNotExist, _on_not_found)
     api.add_exception_handler(IntegrityError, _on_integrity_error)
     api.add_exception_handler(SuspiciousOperation, _on_suspicious)
+    api.add_exception_handler(MultiPartParserError, _on_unparsable_body)
     api.add_exception_handler(Exception, _on_unhandled)
 
 
@@ -175,6 +183,18 @@ def route_not_found_response(request: HttpRequest) -> JsonResponse:
 def route_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any path under the API prefix that no operation serves."""
     return route_not_found_response(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's ``handler400``: what Django itself refuses (an unreadable body, a suspicious
+    request) answers in the error shape under the API's prefix and as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return _on_suspicious(request, exception)
+        if isinstance(exception, MultiPartParserError):
+            return _on_unparsable_body(request, exception)
+        return error_response(400, "bad_request", _("无法处理这个请求。"))
+    return defaults.bad_request(request, exception)
 
 
 def shaped_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -17,6 +17,20 @@ WSGI_APP = "designmall.wsgi:application"
 DEFAULT_PORT = 8000
 # Threads per worker: live lot pages each hold one for minutes (AUCTION_STREAMS_PER_PROCESS).
 DEFAULT_THREADS = 16
+# gunicorn's threaded worker, answering its own refusals in the API's error shape.
+WORKER_CLASS = "designmall.core.httpworker.ShapedErrorsThreadWorker"
+# How long an idle keep-alive connection is kept. A client or proxy that reuses one the
+# server has just closed sends its request into a closed socket and gets no answer, so
+# the server must keep idle connections longer than anything in front of it does
+# (nginx's upstream keepalive_timeout and cloud load balancers idle out at 60 s); an idle
+# connection costs a socket in the worker's poller, not a thread. gunicorn's default (2 s)
+# dropped requests of clients pausing between two of them.
+DEFAULT_KEEPALIVE_SECONDS = 75
+# What gunicorn reads before Django: a request line of at most 4 KiB (else 414), header
+# fields of at most 8 KiB each (else 431), at most 100 of them.
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELD_SIZE = 8190
+LIMIT_REQUEST_FIELDS = 100
 
 
 def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) -> int:
@@ -34,7 +48,9 @@ def _gunicorn_has(setting: str) -> bool:
     return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
-def gunicorn_argv(*, bind: str, workers: int, threads: int, access_log: bool) -> list[str]:
+def gunicorn_argv(
+    *, bind: str, workers: int, threads: int, access_log: bool, keepalive: int = 0
+) -> list[str]:
     """The command line that serves the site with gunicorn's threaded workers."""
     argv = [
         sys.executable,
@@ -48,7 +64,15 @@ def gunicorn_argv(*, bind: str, workers: int, threads: int, access_log: bool) ->
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        WORKER_CLASS,
+        "--keep-alive",
+        str(keepalive or DEFAULT_KEEPALIVE_SECONDS),
+        "--limit-request-line",
+        str(LIMIT_REQUEST_LINE),
+        "--limit-request-field_size",
+        str(LIMIT_REQUEST_FIELD_SIZE),
+        "--limit-request-fields",
+        str(LIMIT_REQUEST_FIELDS),
         "--timeout",
         "60",
         # Ctrl-C should not wait half a minute for idle keep-alive connections.

@@ -8,9 +8,9 @@ the interactive docs ``/api/v1/docs``. Path ids are public ids, matched by the
 from __future__ import annotations
 
 from django.urls import URLPattern, register_converter
-from ninja import NinjaAPI
 
 from designmall.api.errors import JsonBodyParser, install_error_handlers, shaped_view
+from designmall.api.openapi import DocumentedErrorsAPI
 from designmall.api.v1 import (
     accounts,
     auctions,
@@ -39,7 +39,7 @@ class PublicIdConverter:
 # Registered before ``urls()`` turns the routers' paths into URL patterns.
 register_converter(PublicIdConverter, "pid")
 
-api = NinjaAPI(
+api = DocumentedErrorsAPI(
     title="Design Mall API",
     version="1",
     description=(
@@ -50,6 +50,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     parser=JsonBodyParser(),
+    path_id_pattern=PublicIdConverter.regex,
 )
 install_error_handlers(api)
 api.add_router("", accounts.router)

@@ -1,15 +1,23 @@
 import os
 import sys
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
-from designmall.demo.serving import DEFAULT_THREADS, default_bind, env_int, gunicorn_argv
+from designmall.demo.serving import (
+    DEFAULT_KEEPALIVE_SECONDS,
+    DEFAULT_THREADS,
+    default_bind,
+    env_int,
+    gunicorn_argv,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Serve the site with gunicorn (threaded workers). Bind from --bind or 127.0.0.1:$PORT; "
-        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (16)."
+        "workers from WEB_CONCURRENCY (2), threads from WEB_THREADS (16), idle keep-alive "
+        "connections kept WEB_KEEPALIVE_SECONDS (75)."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +32,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, threads, access_log, **options):
+        if settings.PAYMENTS_SANDBOX_REFUSED:
+            raise CommandError(
+                "refusing to serve: the sandbox cashier is on (PAYMENTS_GATEWAY=sandbox or "
+                "PAYMENTS_SANDBOX_ENABLED=true) while HTTPS=true and DEBUG=false, so anyone "
+                "who knows a trade number could mark it paid. Set PAYMENTS_GATEWAY=alipay, "
+                "or PAYMENTS_SANDBOX_IN_PRODUCTION=true if this site is meant to take no "
+                "real money (a staging site)."
+            )
         threads = threads or env_int("WEB_THREADS", DEFAULT_THREADS)
         # The workers' settings size the live streams by their thread count.
         os.environ["WEB_THREADS"] = str(threads)
@@ -32,6 +48,7 @@ class Command(BaseCommand):
             workers=workers or env_int("WEB_CONCURRENCY", 2),
             threads=threads,
             access_log=bool(access_log or env_int("ACCESS_LOG", 0)),
+            keepalive=env_int("WEB_KEEPALIVE_SECONDS", DEFAULT_KEEPALIVE_SECONDS),
         )
         self.stdout.write(f"serve: http://{argv[argv.index('--bind') + 1]}/")
         sys.stdout.flush()
