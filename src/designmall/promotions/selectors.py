@@ -3,6 +3,8 @@ coupons (with the state the clock gives them), and which of them apply to a cart
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from designmall.core.errors import NotFound
 from designmall.core.money import format_fen
 from designmall.promotions import coupon_math
 from designmall.promotions.models import (
+    CodeBatch,
     Coupon,
     CouponKind,
     CouponState,
@@ -248,3 +251,30 @@ def coupons_for_cart(*, buyer: User, lines: Iterable[CartLine]) -> CartCoupons:
             usable.append(Usable(coupon, 0, refused.code.value))
     best = coupon_math.best([terms[coupon.pk] for coupon in held], math)
     return CartCoupons(usable=usable, best=best)
+
+
+def _csv_cell(value: object) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def code_batches_csv(batches: Iterable[CodeBatch]) -> str:
+    """The batches' codes, one a row, as printed (for the print shop or the booth)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["batch", "code", "coupon", "terms", "claimed", "claimed_at"])
+    for batch in batches:
+        template = batch.template
+        for code in batch.codes.order_by("id"):
+            writer.writerow(
+                [
+                    batch.public_id,
+                    code.printed,
+                    _csv_cell(template.name_zh),
+                    _csv_cell(terms_display(template)),
+                    "yes" if code.claimed_by_id else "no",
+                    code.claimed_at.isoformat() if code.claimed_at else "",
+                ]
+            )
+    return out.getvalue()
