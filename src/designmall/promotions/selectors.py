@@ -154,6 +154,11 @@ def _claimable_now(now: datetime) -> QuerySet[CouponTemplate]:
     )
 
 
+def templates_claimable() -> QuerySet[CouponTemplate]:
+    """Every coupon a buyer may claim now (the coupon centre, 领券中心), newest first."""
+    return _claimable_now(clock.now()).order_by("-created_at", "-id")
+
+
 def templates_claimable_for_product(product: Product) -> QuerySet[CouponTemplate]:
     """Coupons a buyer may claim now that cover ``product`` (sold out ones included: the
     page says 已领完), the shop's first, then the platform's, then the newest."""

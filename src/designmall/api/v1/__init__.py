@@ -20,6 +20,7 @@ from designmall.api.v1 import (
     operator,
     orders,
     payments,
+    promotions,
     recovery,
     seller,
 )
@@ -61,6 +62,7 @@ api.add_router("", orders.router)
 api.add_router("", events.router)
 api.add_router("", checkin.router)
 api.add_router("", auctions.router)
+api.add_router("", promotions.router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:
