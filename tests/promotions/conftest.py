@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from designmall.core import clock
 from designmall.promotions.services import platform_coupon_create, shop_coupon_create
+from tests.api.conftest import anon, api_as, buyer  # noqa: F401  (the API tests' fixtures)
 from tests.factories import make_operator
 
 

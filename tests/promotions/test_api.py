@@ -9,13 +9,7 @@ import pytest
 
 from designmall.core import clock
 from designmall.promotions.services import code_batch_create, coupon_claim
-from tests.api.conftest import (  # noqa: F401  (fixtures: anon, api_as, buyer)
-    ABSENT_ID,
-    anon,
-    api_as,
-    assert_error,
-    buyer,
-)
+from tests.api.conftest import ABSENT_ID, assert_error
 from tests.factories import make_operator, make_product, make_shop, make_user
 
 from .conftest import make_platform_coupon, make_shop_coupon
