@@ -7,6 +7,7 @@ connections released together (each connection claims again as soon as it is don
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from designmall.core.errors import Conflict
 from designmall.promotions.models import Coupon, CouponTemplate, RedemptionCode
@@ -14,6 +15,8 @@ from designmall.promotions.services import (
     code_batch_create,
     coupon_claim,
     coupon_claim_by_code,
+    coupons_lock,
+    coupons_release,
 )
 from tests.concurrency import concurrently
 from tests.factories import make_operator, make_user
@@ -123,3 +126,34 @@ def test_one_buyer_redeeming_20_codes_at_once_with_a_limit_of_1_keeps_19_codes_u
     assert len(won) == 1
     assert refusals == {"claim_limit_reached": 19}
     assert RedemptionCode.objects.filter(claimed_by__isnull=False).count() == 1
+
+
+def test_20_parallel_checkouts_with_one_single_use_coupon_lock_it_once(on_postgres):
+    template = make_platform_coupon()
+    buyer = make_user()
+    coupon = coupon_claim(template=template, buyer=buyer)
+
+    def checkout(i: int):
+        with transaction.atomic():
+            return coupons_lock(buyer=buyer, coupon_ids=[coupon.pk], checkout_ref=f"checkout:{i}")
+
+    results = concurrently([lambda i=i: checkout(i) for i in range(20)], pool=CONNECTIONS)
+
+    assert results.count(1) == 1
+    assert [r.code for r in results if isinstance(r, Conflict)] == ["coupon_unavailable"] * 19
+    coupon.refresh_from_db()
+    assert coupon.state == "locked"
+    assert results[int(coupon.checkout_ref.split(":")[1])] == 1
+
+
+def test_parallel_releases_of_one_checkout_give_its_coupon_back_once(on_postgres):
+    template = make_platform_coupon()
+    buyer = make_user()
+    coupon = coupon_claim(template=template, buyer=buyer)
+    coupons_lock(buyer=buyer, coupon_ids=[coupon.pk], checkout_ref="checkout:1")
+
+    results = concurrently(
+        [lambda: coupons_release(checkout_ref="checkout:1") for _ in range(10)], pool=10
+    )
+
+    assert sorted(results) == [0] * 9 + [1]

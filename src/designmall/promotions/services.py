@@ -20,6 +20,7 @@ Concurrency
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -332,7 +333,9 @@ def _take_number(template: CouponTemplate, buyer: User, *, source: str, now: dat
                     state=CouponState.AVAILABLE,
                 )
         except IntegrityError:
-            continue  # a concurrent claim took this number: count again
+            if not Coupon.objects.filter(template=template, buyer=buyer, seq=taken + 1).exists():
+                raise  # not a racing claim: a real fault, not to be retried
+            # A concurrent claim took this number (we waited for its commit): count again.
 
 
 def _take_from_template(template: CouponTemplate, quantity: int) -> None:
@@ -464,3 +467,71 @@ def coupons_expire(*, now: datetime | None = None) -> int:
     return Coupon.objects.filter(state=CouponState.AVAILABLE, valid_until__lte=now).update(
         state=CouponState.EXPIRED
     )
+
+
+# --- holding coupons for a checkout ---------------------------------------------------------
+# The checkout (a later increment) calls these inside its own transaction: lock when the
+# unpaid checkout is made, use when it is paid, release when it expires or is cancelled.
+
+
+def _check_checkout_ref(checkout_ref: str) -> str:
+    if not checkout_ref or len(checkout_ref) > 64:
+        raise ValueError("checkout_ref must be 1..64 characters")
+    return checkout_ref
+
+
+def coupons_lock(*, buyer: User, coupon_ids: Iterable[int], checkout_ref: str) -> int:
+    """Hold the buyer's coupons for the unpaid checkout ``checkout_ref``.
+
+    Runs in the caller's transaction (without a savepoint): one conditional ``UPDATE`` per
+    coupon, in id order, from ``available`` and valid now to ``locked``. A coupon that is
+    not the buyer's, already used or held by another checkout, expired or not yet valid
+    raises ``Conflict`` ``coupon_unavailable`` (``details.coupon``: its public id) and the
+    whole transaction must roll back. Of two checkouts racing for one coupon, one wins.
+    Whether the coupons may be combined is the pure module's to say (``coupon_math``).
+    Returns how many were locked."""
+    checkout_ref = _check_checkout_ref(checkout_ref)
+    now = clock.now()
+    ids = sorted(set(coupon_ids))
+    with transaction.atomic(savepoint=False):
+        for pk in ids:
+            locked = Coupon.objects.filter(
+                pk=pk,
+                buyer=buyer,
+                state=CouponState.AVAILABLE,
+                valid_from__lte=now,
+                valid_until__gt=now,
+            ).update(state=CouponState.LOCKED, checkout_ref=checkout_ref, locked_at=now)
+            if locked != 1:
+                public_id = Coupon.objects.filter(pk=pk).values_list("public_id", flat=True)
+                raise Conflict(
+                    _("这张优惠券已被使用、已过期或暂不可用。"),
+                    code="coupon_unavailable",
+                    details={"coupon": public_id.first()},
+                )
+    return len(ids)
+
+
+def coupons_use(*, checkout_ref: str) -> int:
+    """The checkout was paid: its held coupons are used (once; again changes nothing).
+    Returns how many this call marked."""
+    checkout_ref = _check_checkout_ref(checkout_ref)
+    return Coupon.objects.filter(state=CouponState.LOCKED, checkout_ref=checkout_ref).update(
+        state=CouponState.USED, used_at=clock.now()
+    )
+
+
+def coupons_release(*, checkout_ref: str) -> int:
+    """The unpaid checkout expired or was cancelled: its held coupons go back to the buyer,
+    or are expired if their time ran out meanwhile. Exactly once: conditional updates from
+    ``locked`` for this checkout only, so a second (or concurrent) call finds nothing.
+    Returns how many went back as available."""
+    checkout_ref = _check_checkout_ref(checkout_ref)
+    now = clock.now()
+    held = Coupon.objects.filter(state=CouponState.LOCKED, checkout_ref=checkout_ref)
+    with transaction.atomic():
+        given_back = held.filter(valid_until__gt=now).update(
+            state=CouponState.AVAILABLE, checkout_ref="", locked_at=None
+        )
+        held.filter(valid_until__lte=now).update(state=CouponState.EXPIRED)
+    return given_back
