@@ -103,6 +103,9 @@ EXPECTED_PATHS = {
     "/api/v1/promotions/coupons/{public_id}/claim": {"post"},
     "/api/v1/promotions/codes/claim": {"post"},
     "/api/v1/promotions/my-coupons": {"get"},
+    "/api/v1/seller/coupons": {"get", "post"},
+    "/api/v1/seller/coupons/{public_id}/status": {"post"},
+    "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
 }
 
 

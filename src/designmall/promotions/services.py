@@ -58,8 +58,9 @@ CODE_LENGTH = 16  # 80 random bits
 _CODE_READS_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
-def _invalid(message: str, field: str, code: str = "invalid") -> ValidationFailed:
-    return ValidationFailed(message, code=code, details={"field": field})
+def _invalid(message: str, field: str) -> ValidationFailed:
+    """A refused value: code ``invalid_<field>`` (never the framework's ``invalid``)."""
+    return ValidationFailed(message, code=f"invalid_{field}", details={"field": field})
 
 
 def _is_operator(user: User) -> bool:

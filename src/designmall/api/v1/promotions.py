@@ -7,18 +7,20 @@ coupon says how often the caller has claimed it and whether they may claim again
 Claiming needs a login: ``POST /promotions/coupons/{id}/claim``, or
 ``POST /promotions/codes/claim`` with a printed code. ``GET /promotions/my-coupons``
 lists the caller's coupons; ``state`` is what the clock makes of them (a coupon past its
-end is ``expired`` even before the sweeper marks it). Amounts are integer fen with a
-formatted ``*_display`` text.
+end is ``expired`` even before the sweeper marks it). Sellers issue and manage their shop's
+coupons under ``/seller/coupons`` (issue, pause/resume/stop, redemption-code batches).
+Amounts are integer fen with a formatted ``*_display`` text.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field, Strict
 
 from designmall.accounts.models import User
 from designmall.accounts.services import api_token_authenticate
@@ -30,12 +32,16 @@ from designmall.api.schemas import (
     PageQuery,
     PublicId,
     ShopRef,
+    Slug,
     page_out,
     shop_ref,
     text,
 )
+from designmall.catalog.models import Category, Product
 from designmall.catalog.selectors import product_on_sale, shop_open_by_public_id
-from designmall.core.money import format_fen
+from designmall.catalog.services import shop_for_seller
+from designmall.core.errors import NotFound
+from designmall.core.money import MAX_FEN, format_fen
 from designmall.promotions import selectors, services
 from designmall.promotions.models import Coupon, CouponTemplate
 
@@ -46,6 +52,8 @@ KindValue = Literal["spend_off", "amount_off", "percent_off"]
 ScopeValue = Literal["all", "shop", "categories", "products"]
 ValidityValue = Literal["fixed", "days_from_claim"]
 CouponStateValue = Literal["available", "locked", "used", "expired"]
+# An ISO 8601 time with its offset (JSON has no datetime type, so strict mode is lifted).
+When = Annotated[AwareDatetime, Strict(False)]
 
 
 def _viewer(request: HttpRequest) -> User | None:
@@ -233,3 +241,140 @@ def my_coupons(request: HttpRequest, query: Query[MyCouponsQuery]):
     clock gives them."""
     found = selectors.coupons_of_buyer(buyer=request.auth, state=query.state)
     return page_out(found, query, coupon_out)
+
+
+# --- the seller center: the shop's own coupons ----------------------------------------------
+
+
+class ShopCouponIn(Input):
+    name_zh: text(60, min_length=1)
+    name_en: text(80) = ""
+    kind: KindValue
+    threshold_fen: int = Field(0, ge=0, le=MAX_FEN)
+    off_fen: int = Field(0, ge=0, le=MAX_FEN)
+    percent_off: int = Field(0, ge=0, le=99)
+    cap_fen: int = Field(0, ge=0, le=MAX_FEN)
+    scope: Literal["shop", "categories", "products"] = "shop"
+    categories: list[Slug] = Field([], max_length=50, description="Category slugs (categories).")
+    products: list[PublicId] = Field([], max_length=200, description="The shop's products.")
+    validity: ValidityValue = "fixed"
+    valid_from: When | None = None
+    valid_until: When | None = None
+    valid_days: int | None = Field(None, ge=1, le=366)
+    claim_starts_at: When
+    claim_ends_at: When
+    distribution: Literal["public", "codes"] = "public"
+    total_quantity: int = Field(ge=1, le=10_000_000)
+    per_buyer_limit: int = Field(1, ge=1, le=100)
+
+
+class StatusIn(Input):
+    status: Literal["active", "paused", "stopped"]
+
+
+class CodeBatchIn(Input):
+    quantity: int = Field(ge=1, le=10_000)
+    note: text(200) = ""
+
+
+class CodeBatchOut(Schema):
+    public_id: str
+    coupon: str
+    quantity: int
+    note: str
+    created_at: datetime
+    codes: list[str] = Field(description="As printed: four groups of four characters.")
+
+
+class SellerCouponsQuery(PageQuery):
+    status: Literal["active", "paused", "stopped"] | None = None
+
+
+def _own_template(request: HttpRequest, public_id: str) -> CouponTemplate:
+    shop = shop_for_seller(user=request.auth)
+    found = CouponTemplate.objects.select_related("shop").filter(
+        public_id=public_id, shop=shop, issuer="shop"
+    )
+    template = found.first()
+    if template is None:
+        raise NotFound(_("优惠券不存在。"), code="coupon_not_found")
+    return template
+
+
+@router.get(
+    "/seller/coupons",
+    tags=["seller"],
+    response=with_errors({200: Page[CouponTemplateOut]}, 401, 404, 422),
+)
+def seller_coupons(request: HttpRequest, query: Query[SellerCouponsQuery]):
+    """The caller's shop's coupons, newest first."""
+    shop = shop_for_seller(user=request.auth)
+    found = CouponTemplate.objects.select_related("shop").filter(shop=shop, issuer="shop")
+    if query.status:
+        found = found.filter(status=query.status)
+    return page_out(found.order_by("-created_at", "-id"), query, lambda t: template_out(t, None))
+
+
+@router.post(
+    "/seller/coupons",
+    tags=["seller"],
+    response=with_errors({201: CouponTemplateOut}, 401, 403, 404, 409, 422),
+)
+def seller_coupon_create(request: HttpRequest, payload: ShopCouponIn):
+    """Issue a coupon of the caller's open shop (the shop pays for it); it covers the shop's
+    lines only. Refused: ``shop_not_open`` (409); a value that cannot work is 422 with
+    code ``invalid_<field>`` and ``details.field``; unknown categories or products
+    (``category_not_found``, ``product_not_found``, 404)."""
+    shop = shop_for_seller(user=request.auth)
+    values = payload.model_dump()
+    slugs, public_ids = values.pop("categories"), values.pop("products")
+    categories = list(Category.objects.filter(slug__in=slugs))
+    if len(categories) != len(set(slugs)):
+        raise NotFound(_("分类不存在。"), code="category_not_found")
+    products = list(Product.objects.filter(public_id__in=public_ids, shop=shop))
+    if len(products) != len(set(public_ids)):
+        raise NotFound(_("商品不存在。"), code="product_not_found")
+    template = services.shop_coupon_create(
+        by=request.auth, shop=shop, categories=categories, products=products, **values
+    )
+    return Status(201, template_out(template, None))
+
+
+@router.post(
+    "/seller/coupons/{pid:public_id}/status",
+    tags=["seller"],
+    response=with_errors({200: CouponTemplateOut}, 401, 403, 404, 409, 422),
+)
+def seller_coupon_status(request: HttpRequest, public_id: str, payload: StatusIn):
+    """Pause, resume or stop handing the coupon out (stopped is final:
+    ``invalid_transition``, 409). Coupons already claimed stay valid."""
+    template = services.template_set_status(
+        template=_own_template(request, public_id), status=payload.status, by=request.auth
+    )
+    template.refresh_from_db()
+    return template_out(template, None)
+
+
+@router.post(
+    "/seller/coupons/{pid:public_id}/code-batches",
+    tags=["seller"],
+    response=with_errors({201: CodeBatchOut}, 401, 403, 404, 409, 422),
+)
+def seller_code_batch(request: HttpRequest, public_id: str, payload: CodeBatchIn):
+    """Generate one-time redemption codes for the coupon, taken from what is left of it
+    (``coupon_sold_out``, 409, when not that many are left)."""
+    template = _own_template(request, public_id)
+    batch = services.code_batch_create(
+        template=template, quantity=payload.quantity, note=payload.note, by=request.auth
+    )
+    return Status(
+        201,
+        {
+            "public_id": batch.public_id,
+            "coupon": template.public_id,
+            "quantity": batch.quantity,
+            "note": batch.note,
+            "created_at": batch.created_at,
+            "codes": [code.printed for code in batch.codes.order_by("id")],
+        },
+    )
