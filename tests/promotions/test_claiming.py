@@ -174,3 +174,18 @@ def test_stopping_a_coupon_leaves_claimed_ones_valid():
 
     assert list(coupons_of_buyer(buyer=buyer, state="available")) == [coupon]
     assert CouponTemplate.objects.get(pk=template.pk).status == "stopped"
+
+
+def test_the_worker_runs_the_expiry_sweeper():
+    import designmall.promotions.tasks  # noqa: F401  (registers it, as the worker does)
+    from designmall.core.tasks import run_due_tasks
+
+    coupon = coupon_claim(
+        template=make_platform_coupon(validity="days_from_claim", valid_days=1), buyer=make_user()
+    )
+    clock.advance(timedelta(days=1))
+
+    assert "promotions.coupons_expire" in run_due_tasks()
+
+    coupon.refresh_from_db()
+    assert coupon.state == CouponState.EXPIRED
