@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "designmall.orders",
     "designmall.events",
     "designmall.auctions",
+    "designmall.promotions",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",

@@ -105,6 +105,14 @@ EXPECTED_PATHS = {
     "/api/v1/auctions/lots/{public_id}/second-chance/decline": {"post"},
     "/api/v1/me/auctions/bids": {"get"},
     "/api/v1/me/auctions/watching": {"get"},
+    "/api/v1/promotions/coupons": {"get"},
+    "/api/v1/promotions/coupons/{public_id}": {"get"},
+    "/api/v1/promotions/coupons/{public_id}/claim": {"post"},
+    "/api/v1/promotions/codes/claim": {"post"},
+    "/api/v1/promotions/my-coupons": {"get"},
+    "/api/v1/seller/coupons": {"get", "post"},
+    "/api/v1/seller/coupons/{public_id}/status": {"post"},
+    "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
 }
 
 

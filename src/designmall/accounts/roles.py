@@ -92,6 +92,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auctions.view_deposit",
         "auctions.view_secondchanceoffer",
         "auctions.view_lotcheckout",
+        "promotions.view_coupontemplate",
+        "promotions.add_coupontemplate",
+        "promotions.change_coupontemplate",
+        "promotions.view_coupon",
+        "promotions.view_codebatch",
+        "promotions.view_redemptioncode",
     ],
     Role.VENUE_STAFF: [],
     Role.FINANCE: [

@@ -21,6 +21,7 @@ from designmall.api.v1 import (
     operator,
     orders,
     payments,
+    promotions,
     recovery,
     seller,
 )
@@ -64,6 +65,7 @@ api.add_router("", orders.router)
 api.add_router("", events.router)
 api.add_router("", checkin.router)
 api.add_router("", auctions.router)
+api.add_router("", promotions.router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:
