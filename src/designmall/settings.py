@@ -438,6 +438,11 @@ BILL_RECONCILE_HOUR = int(os.environ.get("BILL_RECONCILE_HOUR", "10"))
 ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
 ALIPAY_APP_PRIVATE_KEY_PATH = os.environ.get("ALIPAY_APP_PRIVATE_KEY_PATH", "")
 ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
+# Certificate mode (required by Alipay for fund transfers, i.e. seller payouts): the app's
+# public-key certificate, Alipay's public-key certificate and Alipay's root certificates.
+ALIPAY_APP_CERT_PATH = os.environ.get("ALIPAY_APP_CERT_PATH", "")
+ALIPAY_PUBLIC_CERT_PATH = os.environ.get("ALIPAY_PUBLIC_CERT_PATH", "")
+ALIPAY_ROOT_CERT_PATH = os.environ.get("ALIPAY_ROOT_CERT_PATH", "")
 ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
 ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
 ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", f"{SITE_URL}/payments/alipay/notify")

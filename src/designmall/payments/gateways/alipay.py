@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -29,7 +30,7 @@ from django.conf import settings
 from designmall.core import clock
 from designmall.core.money import Money
 from designmall.payments.bills import BillFormatError, BillLine, parse_bill_zip
-from designmall.payments.gateways import rsa2
+from designmall.payments.gateways import certs, rsa2
 from designmall.payments.gateways.base import (
     BILL_NOT_EXIST,
     RETRYABLE_SUB_CODES,
@@ -108,6 +109,9 @@ class AlipayConfig:
     return_url: str
     seller_id: str = ""
     timeout: float = 10.0
+    # Certificate mode (``certs``): both set, every request carries them.
+    app_cert_sn: str = ""
+    alipay_root_cert_sn: str = ""
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -180,8 +184,11 @@ class AlipayGateway:
             "timestamp": alipay_time(clock.now()),
             "version": "1.0",
             "biz_content": json.dumps(biz_content, ensure_ascii=False, separators=(",", ":")),
-            **{key: value for key, value in extra.items() if value},
+            "app_cert_sn": self.config.app_cert_sn,
+            "alipay_root_cert_sn": self.config.alipay_root_cert_sn,
+            **extra,
         }
+        params = {key: value for key, value in params.items() if value}
         params["sign"] = rsa2.sign(self.config.app_private_key, rsa2.request_content(params))
         return params
 
@@ -397,21 +404,48 @@ class AlipayGateway:
         )
 
 
+def _certificate_mode() -> tuple[rsa.RSAPublicKey, str, str] | None:
+    """Alipay's public key and the two SNs, when the three certificate files are set."""
+    paths = (
+        settings.ALIPAY_APP_CERT_PATH,
+        settings.ALIPAY_PUBLIC_CERT_PATH,
+        settings.ALIPAY_ROOT_CERT_PATH,
+    )
+    if not any(paths):
+        return None
+    if not all(paths):
+        raise GatewayUnavailable(
+            "Alipay's certificate mode needs ALIPAY_APP_CERT_PATH, ALIPAY_PUBLIC_CERT_PATH "
+            "and ALIPAY_ROOT_CERT_PATH"
+        )
+    app, alipay, root = (certs.load_certificates(Path(path).read_bytes()) for path in paths)
+    return certs.public_key_of(alipay[0]), certs.cert_sn(app[0]), certs.root_cert_sn(root)
+
+
 def from_settings(transport: Transport | None = None) -> AlipayGateway:
-    """The gateway configured by the ``ALIPAY_*`` settings."""
+    """The gateway configured by the ``ALIPAY_*`` settings: public-key mode
+    (``ALIPAY_PUBLIC_KEY_PATH``) or certificate mode (the three ``*_CERT_PATH``)."""
+    certificate_mode = _certificate_mode()
     if not (
         settings.ALIPAY_APP_ID
         and settings.ALIPAY_APP_PRIVATE_KEY_PATH
-        and settings.ALIPAY_PUBLIC_KEY_PATH
+        and (settings.ALIPAY_PUBLIC_KEY_PATH or certificate_mode)
     ):
         raise GatewayUnavailable(
             "Alipay is not configured: set ALIPAY_APP_ID, ALIPAY_APP_PRIVATE_KEY_PATH "
-            "and ALIPAY_PUBLIC_KEY_PATH"
+            "and ALIPAY_PUBLIC_KEY_PATH (or the three certificate paths)"
         )
+    if certificate_mode:
+        alipay_public_key, app_cert_sn, root_cert_sn = certificate_mode
+    else:
+        alipay_public_key = rsa2.read_public_key(settings.ALIPAY_PUBLIC_KEY_PATH)
+        app_cert_sn = root_cert_sn = ""
     config = AlipayConfig(
         app_id=settings.ALIPAY_APP_ID,
         app_private_key=rsa2.read_private_key(settings.ALIPAY_APP_PRIVATE_KEY_PATH),
-        alipay_public_key=rsa2.read_public_key(settings.ALIPAY_PUBLIC_KEY_PATH),
+        alipay_public_key=alipay_public_key,
+        app_cert_sn=app_cert_sn,
+        alipay_root_cert_sn=root_cert_sn,
         gateway_url=settings.ALIPAY_GATEWAY_URL,
         notify_url=settings.ALIPAY_NOTIFY_URL,
         return_url=settings.ALIPAY_RETURN_URL,
