@@ -40,7 +40,8 @@ def sweep(ids: list[int], step: Callable[[int], object], what: str) -> int:
     done = 0
     for pk in ids:
         try:
-            step(pk)
+            with transaction.atomic():
+                step(pk)
             done += 1
         except Exception:
             log.exception("%s %s failed", what, pk)
@@ -74,8 +75,9 @@ def run_due_tasks() -> list[str]:
             continue
         error = ""
         try:
-            with transaction.atomic():
-                task.func()
+            # Not one transaction around the task: each step commits on its own, so a sweep
+            # never holds the rows of its earlier steps (nor any lock across a gateway call).
+            task.func()
         except Exception:  # a failing sweeper must not stop the others
             error = traceback.format_exc()
             log.exception("periodic task %s failed", task.name)
