@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "designmall.orders",
     "designmall.events",
     "designmall.auctions",
+    "designmall.presale",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -298,6 +299,11 @@ AUCTION_STREAMS_PER_PROCESS = int(
 )
 # Demo bidders bid now and then on live lots (the worker's task); on only in `designmall demo`.
 DEMO_SIMULATED_BIDDERS = _env_bool("DEMO_SIMULATED_BIDDERS", False)
+
+# --- pre-sale ---------------------------------------------------------------------
+# How long a deposit pre-order holds its unit for the deposit's payment (never beyond the
+# deposit window's end); then the unit goes back to the campaign.
+PRESALE_DEPOSIT_HOLD_MINUTES = int(os.environ.get("PRESALE_DEPOSIT_HOLD_MINUTES", "30"))
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

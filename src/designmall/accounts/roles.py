@@ -92,6 +92,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auctions.view_deposit",
         "auctions.view_secondchanceoffer",
         "auctions.view_lotcheckout",
+        "presale.view_campaign",
+        "presale.review_campaign",
+        "presale.view_campaignsku",
+        "presale.view_preorder",
     ],
     Role.VENUE_STAFF: [],
     Role.FINANCE: [
@@ -105,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "events.view_reservation",
         "auctions.view_lot",
         "auctions.view_deposit",
+        "presale.view_preorder",
         "payments.view_payment",
         "payments.view_refund",
         "payments.view_paymentnotification",
