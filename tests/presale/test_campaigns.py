@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from designmall.catalog.models import ProductStatus, ShopStatus
 from designmall.core import clock
@@ -215,3 +216,17 @@ def test_a_campaign_whose_window_has_passed_is_not_approved(product, seller):
     with pytest.raises(Conflict) as refused:
         campaign_approve(campaign=campaign, by=make_operator())
     assert refused.value.code == "campaign_window_passed"
+
+
+def test_the_problems_read_in_english_too(product, seller):
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
+        campaign_create(
+            by=seller,
+            product=product,
+            skus=[sku_line(product, deposit=20_001, credit=20_001)],
+            **deposit_fields(),
+        )
+    assert refused.value.details["problems"][0]["message"] == (
+        "An earnest deposit may not exceed 20% of the pre-sale price (Civil Code, art. 586): "
+        "at most ¥200.00."
+    )
