@@ -302,7 +302,10 @@ def campaign_create(*, by: User, product: Product, skus: list[dict], **fields: A
 
 
 def _campaign_locked(campaign: Campaign) -> Campaign:
-    return Campaign.objects.select_for_update().select_related("shop").get(pk=campaign.pk)
+    # Only the campaign's row: not its shop's, which other paths may lock in their own order.
+    return (
+        Campaign.objects.select_for_update(of=("self",)).select_related("shop").get(pk=campaign.pk)
+    )
 
 
 def _require_own(campaign: Campaign, by: User) -> None:
@@ -514,9 +517,16 @@ def preorder_expire(*, preorder: Preorder) -> Preorder:
     return preorder
 
 
-def _expire_run_out(campaign_sku_id: int, now: datetime) -> int:
-    """Expire up to ``EXPIRE_ON_SOLD_OUT`` of the SKU's holds that ran out by the clock."""
-    ids = list(
+def _unit_take_freeing_run_out(campaign_sku_id: int, now: datetime) -> bool:
+    """Take one unit of the campaign SKU, first expiring holds of it that ran out by the
+    clock (up to ``EXPIRE_ON_SOLD_OUT``) when none is left; False when none is freed.
+
+    One hold at a time, each followed by a take: an expiry that gives a unit back holds the
+    SKU's row until the transaction ends, and the take right after it succeeds, so no
+    payment or pre-order is ever locked after the SKU's row (the lock order)."""
+    if _unit_take(campaign_sku_id):
+        return True
+    run_out = (
         Preorder.objects.filter(
             campaign_sku_id=campaign_sku_id,
             status=PreorderStatus.PENDING_DEPOSIT,
@@ -525,11 +535,11 @@ def _expire_run_out(campaign_sku_id: int, now: datetime) -> int:
         .order_by("hold_expires_at", "id")
         .values_list("pk", flat=True)[:EXPIRE_ON_SOLD_OUT]
     )
-    expired = 0
-    for pk in ids:
-        if preorder_expire(preorder=Preorder(pk=pk)).status == PreorderStatus.EXPIRED:
-            expired += 1
-    return expired
+    for pk in list(run_out):
+        preorder_expire(preorder=Preorder(pk=pk))
+        if _unit_take(campaign_sku_id):
+            return True
+    return False
 
 
 # --- deposit pre-orders --------------------------------------------------------------------
@@ -603,9 +613,7 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
             code="presale_limit_reached",
             details={"limit": campaign.per_buyer_limit, "holding": holding},
         )
-    # Units free by the clock (holds run out, not yet swept) are freed first, then taken.
-    taken = _unit_take(row.pk) or (_expire_run_out(row.pk, now) > 0 and _unit_take(row.pk))
-    if not taken:
+    if not _unit_take_freeing_run_out(row.pk, now):
         raise _sold_out(row)
     hold_expires_at = min(
         now + timedelta(minutes=settings.PRESALE_DEPOSIT_HOLD_MINUTES), campaign.ends_at
@@ -653,8 +661,10 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
 
 
 def _preorder_of(payment: Payment) -> Preorder | None:
+    # Only the pre-order's row: locking its campaign's too would block every buyer's new
+    # pre-order (its foreign key check takes a key-share lock on the campaign) behind us.
     return (
-        Preorder.objects.select_for_update()
+        Preorder.objects.select_for_update(of=("self",))
         .select_related("campaign")
         .filter(public_id=payment.payable_id, deposit_payment_id=payment.pk)
         .first()
