@@ -609,7 +609,8 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
     holding = _buyer_holding(campaign.pk, buyer.pk, now)
     if holding >= campaign.per_buyer_limit:
         raise Conflict(
-            _("每人限购 %(n)d 件，您已预订 %(n)d 件。") % {"n": campaign.per_buyer_limit},
+            _("每人限购 %(limit)d 件，您已预订 %(holding)d 件。")
+            % {"limit": campaign.per_buyer_limit, "holding": holding},
             code="presale_limit_reached",
             details={"limit": campaign.per_buyer_limit, "holding": holding},
         )
