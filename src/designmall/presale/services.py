@@ -604,8 +604,11 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
     ):
         raise Conflict(_("该商品已下架。"), code="product_unavailable")
     # The buyer's row, first in the lock order: two pre-orders of one buyer queue here, so
-    # the limit holds.
-    User.objects.select_for_update().filter(pk=buyer.pk).values_list("pk", flat=True).get()
+    # the limit holds. FOR NO KEY UPDATE: rows that merely reference the buyer (whose
+    # foreign-key checks take a key-share lock) are not held up.
+    User.objects.select_for_update(no_key=True).filter(pk=buyer.pk).values_list(
+        "pk", flat=True
+    ).get()
     holding = _buyer_holding(campaign.pk, buyer.pk, now)
     if holding >= campaign.per_buyer_limit:
         raise Conflict(
