@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "designmall.events",
     "designmall.auctions",
     "designmall.promotions",
+    "designmall.presale",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -391,6 +392,10 @@ RATE_LIMITS = {
     }
     for scope, (per_user, per_address) in _RATE_LIMIT_DEFAULTS.items()
 }
+# --- pre-sale ---------------------------------------------------------------------
+# How long a deposit pre-order holds its unit for the deposit's payment (never beyond the
+# deposit window's end); then the unit goes back to the campaign.
+PRESALE_DEPOSIT_HOLD_MINUTES = int(os.environ.get("PRESALE_DEPOSIT_HOLD_MINUTES", "30"))
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

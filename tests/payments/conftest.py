@@ -118,6 +118,7 @@ def make_payment(db, checkouts, buyer):
             payable_type=PAYABLE,
             payable_id=fields.pop("payable_id", f"co_{next(counter)}"),
             gateway=gateway,
+            expires_at=fields.pop("expires_at", None),
         )
 
     return build

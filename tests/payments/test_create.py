@@ -36,6 +36,15 @@ def test_a_new_payment_is_pending_for_the_timeout_with_an_unguessable_trade_numb
     assert audit_trail(payment).get().action == "payment.created"
 
 
+def test_a_payable_may_give_its_payment_a_later_expiry_but_never_a_past_one(make_payment, settings):
+    settings.PAYMENT_TIMEOUT_MINUTES = 15
+    with clock.frozen_at(MOMENT):
+        held = make_payment(expires_at=MOMENT + timedelta(minutes=30))
+        assert held.expires_at == MOMENT + timedelta(minutes=30)
+        with pytest.raises(ValueError):
+            make_payment(expires_at=MOMENT)
+
+
 def test_trade_numbers_are_never_reused(make_payment):
     numbers = {make_payment().out_trade_no for _ in range(20)}
 

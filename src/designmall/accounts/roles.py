@@ -98,6 +98,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "promotions.view_coupon",
         "promotions.view_codebatch",
         "promotions.view_redemptioncode",
+        "presale.view_campaign",
+        "presale.review_campaign",
+        "presale.view_campaignsku",
+        "presale.view_preorder",
     ],
     Role.VENUE_STAFF: [],
     Role.FINANCE: [
@@ -111,6 +115,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "events.view_reservation",
         "auctions.view_lot",
         "auctions.view_deposit",
+        "presale.view_preorder",
         "payments.view_payment",
         "payments.view_refund",
         "payments.view_paymentnotification",

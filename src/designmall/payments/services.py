@@ -102,9 +102,12 @@ def payment_create(
     payable_type: str,
     payable_id: str,
     gateway: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Payment:
     """A pending payment of ``amount_fen`` by ``buyer`` for the payable, to be paid at
-    ``gateway`` (default ``PAYMENTS_GATEWAY``) within ``PAYMENT_TIMEOUT_MINUTES``.
+    ``gateway`` (default ``PAYMENTS_GATEWAY``) within ``PAYMENT_TIMEOUT_MINUTES``, or by
+    ``expires_at`` when the payable holds something for the buyer that long (it must be
+    later than now).
 
     Its ``out_trade_no`` is random (it opens the cashier). The payable type must be
     registered (``payables.register``).
@@ -128,6 +131,10 @@ def payment_create(
         raise ValueError(f"no payment gateway is called {name!r}")
     _gateway(name)  # refuses a gateway that is not configured here (the sandbox in production)
     now = clock.now()
+    if expires_at is None:
+        expires_at = now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+    elif expires_at <= now:
+        raise ValueError(f"a payment must expire after now: {expires_at!r}")
     payment = Payment(
         out_trade_no=f"DM{_stamp(now)}{secrets.token_hex(16)}",
         gateway=name,
@@ -137,7 +144,7 @@ def payment_create(
         payable_type=payable_type,
         payable_id=payable_id,
         created_at=now,
-        expires_at=now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
+        expires_at=expires_at,
     )
     # Every checkout writes these two rows: statements built once (``core.leansql``).
     leansql.insert([payment])

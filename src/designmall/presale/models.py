@@ -1,0 +1,266 @@
+"""Pre-sale campaigns, their SKUs and the buyers' pre-orders.
+
+Rows change only through the services (``services``) and the payable handlers
+(``payables``); the admin calls those. Money is integer fen. A campaign SKU's ``taken``
+counts the units held by pre-orders waiting for their deposit and kept by those whose
+deposit is paid; it changes only through one conditional ``UPDATE`` each way, and the
+CHECK constraints (``0 <= taken <= quantity``) stand behind it. A pre-order locks its
+price, deposit and credit when it is made: a later change of the campaign or of the
+catalog's price never touches it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from designmall.core.fields import PublicIdField
+from designmall.core.money import format_fen
+from designmall.presale import rules
+
+
+def _pick(zh: str, en: str) -> str:
+    """The text for the active language, falling back to the other one."""
+    if (get_language() or "zh-hans").startswith("en"):
+        return en or zh
+    return zh or en
+
+
+class CampaignKind(models.TextChoices):
+    FULL = rules.Kind.FULL.value, _("全款预售")
+    DEPOSIT = rules.Kind.DEPOSIT.value, _("定金预售")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("已驳回")
+
+
+class Campaign(models.Model):
+    """A seller's pre-sale of SKUs of one of its products, live once an operator approves it.
+
+    The windows: ``starts_at``..``ends_at`` takes deposits (or, for a full-payment
+    campaign, full payments); ``balance_starts_at``..``balance_ends_at`` takes the balance.
+    The promised ship date is ``ship_on`` or ``ship_days_after_end`` days after the last
+    window ends (``rules.promised_ship_date``).
+    """
+
+    public_id = PublicIdField(prefix="pc")
+    shop = models.ForeignKey(
+        "catalog.Shop", on_delete=models.PROTECT, related_name="presale_campaigns"
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="presale_campaigns"
+    )
+    kind = models.CharField(_("预售类型"), max_length=16, choices=CampaignKind.choices)
+    title_zh = models.CharField(_("中文标题"), max_length=120)
+    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
+    # 定金 (Civil Code art. 586): at most 20% of the price, forfeited on default. Otherwise an
+    # advance payment (预付款), refunded in full on default.
+    earnest = models.BooleanField(_("定金（逾期未付尾款不退）"), default=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    balance_starts_at = models.DateTimeField(_("尾款开始时间"), null=True, blank=True)
+    balance_ends_at = models.DateTimeField(_("尾款截止时间"), null=True, blank=True)
+    ship_on = models.DateField(_("承诺发货日期"), null=True, blank=True)
+    ship_days_after_end = models.PositiveIntegerField(_("结束后几天内发货"), null=True, blank=True)
+    per_buyer_limit = models.PositiveIntegerField(_("每人限购"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    reject_reason = models.TextField(_("驳回原因"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("预售活动")
+        verbose_name_plural = _("预售活动")
+        ordering = ["-starts_at", "-id"]
+        permissions = [("review_campaign", "Can approve or reject pre-sale campaigns")]
+        indexes = [models.Index(fields=["status", "starts_at"], name="presale_campaign_live")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="presale_campaign_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(per_buyer_limit__gte=1), name="presale_campaign_buyer_limit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return _pick(self.title_zh, self.title_en)
+
+    @property
+    def is_deposit(self) -> bool:
+        return self.kind == CampaignKind.DEPOSIT
+
+    def terms(self, skus: list[CampaignSku] | None = None) -> rules.CampaignTerms:
+        """The campaign as the pure rules see it (its SKUs as stored unless given)."""
+        rows = list(self.skus.all()) if skus is None else skus
+        return rules.CampaignTerms(
+            kind=rules.Kind(self.kind),
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            balance_starts_at=self.balance_starts_at,
+            balance_ends_at=self.balance_ends_at,
+            ship_on=self.ship_on,
+            ship_days_after_end=self.ship_days_after_end,
+            per_buyer_limit=self.per_buyer_limit,
+            earnest=self.earnest,
+            skus=tuple(row.terms() for row in rows),
+        )
+
+    @property
+    def promised_ship_date(self) -> date | None:
+        return rules.promised_ship_date(self.terms(skus=[]))
+
+
+class CampaignSku(models.Model):
+    """One SKU of a campaign: its pre-sale price, deposit, the deposit's credit against the
+    price (the boost: 定金 ¥100 抵 ¥150), how many units the campaign sells and how many
+    pre-orders hold (``taken``)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="skus")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    price_fen = models.BigIntegerField(_("预售价（分）"))
+    deposit_fen = models.BigIntegerField(_("定金（分）"), default=0)
+    credit_fen = models.BigIntegerField(_("定金抵扣（分）"), default=0)
+    quantity = models.PositiveIntegerField(_("预售数量"))
+    taken = models.PositiveIntegerField(_("已占用"), default=0)
+
+    class Meta:
+        verbose_name = _("预售规格")
+        verbose_name_plural = _("预售规格")
+        ordering = ["campaign_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sku"], name="presale_sku_once"),
+            models.CheckConstraint(condition=Q(price_fen__gt=0), name="presale_sku_price_positive"),
+            models.CheckConstraint(
+                condition=Q(deposit_fen__gte=0) & Q(credit_fen__gte=F("deposit_fen")),
+                name="presale_sku_credit_covers_deposit",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_fen__lt=F("price_fen")) | Q(credit_fen=0),
+                name="presale_sku_balance_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(taken__gte=0) & Q(taken__lte=F("quantity")),
+                name="presale_sku_taken_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.sku_id}"
+
+    def terms(self) -> rules.SkuTerms:
+        return rules.SkuTerms(
+            price_fen=self.price_fen,
+            deposit_fen=self.deposit_fen,
+            credit_fen=self.credit_fen,
+            quantity=self.quantity,
+        )
+
+    @property
+    def left(self) -> int:
+        return max(0, self.quantity - self.taken)
+
+    @property
+    def balance_fen(self) -> int:
+        return rules.balance_fen(price_fen=self.price_fen, credit_fen=self.credit_fen)
+
+
+class PreorderStatus(models.TextChoices):
+    PENDING_DEPOSIT = "pending_deposit", _("待付定金")
+    DEPOSIT_PAID = "deposit_paid", _("已付定金")
+    EXPIRED = "expired", _("已失效")
+
+
+# Pre-orders holding a unit of their campaign SKU (a pending one only until its hold runs out).
+HOLDING_STATUSES = (PreorderStatus.PENDING_DEPOSIT, PreorderStatus.DEPOSIT_PAID)
+
+
+class Preorder(models.Model):
+    """A buyer's pre-order of one unit of a campaign SKU, with the terms of that moment."""
+
+    public_id = PublicIdField(prefix="po")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="preorders"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="preorders")
+    campaign_sku = models.ForeignKey(
+        CampaignSku, on_delete=models.PROTECT, related_name="preorders"
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=PreorderStatus.choices,
+        default=PreorderStatus.PENDING_DEPOSIT,
+    )
+    # Locked when the pre-order is made.
+    price_fen = models.BigIntegerField(_("预售价（分）"))
+    deposit_fen = models.BigIntegerField(_("定金（分）"))
+    credit_fen = models.BigIntegerField(_("定金抵扣（分）"))
+    balance_fen = models.BigIntegerField(_("尾款（分）"))
+    earnest = models.BooleanField(_("定金（逾期未付尾款不退）"))
+    deposit_payment = models.OneToOneField(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="presale_deposit_of",
+    )
+    balance_payment = models.OneToOneField(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="presale_balance_of",
+    )
+    hold_expires_at = models.DateTimeField(_("定金支付截止"))
+    created_at = models.DateTimeField(_("下单时间"))
+    deposit_paid_at = models.DateTimeField(_("定金支付时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预售订单")
+        verbose_name_plural = _("预售订单")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "hold_expires_at"], name="presale_preorder_holds"),
+            models.Index(fields=["campaign", "buyer", "status"], name="presale_preorder_buyer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deposit_fen__gt=0)
+                & Q(credit_fen__gte=F("deposit_fen"))
+                & Q(balance_fen__gt=0)
+                & Q(balance_fen=F("price_fen") - F("credit_fen")),
+                name="presale_preorder_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def price_display(self) -> str:
+        return format_fen(self.price_fen)

@@ -1,0 +1,26 @@
+"""The pre-sale's payables: what payments calls, registered in ``PresaleConfig.ready()``.
+
+- ``presale.deposit`` (``payable_id``: the pre-order's public id): payable while the
+  pre-order waits for its deposit, its hold running by the clock and its campaign live;
+  paid → ``deposit_paid`` (the money waits in escrow); expired (closed unpaid) → the
+  pre-order expires and its unit goes back to the campaign, once; refunded → booked out of
+  escrow.
+
+Payments calls them in its own transactions with the payment locked; each handler locks
+the pre-order next (see the lock order in ``services``).
+"""
+
+from __future__ import annotations
+
+from designmall.payments import payables
+from designmall.presale import services
+
+
+def register() -> None:
+    payables.register(
+        services.DEPOSIT_PAYABLE,
+        is_payable=services.deposit_is_payable,
+        on_paid=services.deposit_mark_paid,
+        on_refunded=services.deposit_refund_succeeded,
+        on_expired=services.deposit_payment_expired,
+    )

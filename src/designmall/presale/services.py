@@ -1,0 +1,739 @@
+"""Pre-sale services: campaigns (the seller's, reviewed by an operator) and deposit pre-orders.
+
+Campaigns. A seller writes a campaign for SKUs of one of its products (its shop approved,
+the product live) as a draft, edits it while it is a draft or rejected, and submits it;
+an operator approves it or rejects it with a reason. The rules (``rules.campaign_problems``)
+are checked on every save, on submitting and on approving; an approved campaign is fixed
+(its buyers were shown its terms).
+
+Deposit pre-orders. ``preorder_deposit_create`` takes one unit of the campaign SKU with
+one conditional ``UPDATE`` (``taken = taken + 1 WHERE taken < quantity``), never a read
+followed by a write, and locks the price, deposit, credit and balance of that moment in
+the pre-order. The deposit is its own payment (``payments.payment_create``, payable type
+``presale.deposit``) due by the hold's end: ``PRESALE_DEPOSIT_HOLD_MINUTES`` from now, and
+never after the deposit window closes. A hold past its end counts as gone wherever it
+matters (it cannot be paid, the buyer's limit no longer counts it); the unit goes back
+when the payment is closed unpaid (``on_expired``) or the sweeper expires the pre-order
+(``preorder_expire``), exactly once: the pre-order leaves ``pending_deposit`` by a
+conditional update, and only the update that moved it gives the unit back. A buyer who
+finds the SKU sold out first expires what has run out by the clock, so units that are
+free by the clock are never refused.
+
+Locks are taken in one order everywhere: the buyer's user row, a payment, a pre-order,
+a campaign SKU's row (by its conditional update). Payments calls our handlers with the
+payment locked (``payables``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from designmall.accounts.models import User
+from designmall.accounts.roles import Role
+from designmall.catalog.models import Product, ProductStatus, ShopStatus, Sku
+from designmall.core import clock
+from designmall.core.audit import audit_record
+from designmall.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from designmall.core.ids import new_public_id
+from designmall.core.money import format_fen
+from designmall.ledger.services import refund_from_escrow
+from designmall.payments.models import Payment, PaymentStatus, Refund
+from designmall.payments.services import payment_close, payment_create
+from designmall.presale import rules
+from designmall.presale.models import (
+    Campaign,
+    CampaignKind,
+    CampaignSku,
+    CampaignStatus,
+    Preorder,
+    PreorderStatus,
+)
+
+DEPOSIT_PAYABLE = "presale.deposit"
+REASON_MAX = 1000
+TITLE_MAX = Campaign._meta.get_field("title_zh").max_length
+TITLE_EN_MAX = Campaign._meta.get_field("title_en").max_length
+# How many run-out holds a buyer who finds a SKU sold out expires before being refused.
+EXPIRE_ON_SOLD_OUT = 20
+
+# What each of the rules' problem codes says to a person.
+PROBLEM_MESSAGES = {
+    "price_invalid": gettext_lazy("预售价须为正数。"),
+    "quantity_invalid": gettext_lazy("预售数量须在 1 到 %(max)s 件之间。"),
+    "deposit_not_allowed": gettext_lazy("全款预售不设定金。"),
+    "deposit_invalid": gettext_lazy("定金预售须设置定金。"),
+    "deposit_above_earnest_limit": gettext_lazy(
+        "定金不能超过预售价的 20%%（《民法典》第五百八十六条），最多 %(max)s。"
+    ),
+    "credit_below_deposit": gettext_lazy("定金抵扣金额不能少于定金。"),
+    "credit_above_price": gettext_lazy("定金抵扣金额不能超过预售价。"),
+    "balance_not_positive": gettext_lazy("定金抵扣后须留有尾款。"),
+    "skus_invalid": gettext_lazy("预售须包含 1 到 %(max)s 个规格。"),
+    "per_buyer_limit_invalid": gettext_lazy("每人限购须在 1 到 %(max)s 件之间。"),
+    "naive_datetime": gettext_lazy("时间须带时区。"),
+    "window_order": gettext_lazy("结束时间须晚于开始时间。"),
+    "balance_window_missing": gettext_lazy("定金预售须设置尾款时间。"),
+    "balance_window_not_allowed": gettext_lazy("全款预售没有尾款时间。"),
+    "balance_before_deposit_end": gettext_lazy("尾款须在定金阶段结束后才开始。"),
+    "ship_date_missing": gettext_lazy("请设置承诺发货日期，或结束后几天内发货。"),
+    "ship_date_ambiguous": gettext_lazy("承诺发货日期与结束后几天内发货只能选一种。"),
+    "ship_days_invalid": gettext_lazy("发货天数须在 1 到 %(max)s 天之间。"),
+    "ship_before_end": gettext_lazy("承诺发货日期须晚于预售最后阶段结束的日期。"),
+}
+
+
+class CountersOutOfStep(RuntimeError):
+    """A campaign SKU's ``taken`` disagrees with its pre-orders: a bug, never a buyer's doing."""
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _require_active_user(user: User | None) -> User:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise NotAuthenticated(_("请先登录。"), code="not_authenticated")
+    return user
+
+
+def _require_operator(user: User | None) -> User:
+    _require_active_user(user)
+    if not (user.is_superuser or user.has_role(Role.OPERATOR)):
+        raise PermissionDenied(_("只有运营人员可以执行此操作。"), code="operator_only")
+    return user
+
+
+def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+    value = (value if isinstance(value, str) else "").strip()
+    if required and not value:
+        raise ValidationFailed(_("请填写此项。"), code="required", details={"field": field})
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("最多 %(n)d 个字符。") % {"n": max_length},
+            code="too_long",
+            details={"field": field, "max_length": max_length},
+        )
+    return value
+
+
+def problem_message(problem: rules.Problem) -> str:
+    params = {
+        name: format_fen(value) if name.endswith("_fen") else value
+        for name, value in problem.params
+    }
+    if "max_fen" in params:
+        params["max"] = params.pop("max_fen")
+    return str(PROBLEM_MESSAGES.get(problem.code, problem.code)) % params
+
+
+def _refuse_problems(problems: list[rules.Problem]) -> None:
+    if not problems:
+        return
+    described = [
+        {"code": p.code, "field": p.field, "message": problem_message(p)} for p in problems
+    ]
+    raise ValidationFailed(
+        " ".join(dict.fromkeys(d["message"] for d in described)),
+        code="campaign_invalid",
+        details={"problems": described},
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+def _product_of_seller(product: Product, by: User) -> Product:
+    """The seller's own live product of its approved shop, locked for the campaign's write."""
+    product = Product.objects.select_related("shop").get(pk=product.pk)
+    if product.shop.owner_id != by.pk:
+        raise PermissionDenied(_("只能为自己店铺的商品创建预售。"), code="not_your_product")
+    if product.shop.status != ShopStatus.APPROVED:
+        raise Conflict(_("店铺尚未开通，不能创建预售。"), code="shop_unavailable")
+    if product.status != ProductStatus.LIVE:
+        raise Conflict(_("商品审核通过后才能创建预售。"), code="product_unavailable")
+    return product
+
+
+def _int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(
+            _("请填写整数。"), code="invalid_number", details={"field": field, "value": repr(value)}
+        )
+    return value
+
+
+def _clean_skus(product: Product, lines: Any) -> list[CampaignSku]:
+    """``lines``: ``[{"sku": public id or Sku, "price_fen", "deposit_fen", "credit_fen"
+    (default: the deposit, no boost), "quantity"}, ...]`` → unsaved rows."""
+    if not isinstance(lines, list | tuple):
+        raise ValidationFailed(_("请选择预售的规格。"), code="skus_invalid")
+    rows: list[CampaignSku] = []
+    seen: set[int] = set()
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise ValidationFailed(_("请选择预售的规格。"), code="skus_invalid")
+        ref = line.get("sku")
+        ref = ref.public_id if isinstance(ref, Sku) else ref
+        sku = Sku.objects.filter(public_id=ref, product=product, is_active=True).first()
+        if sku is None:
+            raise ValidationFailed(
+                _("这个规格不属于该商品或已停售。"),
+                code="sku_not_found",
+                details={"field": f"skus.{i}.sku", "sku": str(ref)},
+            )
+        if sku.pk in seen:
+            raise ValidationFailed(
+                _("同一规格只能添加一次。"), code="sku_repeated", details={"field": f"skus.{i}.sku"}
+            )
+        seen.add(sku.pk)
+        deposit = _int(line.get("deposit_fen", 0), f"skus.{i}.deposit_fen")
+        rows.append(
+            CampaignSku(
+                sku=sku,
+                price_fen=_int(line.get("price_fen"), f"skus.{i}.price_fen"),
+                deposit_fen=deposit,
+                credit_fen=_int(line.get("credit_fen", deposit), f"skus.{i}.credit_fen"),
+                quantity=_int(line.get("quantity"), f"skus.{i}.quantity"),
+            )
+        )
+    return rows
+
+
+def _optional_int(value: Any, field: str) -> int | None:
+    return None if value is None else _int(value, field)
+
+
+def _apply_fields(campaign: Campaign, fields: dict[str, Any]) -> None:
+    campaign.title_zh = _text(
+        fields.get("title_zh"), field="title_zh", max_length=TITLE_MAX, required=True
+    )
+    campaign.title_en = _text(fields.get("title_en", ""), field="title_en", max_length=TITLE_EN_MAX)
+    kind = fields.get("kind")
+    if kind not in CampaignKind.values:
+        raise ValidationFailed(
+            _("请选择预售类型。"), code="kind_invalid", details={"field": "kind"}
+        )
+    campaign.kind = kind
+    campaign.earnest = bool(fields.get("earnest", True))
+    for name in ("starts_at", "ends_at", "balance_starts_at", "balance_ends_at"):
+        value = fields.get(name)
+        if value is not None and not isinstance(value, datetime):
+            raise ValidationFailed(
+                _("时间格式不正确。"), code="invalid_datetime", details={"field": name}
+            )
+        setattr(campaign, name, value)
+    if campaign.starts_at is None or campaign.ends_at is None:
+        raise ValidationFailed(
+            _("请设置开始和结束时间。"), code="window_missing", details={"field": "starts_at"}
+        )
+    ship_on = fields.get("ship_on")
+    if ship_on is not None and (not isinstance(ship_on, date) or isinstance(ship_on, datetime)):
+        raise ValidationFailed(
+            _("日期格式不正确。"), code="invalid_date", details={"field": "ship_on"}
+        )
+    campaign.ship_on = ship_on
+    campaign.ship_days_after_end = _optional_int(
+        fields.get("ship_days_after_end"), "ship_days_after_end"
+    )
+    campaign.per_buyer_limit = _int(fields.get("per_buyer_limit", 1), "per_buyer_limit")
+
+
+CAMPAIGN_FIELDS = (
+    "kind",
+    "title_zh",
+    "title_en",
+    "earnest",
+    "starts_at",
+    "ends_at",
+    "balance_starts_at",
+    "balance_ends_at",
+    "ship_on",
+    "ship_days_after_end",
+    "per_buyer_limit",
+)
+
+
+def _save_with_skus(campaign: Campaign, rows: list[CampaignSku]) -> None:
+    _refuse_problems(rules.campaign_problems(campaign.terms(skus=rows)))
+    campaign.save()
+    campaign.skus.all().delete()
+    for row in rows:
+        row.campaign = campaign
+    CampaignSku.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def campaign_create(*, by: User, product: Product, skus: list[dict], **fields: Any) -> Campaign:
+    """A draft campaign by the seller ``by`` for ``skus`` of its ``product`` (its shop
+    approved, the product live). ``fields``: ``kind`` (``full``/``deposit``), ``title_zh``
+    (``title_en``), ``earnest`` (default True: the deposit is 定金), ``starts_at``,
+    ``ends_at``, ``balance_starts_at``/``balance_ends_at`` (deposit campaigns), ``ship_on``
+    or ``ship_days_after_end``, ``per_buyer_limit`` (default 1). ``skus``: see
+    ``_clean_skus``. Refused when any rule is broken (``ValidationFailed``
+    ``campaign_invalid``, every problem in ``details``)."""
+    _require_active_user(by)
+    product = _product_of_seller(product, by)
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown campaign fields: {sorted(unknown)}")
+    now = clock.now()
+    campaign = Campaign(
+        shop=product.shop, product=product, created_by=by, created_at=now, updated_at=now
+    )
+    _apply_fields(campaign, fields)
+    _save_with_skus(campaign, _clean_skus(product, skus))
+    audit_record(
+        actor=by, action="presale.campaign_created", target=campaign, to_state=campaign.status
+    )
+    return campaign
+
+
+def _campaign_locked(campaign: Campaign) -> Campaign:
+    # Only the campaign's row: not its shop's, which other paths may lock in their own order.
+    return (
+        Campaign.objects.select_for_update(of=("self",)).select_related("shop").get(pk=campaign.pk)
+    )
+
+
+def _require_own(campaign: Campaign, by: User) -> None:
+    if campaign.shop.owner_id != by.pk:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+
+
+def _not_in_state(campaign: Campaign, to: str) -> InvalidTransition:
+    return InvalidTransition(
+        _("预售活动当前状态为「%(status)s」，不能执行此操作。")
+        % {"status": campaign.get_status_display()},
+        details={"from": campaign.status, "to": to},
+    )
+
+
+@transaction.atomic
+def campaign_update(
+    *, campaign: Campaign, by: User, skus: list[dict] | None = None, **fields: Any
+) -> Campaign:
+    """The seller rewrites its draft or rejected campaign (every field of
+    ``campaign_create`` given again; ``skus`` replace the old ones when given). A rejected
+    campaign becomes a draft again."""
+    _require_active_user(by)
+    campaign = _campaign_locked(campaign)
+    _require_own(campaign, by)
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.REJECTED):
+        raise _not_in_state(campaign, CampaignStatus.DRAFT)
+    product = _product_of_seller(campaign.product, by)
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown campaign fields: {sorted(unknown)}")
+    merged = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS} | fields
+    _apply_fields(campaign, merged)
+    rows = (
+        _clean_skus(product, skus)
+        if skus is not None
+        else [
+            CampaignSku(
+                sku_id=row.sku_id,
+                price_fen=row.price_fen,
+                deposit_fen=row.deposit_fen,
+                credit_fen=row.credit_fen,
+                quantity=row.quantity,
+            )
+            for row in campaign.skus.all()
+        ]
+    )
+    before = campaign.status
+    campaign.status = CampaignStatus.DRAFT
+    campaign.updated_at = clock.now()
+    _save_with_skus(campaign, rows)
+    audit_record(
+        actor=by,
+        action="presale.campaign_updated",
+        target=campaign,
+        from_state=before,
+        to_state=campaign.status,
+    )
+    return campaign
+
+
+def _check_runnable(campaign: Campaign, now: datetime) -> None:
+    """What submitting and approving re-check: the rules, the shop, the product, the time."""
+    _refuse_problems(rules.campaign_problems(campaign.terms()))
+    product = Product.objects.select_related("shop").get(pk=campaign.product_id)
+    if product.shop.status != ShopStatus.APPROVED:
+        raise Conflict(_("店铺尚未开通，不能创建预售。"), code="shop_unavailable")
+    if product.status != ProductStatus.LIVE:
+        raise Conflict(_("商品审核通过后才能创建预售。"), code="product_unavailable")
+    if campaign.ends_at <= now:
+        raise Conflict(_("预售时间已过，请修改时间。"), code="campaign_window_passed")
+
+
+def _move(campaign: Campaign, to: str, *, by: User, reason: str = "", **fields: Any) -> Campaign:
+    before = campaign.status
+    campaign.status = to
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    campaign.save(update_fields=["status", *fields])
+    audit_record(
+        actor=by,
+        action=f"presale.campaign_{to}",
+        target=campaign,
+        from_state=before,
+        to_state=to,
+        reason=reason,
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_submit(*, campaign: Campaign, by: User) -> Campaign:
+    """The seller sends its draft (or rejected) campaign for review."""
+    _require_active_user(by)
+    campaign = _campaign_locked(campaign)
+    _require_own(campaign, by)
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.REJECTED):
+        raise _not_in_state(campaign, CampaignStatus.SUBMITTED)
+    now = clock.now()
+    _check_runnable(campaign, now)
+    return _move(
+        campaign,
+        CampaignStatus.SUBMITTED,
+        by=by,
+        submitted_at=now,
+        updated_at=now,
+        reject_reason="",
+    )
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: Campaign, by: User) -> Campaign:
+    """An operator approves a submitted campaign: it goes live at its ``starts_at``."""
+    _require_operator(by)
+    campaign = _campaign_locked(campaign)
+    if campaign.status != CampaignStatus.SUBMITTED:
+        raise _not_in_state(campaign, CampaignStatus.APPROVED)
+    now = clock.now()
+    _check_runnable(campaign, now)
+    return _move(campaign, CampaignStatus.APPROVED, by=by, reviewed_at=now, reviewed_by=by)
+
+
+@transaction.atomic
+def campaign_reject(*, campaign: Campaign, by: User, reason: str) -> Campaign:
+    """An operator sends a submitted campaign back to its seller with ``reason``."""
+    _require_operator(by)
+    reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
+    campaign = _campaign_locked(campaign)
+    if campaign.status != CampaignStatus.SUBMITTED:
+        raise _not_in_state(campaign, CampaignStatus.REJECTED)
+    return _move(
+        campaign,
+        CampaignStatus.REJECTED,
+        by=by,
+        reason=reason,
+        reject_reason=reason,
+        reviewed_at=clock.now(),
+        reviewed_by=by,
+    )
+
+
+# --- units: one conditional UPDATE each way --------------------------------------------------
+
+
+def _unit_take(campaign_sku_id: int) -> bool:
+    """Take one unit of the campaign SKU; False when none is left."""
+    return (
+        CampaignSku.objects.filter(pk=campaign_sku_id, taken__lt=F("quantity")).update(
+            taken=F("taken") + 1
+        )
+        == 1
+    )
+
+
+def _unit_give_back(campaign_sku_id: int) -> None:
+    given = CampaignSku.objects.filter(pk=campaign_sku_id, taken__gte=1).update(
+        taken=F("taken") - 1
+    )
+    if given != 1:
+        raise CountersOutOfStep(f"campaign SKU {campaign_sku_id}: no unit taken to give back")
+
+
+def _expire(preorder: Preorder, *, reason: str) -> bool:
+    """Move the pre-order out of ``pending_deposit`` and give its unit back, once: only the
+    update that moved it gives the unit back. True if this call did."""
+    now = clock.now()
+    moved = Preorder.objects.filter(pk=preorder.pk, status=PreorderStatus.PENDING_DEPOSIT).update(
+        status=PreorderStatus.EXPIRED, closed_at=now
+    )
+    if moved != 1:
+        return False
+    _unit_give_back(preorder.campaign_sku_id)
+    preorder.status, preorder.closed_at = PreorderStatus.EXPIRED, now
+    audit_record(
+        actor=None,
+        action="presale.preorder_expired",
+        target=preorder,
+        from_state=PreorderStatus.PENDING_DEPOSIT,
+        to_state=PreorderStatus.EXPIRED,
+        reason=reason,
+    )
+    return True
+
+
+def _locked(preorder_id: int) -> tuple[Payment | None, Preorder]:
+    """The pre-order's deposit payment, then the pre-order, locked in that order."""
+    payment_id = (
+        Preorder.objects.filter(pk=preorder_id).values_list("deposit_payment_id", flat=True).get()
+    )
+    payment = Payment.objects.select_for_update().get(pk=payment_id) if payment_id else None
+    return payment, Preorder.objects.select_for_update().get(pk=preorder_id)
+
+
+@transaction.atomic
+def preorder_expire(*, preorder: Preorder) -> Preorder:
+    """End a pre-order whose deposit hold ran out unpaid (the sweeper's step); idempotent.
+
+    Its pending payment is closed (``payment_close``), which calls back
+    ``deposit_payment_expired``; if the payment is no longer pending (money that came too
+    late is being refunded by payments), the pre-order expires here. Anything else is
+    left as it is."""
+    payment, preorder = _locked(preorder.pk)
+    if preorder.status != PreorderStatus.PENDING_DEPOSIT or clock.now() < preorder.hold_expires_at:
+        return preorder
+    if payment is not None and payment.status == PaymentStatus.PENDING:
+        payment_close(payment=payment, reason="presale deposit hold expired")
+        preorder.refresh_from_db()
+    _expire(preorder, reason=_("超时未付定金"))
+    return preorder
+
+
+def _unit_take_freeing_run_out(campaign_sku_id: int, now: datetime) -> bool:
+    """Take one unit of the campaign SKU, first expiring holds of it that ran out by the
+    clock (up to ``EXPIRE_ON_SOLD_OUT``) when none is left; False when none is freed.
+
+    One hold at a time, each followed by a take: an expiry that gives a unit back holds the
+    SKU's row until the transaction ends, and the take right after it succeeds, so no
+    payment or pre-order is ever locked after the SKU's row (the lock order)."""
+    if _unit_take(campaign_sku_id):
+        return True
+    run_out = (
+        Preorder.objects.filter(
+            campaign_sku_id=campaign_sku_id,
+            status=PreorderStatus.PENDING_DEPOSIT,
+            hold_expires_at__lte=now,
+        )
+        .order_by("hold_expires_at", "id")
+        .values_list("pk", flat=True)[:EXPIRE_ON_SOLD_OUT]
+    )
+    for pk in list(run_out):
+        preorder_expire(preorder=Preorder(pk=pk))
+        if _unit_take(campaign_sku_id):
+            return True
+    return False
+
+
+# --- deposit pre-orders --------------------------------------------------------------------
+
+
+def _buyer_holding(campaign_id: int, buyer_id: int, now: datetime) -> int:
+    """The buyer's pre-orders of the campaign that hold a unit by the clock."""
+    return Preorder.objects.filter(
+        Q(status=PreorderStatus.DEPOSIT_PAID)
+        | Q(status=PreorderStatus.PENDING_DEPOSIT, hold_expires_at__gt=now),
+        campaign_id=campaign_id,
+        buyer_id=buyer_id,
+    ).count()
+
+
+def _sold_out(campaign_sku: CampaignSku) -> Conflict:
+    return Conflict(
+        _("预售名额已被抢完。"),
+        code="presale_sold_out",
+        details={"campaign_sku": campaign_sku.pk, "left": 0},
+    )
+
+
+@transaction.atomic
+def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preorder:
+    """A pre-order by ``buyer`` of one unit of ``campaign_sku`` of a live deposit campaign,
+    holding the unit for its deposit's payment.
+
+    The price, deposit, credit and balance of this moment are locked in it. Its deposit
+    payment (``deposit_payment``) is due by ``hold_expires_at``. Refused: not logged in
+    (``NotAuthenticated``); a campaign not approved (``NotFound``); the buyer's own shop
+    (``PermissionDenied`` ``own_campaign``); a full-payment campaign
+    (``not_a_deposit_presale``), before or after the deposit window
+    (``presale_not_started``, ``presale_ended``), the product or shop no longer on sale
+    (``product_unavailable``), the buyer's limit reached (``presale_limit_reached``), no
+    unit left (``presale_sold_out``) (``Conflict``).
+    """
+    _require_active_user(buyer)
+    row = CampaignSku.objects.select_related(
+        "campaign", "campaign__shop", "campaign__product", "sku"
+    ).get(pk=campaign_sku.pk)
+    campaign = row.campaign
+    now = clock.now()
+    if campaign.status != CampaignStatus.APPROVED:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    if campaign.shop.owner_id == buyer.pk:
+        raise PermissionDenied(_("不能预订自己店铺的商品。"), code="own_campaign")
+    if campaign.kind != CampaignKind.DEPOSIT:
+        raise Conflict(_("这是全款预售，无需支付定金。"), code="not_a_deposit_presale")
+    if now < campaign.starts_at:
+        raise Conflict(
+            _("预售尚未开始。"),
+            code="presale_not_started",
+            details={"starts_at": campaign.starts_at.isoformat()},
+        )
+    if now >= campaign.ends_at:
+        raise Conflict(_("定金阶段已结束。"), code="presale_ended")
+    if (
+        campaign.shop.status != ShopStatus.APPROVED
+        or campaign.product.status != ProductStatus.LIVE
+        or not row.sku.is_active
+    ):
+        raise Conflict(_("该商品已下架。"), code="product_unavailable")
+    # The buyer's row, first in the lock order: two pre-orders of one buyer queue here, so
+    # the limit holds. FOR NO KEY UPDATE: rows that merely reference the buyer (whose
+    # foreign-key checks take a key-share lock) are not held up.
+    User.objects.select_for_update(no_key=True).filter(pk=buyer.pk).values_list(
+        "pk", flat=True
+    ).get()
+    holding = _buyer_holding(campaign.pk, buyer.pk, now)
+    if holding >= campaign.per_buyer_limit:
+        raise Conflict(
+            _("每人限购 %(limit)d 件，您已预订 %(holding)d 件。")
+            % {"limit": campaign.per_buyer_limit, "holding": holding},
+            code="presale_limit_reached",
+            details={"limit": campaign.per_buyer_limit, "holding": holding},
+        )
+    if not _unit_take_freeing_run_out(row.pk, now):
+        raise _sold_out(row)
+    hold_expires_at = min(
+        now + timedelta(minutes=settings.PRESALE_DEPOSIT_HOLD_MINUTES), campaign.ends_at
+    )
+    public_id = new_public_id("po")
+    payment = payment_create(
+        buyer=buyer,
+        amount_fen=row.deposit_fen,
+        subject=_("预售定金 · %(title)s") % {"title": campaign.title_zh},
+        payable_type=DEPOSIT_PAYABLE,
+        payable_id=public_id,
+        expires_at=hold_expires_at,
+    )
+    preorder = Preorder.objects.create(
+        public_id=public_id,
+        buyer=buyer,
+        campaign=campaign,
+        campaign_sku=row,
+        price_fen=row.price_fen,
+        deposit_fen=row.deposit_fen,
+        credit_fen=row.credit_fen,
+        balance_fen=row.balance_fen,
+        earnest=campaign.earnest,
+        deposit_payment=payment,
+        hold_expires_at=hold_expires_at,
+        created_at=now,
+    )
+    audit_record(
+        actor=buyer,
+        action="presale.preorder_created",
+        target=preorder,
+        to_state=preorder.status,
+        data={
+            "campaign": campaign.public_id,
+            "price_fen": row.price_fen,
+            "deposit_fen": row.deposit_fen,
+            "credit_fen": row.credit_fen,
+            "payment": payment.public_id,
+        },
+    )
+    return preorder
+
+
+# --- the deposit payable's handlers (payments calls them with the payment locked) -----------
+
+
+def _preorder_of(payment: Payment) -> Preorder | None:
+    # Only the pre-order's row: locking its campaign's too would block every buyer's new
+    # pre-order (its foreign key check takes a key-share lock on the campaign) behind us.
+    return (
+        Preorder.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .filter(public_id=payment.payable_id, deposit_payment_id=payment.pk)
+        .first()
+    )
+
+
+def _deposit_payable(preorder: Preorder | None) -> bool:
+    return (
+        preorder is not None
+        and preorder.status == PreorderStatus.PENDING_DEPOSIT
+        and clock.now() < preorder.hold_expires_at
+        and preorder.campaign.status == CampaignStatus.APPROVED
+    )
+
+
+def deposit_is_payable(payment: Payment) -> bool:
+    """Still waiting for its deposit, its hold running by the clock, its campaign live."""
+    return _deposit_payable(_preorder_of(payment))
+
+
+def deposit_mark_paid(payment: Payment) -> Preorder:
+    """The deposit arrived (its money is in escrow, as every payment's): the pre-order keeps
+    its unit and waits for the balance window."""
+    preorder = _preorder_of(payment)
+    if not _deposit_payable(preorder):
+        raise Conflict(_("这笔定金已无需支付。"), code="deposit_not_payable")
+    now = clock.now()
+    preorder.status = PreorderStatus.DEPOSIT_PAID
+    preorder.deposit_paid_at = now
+    preorder.save(update_fields=["status", "deposit_paid_at"])
+    audit_record(
+        actor=None,
+        action="presale.deposit_paid",
+        target=preorder,
+        from_state=PreorderStatus.PENDING_DEPOSIT,
+        to_state=PreorderStatus.DEPOSIT_PAID,
+        data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
+    )
+    return preorder
+
+
+def deposit_payment_expired(payment: Payment) -> None:
+    """The deposit's payment was closed unpaid: a pre-order still waiting for it expires and
+    its unit goes back to the campaign."""
+    preorder = _preorder_of(payment)
+    if preorder is not None:
+        _expire(preorder, reason=_("定金支付已关闭"))
+
+
+def deposit_refund_succeeded(refund: Refund) -> None:
+    """A refund of a deposit the pre-sale asked for went through: a deposit waits in escrow
+    until it is applied or forfeited, so the refund comes out of escrow."""
+    payment = refund.payment
+    preorder = Preorder.objects.filter(deposit_payment_id=payment.pk).first()
+    refund_from_escrow(
+        refund_ref=refund.public_id,
+        gateway=payment.gateway,
+        amount_fen=refund.amount_fen,
+        refs={"payment": payment.public_id, "preorder": payment.payable_id},
+    )
+    if preorder is not None:
+        audit_record(
+            actor=None,
+            action="presale.deposit_refunded",
+            target=preorder,
+            to_state=preorder.status,
+            data={"refund": refund.public_id, "amount_fen": refund.amount_fen},
+        )
