@@ -11,7 +11,13 @@ seats are the ``newseller`` demo account's, so the demo can cancel them and
 hand the seats to whoever waits). Every seeded reservation is confirmed with
 its tickets, and each session's ``confirmed`` counter is their sum, as the
 services would leave it. Sessions open for reservation two weeks before the
-week (``DESIGN_WEEK_START``, ``DESIGN_WEEK_DAYS``) at ten in the morning.
+week at ten in the morning.
+
+The week is ``events.week``'s: placed around the day the data is built (two days
+past, today live, the rest to come) unless ``DESIGN_WEEK_START`` fixes it. On the
+day of building, the exhibitions stay open late (until three hours after the
+build, midnight at the latest), so whenever the demo is built there are sessions
+later that day to reserve and doors about to open.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from designmall.events.models import (
     Ticket,
     Venue,
 )
+from designmall.events.week import WeekDates
 
 SEED_OFFSET = 4_004  # the programme's draws start elsewhere than the catalog's
 BATCH_SIZE = 2000
@@ -281,6 +288,7 @@ SLOTS: dict[str, tuple[tuple[time, int], ...]] = {
     "workshop": ((time(10), 150), (time(14), 150), (time(19), 150)),
 }
 EXHIBITION_HOURS = (time(10), time(18))
+LATE_OPENING_HOURS = 3  # on the day of building, exhibitions stay open this long after it
 TALK_PRICES_YUAN = (30, 50, 60)
 SHOW_PRICES_YUAN = (80, 120, 180, 220, 280, 380)
 WORKSHOP_PRICES_YUAN = (180, 220, 260, 280, 320, 380, 480)
@@ -365,11 +373,29 @@ class _Halls:
         return slots.pop(self.rng.randrange(len(slots)))
 
 
+def _closing_hour(day: date, built_at: datetime | None, tz: tzinfo) -> int:
+    """When the exhibitions close on ``day``: late on the day the demo is built."""
+    closes = EXHIBITION_HOURS[1].hour
+    if built_at is None:
+        return closes
+    local = built_at.astimezone(tz)
+    if local.date() != day:
+        return closes
+    return max(closes, min(24, local.hour + LATE_OPENING_HOURS))
+
+
 def plan_programme(
-    *, seed: int, designers: Sequence[DesignerPlan], visitors: int, first_day: date, days: int
+    *,
+    seed: int,
+    designers: Sequence[DesignerPlan],
+    visitors: int,
+    first_day: date,
+    days: int,
+    built_at: datetime | None = None,
 ) -> ProgrammePlan:
     """The programme of the week starting ``first_day``, with seeded reservations by
-    ``visitors`` people (by index). Pure: the same arguments plan the same programme."""
+    ``visitors`` people (by index); on the day of ``built_at`` the exhibitions stay open
+    late. Pure: the same arguments plan the same programme."""
     rng = random.Random(seed + SEED_OFFSET)
     tz = ZoneInfo(settings.TIME_ZONE)
     week = [first_day + timedelta(days=n) for n in range(days)]
@@ -398,9 +424,9 @@ def plan_programme(
             _speakers_for(rng, designers, category, rng.randint(3, 6)),
             _cover(rng, category),
         )
-        opens, closes = EXHIBITION_HOURS
+        opens = EXHIBITION_HOURS[0]
         for day in week:
-            for hour in range(opens.hour, closes.hour):
+            for hour in range(opens.hour, _closing_hour(day, built_at, tz)):
                 event.sessions.append(
                     SessionPlan(
                         hall=hall,
@@ -555,19 +581,21 @@ def programme_write(
     designers: list[Designer],
     users: dict[str, User],
     now: datetime,
+    week: WeekDates,
 ) -> dict[str, int]:
-    """Write the programme planned from ``plan`` (its seed and designers) for the
-    configured design week; ``designers`` and ``users`` are the rows just written.
+    """Write the programme planned from ``plan`` (its seed and designers) for the design
+    ``week``, built at ``now``; ``designers`` and ``users`` are the rows just written.
     Returns the rows written per kind."""
     demo_emails = {a.email for a in DEMO_ACCOUNTS}
     visitors = [u for email, u in users.items() if email not in demo_emails]
-    first_day = date.fromisoformat(settings.DESIGN_WEEK_START)
+    first_day = week.starts_on
     programme = plan_programme(
         seed=plan.seed,
         designers=plan.designers,
         visitors=len(visitors),
         first_day=first_day,
-        days=settings.DESIGN_WEEK_DAYS,
+        days=week.days,
+        built_at=now,
     )
     tz = ZoneInfo(settings.TIME_ZONE)
     opens_at = datetime.combine(first_day - timedelta(days=14), time(10), tzinfo=tz)
