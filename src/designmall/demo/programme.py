@@ -57,6 +57,8 @@ from designmall.events.week import WeekDates
 SEED_OFFSET = 4_004  # the programme's draws start elsewhere than the catalog's
 BATCH_SIZE = 2000
 NEWSELLER_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("newseller@"))
+BUYER_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("buyer@"))
+NEWSELLER, BUYER = -1, -2  # the demo accounts among the seeded reservations' holders
 STAFF_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("staff@"))
 FULL_SHOW_ZH = "衣柜里的城市（沉浸式小剧场）"
 
@@ -308,7 +310,7 @@ class SessionPlan:
     per_user_limit: int
     cancel_hours: int  # free cancellation until this many hours before the start
     bookable_until_end: bool = False  # timed entry: bookable until the slot ends
-    # Seats of seeded reservations: (visitor index, seats); the newseller's is index -1.
+    # Seats of seeded reservations: (visitor index, seats); NEWSELLER and BUYER: theirs.
     taken: list[tuple[int, int]] = field(default_factory=list)
 
     @property
@@ -368,8 +370,13 @@ class _Halls:
                     for start, minutes in SLOTS[use]
                 ]
 
-    def take(self, hall: int) -> tuple[datetime, int]:
+    def take(self, hall: int, *, not_before: datetime | None = None) -> tuple[datetime, int]:
+        """A random free slot of ``hall``, starting at ``not_before`` or later when there is
+        one."""
         slots = self.free[hall]
+        fits = [n for n, (start, _m) in enumerate(slots) if not_before and start >= not_before]
+        if fits:
+            return slots.pop(fits[self.rng.randrange(len(fits))])
         return slots.pop(self.rng.randrange(len(slots)))
 
 
@@ -453,7 +460,9 @@ def plan_programme(
         )
         for _ in range(1 if small else rng.randint(1, 3)):
             hall = by_use["small stage"][0] if small else rng.choice(by_use["stage"])
-            starts_at, minutes = free.take(hall)
+            # The full show is still to come, its seats cancellable (until a day before).
+            later = built_at + timedelta(days=2) if small and built_at else None
+            starts_at, minutes = free.take(hall, not_before=later)
             event.sessions.append(
                 SessionPlan(
                     hall=hall,
@@ -541,6 +550,8 @@ def plan_programme(
 
     programme = ProgrammePlan(halls=halls, events=events)
     _plan_reservations(rng, programme, visitors)
+    if built_at is not None:
+        _plan_buyer_tickets(programme, built_at)
     return programme
 
 
@@ -559,7 +570,7 @@ def _plan_reservations(rng: random.Random, programme: ProgrammePlan, visitors: i
     for event in programme.events:
         if event.title[0] == FULL_SHOW_ZH:
             show = event.sessions[0]
-            show.taken.append((-1, 2))  # the newseller demo account's two seats
+            show.taken.append((NEWSELLER, 2))  # the newseller demo account's two seats
             rng.shuffle(people)
             _fill(rng, show, show.capacity - 2, people)
     candidates = [
@@ -570,6 +581,23 @@ def _plan_reservations(rng: random.Random, programme: ProgrammePlan, visitors: i
     for session in rng.sample(candidates, min(len(candidates), 30)):
         rng.shuffle(people)
         _fill(rng, session, session.capacity - rng.randint(1, 3), people)
+
+
+def _plan_buyer_tickets(programme: ProgrammePlan, built_at: datetime) -> None:
+    """The buyer demo account's free tickets: the next session to start (its doors open
+    or about to), one on a day to come, and one of a session already over."""
+    free = [s for s in programme.sessions if s.price_fen == 0]
+
+    def has_room(session: SessionPlan, seats: int) -> bool:
+        return session.capacity - sum(n for _who, n in session.taken) >= seats
+
+    soon = sorted((s for s in free if s.starts_at > built_at), key=lambda s: s.starts_at)
+    later = [s for s in soon if s.starts_at > built_at + timedelta(days=1)]
+    past = sorted((s for s in free if s.ends_at < built_at), key=lambda s: s.starts_at)
+    for choices, seats in ((soon, 2), (later[len(later) // 2 :], 1), (past[::-1], 1)):
+        session = next((s for s in choices if has_room(s, seats)), None)
+        if session is not None:
+            session.taken.append((BUYER, seats))
 
 
 # --- writing it -----------------------------------------------------------------------------
@@ -653,7 +681,8 @@ def programme_write(
     reservations = []
     for session, (_event, s) in zip(sessions, planned, strict=True):
         for k, (who, seats) in enumerate(s.taken):
-            user = users[NEWSELLER_EMAIL] if who < 0 else visitors[who]
+            demo = {NEWSELLER: NEWSELLER_EMAIL, BUYER: BUYER_EMAIL}
+            user = users[demo[who]] if who in demo else visitors[who]
             at = min(now, session.reservation_opens_at + timedelta(minutes=3 + 7 * k))
             reservations.append(
                 Reservation(
