@@ -7,7 +7,13 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install messages test-postgres clean
+# The browser tests drive Debian's Chromium at this path (tests/browser).
+CHROMIUM := /usr/bin/chromium
+# SKIP_BROWSER=1 leaves the browser tests out, knowingly: make test SKIP_BROWSER=1
+BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
+PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
+
+.PHONY: demo test lint format bench install messages test-postgres clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +36,28 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+test: lint $(BROWSER_PREREQ)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_BROWSER)
 
+# Chromium for the browser tests, installed as .ci/run always did (Debian's chromium,
+# chromium-driver and CJK fonts) when apt is there and we are root; otherwise stop and say
+# how, rather than let the browser tests skip themselves without a word.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "browser tests: installing Debian's chromium, chromium-driver and fonts-noto-cjk"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi; \
+	if [ ! -x $(CHROMIUM) ]; then \
+	  echo "The browser tests (tests/browser) need Chromium at $(CHROMIUM)." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; \
+	  echo "  Or leave them out knowingly: make test SKIP_BROWSER=1" >&2; \
+	  exit 1; \
+	fi
 # The same suite against PostgreSQL, in a fresh database named for this run.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(BROWSER_PREREQ)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
-	  $(BIN)/pytest -n 2 --dist loadfile --create-db
+	  $(BIN)/pytest -n 2 --dist loadfile --create-db $(PYTEST_BROWSER)
 
 # The load generator is wrk (Debian's package), installed here if missing.
 bench: $(STAMP)
