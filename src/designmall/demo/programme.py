@@ -8,9 +8,11 @@ hourly timed entry every day, ten shows, twenty-six lectures and twenty
 workshops (62 events, about 600 sessions); a mix of free and priced sessions;
 some free sessions nearly full, and one small show completely full (two of its
 seats are the ``newseller`` demo account's, so the demo can cancel them and
-hand the seats to whoever waits). Every seeded reservation is confirmed with
-its tickets, and each session's ``confirmed`` counter is their sum, as the
-services would leave it. Sessions open for reservation two weeks before the
+hand the seats to whoever waits; it is always at least two days after the
+build, so they can still be cancelled); the ``buyer`` demo account holds free
+tickets for the next session to start, one on a day to come and one past. Every
+seeded reservation is confirmed with its tickets, and each session's
+``confirmed`` counter is their sum, as the services would leave it. Sessions open for reservation two weeks before the
 week at ten in the morning.
 
 The week is ``events.week``'s: placed around the day the data is built (two days
