@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
 PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
 
-.PHONY: demo test lint format bench install messages test-postgres clean chromium
+.PHONY: demo demo-fresh test lint format bench install messages test-postgres clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/designmall demo
+
+# The demo from an empty database (the SQLite file is deleted; pictures are kept): a new
+# design week around today, e.g. once the previous one is over.
+demo-fresh: $(STAMP)
+	PORT=$(PORT) $(BIN)/designmall demo --fresh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

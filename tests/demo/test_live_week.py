@@ -17,7 +17,7 @@ from designmall.auctions.selectors import lots_listed
 from designmall.core import clock
 from designmall.demo.management.commands.demo import startup_banner
 from designmall.demo.programme import BUYER_EMAIL, FULL_SHOW_ZH, NEWSELLER_EMAIL
-from designmall.demo.week import REBUILD_COMMAND, week_over_notice
+from designmall.demo.week import FRESH_COMMAND, REBUILD_COMMAND, sqlite_files, week_over_notice
 from designmall.events import rules
 from designmall.events.models import DesignWeek, Reservation, Session, Ticket
 from designmall.events.selectors import booking_state, programme_days
@@ -141,3 +141,23 @@ def test_rebuilding_a_week_that_ended_places_it_around_the_new_day():
 
     assert week_over_notice(week_dates(), local_today()) is None
     assert programme_days()[2] == later.date()
+
+
+def test_on_sqlite_the_notice_offers_to_start_again_from_an_empty_database(settings):
+    notice = week_over_notice(WeekDates(date(2026, 11, 20), 10), date(2026, 12, 5))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert FRESH_COMMAND in notice
+    assert REBUILD_COMMAND in notice
+
+
+def test_starting_afresh_deletes_only_an_sqlite_file_and_its_log():
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/var/designmall.sqlite3"}
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "designmall"}
+    memory = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+    assert [str(p) for p in sqlite_files(sqlite)] == [
+        "/srv/var/designmall.sqlite3",
+        "/srv/var/designmall.sqlite3-wal",
+        "/srv/var/designmall.sqlite3-shm",
+    ]
+    assert sqlite_files(postgres) == sqlite_files(memory) == []

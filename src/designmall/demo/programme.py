@@ -12,8 +12,8 @@ hand the seats to whoever waits; it is always at least two days after the
 build, so they can still be cancelled); the ``buyer`` demo account holds free
 tickets for the next session to start, one on a day to come and one past. Every
 seeded reservation is confirmed with its tickets, and each session's
-``confirmed`` counter is their sum, as the services would leave it. Sessions open for reservation two weeks before the
-week at ten in the morning.
+``confirmed`` counter is their sum, as the services would leave it. Sessions
+open for reservation two weeks before the week at ten in the morning.
 
 The week is ``events.week``'s: placed around the day the data is built (two days
 past, today live, the rest to come) unless ``DESIGN_WEEK_START`` fixes it. On the

@@ -7,12 +7,14 @@ Plain bilingual terminal text, like the rest of the startup banner.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 
 from designmall.events.week import DAYS_BEFORE_TODAY, WeekDates
 
 REBUILD_COMMAND = ".venv/bin/designmall seed --reset"
+FRESH_COMMAND = "make demo-fresh"  # designmall demo --fresh
 
 
 def week_line(week: WeekDates, today: date) -> str:
@@ -39,18 +41,29 @@ def week_over_notice(week: WeekDates, today: date) -> str | None:
             "dates): unset DESIGN_WEEK_START to have the demo week placed around today, "
             f"then rebuild the demo data: {REBUILD_COMMAND}"
         )
+    day = DAYS_BEFORE_TODAY + 1
     lines = [
         f"演示设计周已于 {ended} 结束：场次都已过去，无法预约和检票。",
-        f"  重建演示数据，让设计周从今天起第 {DAYS_BEFORE_TODAY + 1} 天进行：{REBUILD_COMMAND}",
         f"The demo design week ended on {ended}: every session is over, nothing can be "
         "reserved or checked in.",
-        f"  Rebuild the demo data around today (today becomes day {DAYS_BEFORE_TODAY + 1}): "
-        f"{REBUILD_COMMAND}, then make demo again.",
+        f"以今天为设计周第 {day} 天重建演示数据 / rebuild the demo data around today "
+        f"(today becomes day {day}):",
     ]
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        lines.append(
-            "  若因已有订单而无法清空 / if it refuses because orders point at the catalog, "
-            f"start from an empty database: rm {database['NAME']}"
-        )
+    if sqlite_files(settings.DATABASES["default"]):
+        lines.append(f"  {FRESH_COMMAND}   从空数据库重新开始 / start again from an empty database")
+    lines.append(
+        f"  {REBUILD_COMMAND}   保留数据库；已有订单或付款时会拒绝 / keeps the "
+        "database; refused once orders or payments exist"
+    )
     return "\n".join(lines)
+
+
+def sqlite_files(database: dict) -> list[Path]:
+    """The files of ``database`` when it is an SQLite file (with its write-ahead log),
+    which starting the demo afresh deletes; empty for any other database."""
+    name = str(database.get("NAME") or "")
+    if not database["ENGINE"].endswith("sqlite3") or not name or name.startswith(":memory:"):
+        return []
+    if name.startswith("file:"):
+        return []
+    return [Path(name + suffix) for suffix in ("", "-wal", "-shm")]

@@ -22,7 +22,7 @@ from designmall.demo.serving import (
     port_is_free,
     wait_until_healthy,
 )
-from designmall.demo.week import week_line, week_over_notice
+from designmall.demo.week import sqlite_files, week_line, week_over_notice
 from designmall.events.week import WeekDates, local_today, week_dates
 
 
@@ -56,14 +56,31 @@ class Command(BaseCommand):
             "--products", type=int, default=DEFAULT_PRODUCTS, help="catalog size on first run"
         )
         parser.add_argument("--access-log", action="store_true")
+        parser.add_argument(
+            "--fresh",
+            action="store_true",
+            help="start from an empty database (SQLite: its file is deleted; otherwise "
+            "seed --reset): a new demo week around today",
+        )
 
-    def handle(self, *args, host, port, products, access_log, verbosity, **options):
+    def handle(self, *args, host, port, products, access_log, fresh, verbosity, **options):
         port = port or env_int("PORT", DEFAULT_PORT)
         if not port_is_free(host, port):
             raise CommandError(f"端口 {port} 已被占用 / port {port} is in use: try PORT={port + 1}")
         self.stdout.write(f"data: {settings.VAR_DIR} ({settings.DATABASES['default']['ENGINE']})")
+        files = sqlite_files(settings.DATABASES["default"]) if fresh else []
+        if files:
+            connections.close_all()
+            for path in files:
+                path.unlink(missing_ok=True)
+            self.stdout.write(f"fresh: deleted {files[0]}")
         call_command("migrate", interactive=False, verbosity=0)
-        if catalog_exists():
+        if fresh and not files:
+            self.stdout.write("catalog: rebuilding the demo design week around today…")
+            call_command(
+                "seed", products=products, reset=True, no_accounts=True, verbosity=verbosity
+            )
+        elif catalog_exists():
             self.stdout.write("catalog: reusing the existing demo data")
         else:
             self.stdout.write("catalog: building the demo design week (once)…")
