@@ -4,10 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from designmall.api.urls import api_urlpatterns
-from designmall.storefront.views.icons import favicon
 
 urlpatterns = [
-    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     *api_urlpatterns,
