@@ -59,6 +59,7 @@ chromium:
 	  echo "  Or leave them out knowingly: make test SKIP_BROWSER=1" >&2; \
 	  exit 1; \
 	fi
+
 # The same suite against PostgreSQL, in a fresh database named for this run.
 test-postgres: $(STAMP) $(BROWSER_PREREQ)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
