@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
 PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
 
-.PHONY: demo demo-fresh test lint format bench install messages test-postgres clean chromium
+.PHONY: demo test lint format bench install messages test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ demo: $(STAMP)
 
 # The demo from an empty database (the SQLite file is deleted; pictures are kept): a new
 # design week around today, e.g. once the previous one is over.
+.PHONY: demo-fresh
 demo-fresh: $(STAMP)
 	PORT=$(PORT) $(BIN)/designmall demo --fresh
 
@@ -47,6 +48,7 @@ test: lint $(BROWSER_PREREQ)
 # Chromium for the browser tests, installed as .ci/run always did (Debian's chromium,
 # chromium-driver and CJK fonts) when apt is there and we are root; otherwise stop and say
 # how, rather than let the browser tests skip themselves without a word.
+.PHONY: chromium
 chromium:
 	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  echo "browser tests: installing Debian's chromium, chromium-driver and fonts-noto-cjk"; \
