@@ -7,12 +7,6 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-# The browser tests drive Debian's Chromium at this path (tests/browser).
-CHROMIUM := /usr/bin/chromium
-# SKIP_BROWSER=1 leaves the browser tests out, knowingly: make test SKIP_BROWSER=1
-BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
-PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
-
 .PHONY: demo test lint format bench install messages test-postgres clean
 
 $(BIN)/python:
@@ -41,6 +35,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
+
+# The browser tests drive Debian's Chromium at this path (tests/browser).
+CHROMIUM := /usr/bin/chromium
+# SKIP_BROWSER=1 leaves the browser tests out, knowingly: make test SKIP_BROWSER=1
+BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
+PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
 
 test: lint $(BROWSER_PREREQ)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_BROWSER)
