@@ -22,6 +22,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/designmall demo
 
+# The demo from an empty database (the SQLite file is deleted; pictures are kept): a new
+# design week around today, e.g. once the previous one is over.
+.PHONY: demo-fresh
+demo-fresh: $(STAMP)
+	PORT=$(PORT) $(BIN)/designmall demo --fresh
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -30,13 +36,36 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+# The browser tests drive Debian's Chromium at this path (tests/browser).
+CHROMIUM := /usr/bin/chromium
+# SKIP_BROWSER=1 leaves the browser tests out, knowingly: make test SKIP_BROWSER=1
+BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
+PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
+
+test: lint $(BROWSER_PREREQ)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_BROWSER)
+
+# Chromium for the browser tests, installed as .ci/run always did (Debian's chromium,
+# chromium-driver and CJK fonts) when apt is there and we are root; otherwise stop and say
+# how, rather than let the browser tests skip themselves without a word.
+.PHONY: chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "browser tests: installing Debian's chromium, chromium-driver and fonts-noto-cjk"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi; \
+	if [ ! -x $(CHROMIUM) ]; then \
+	  echo "The browser tests (tests/browser) need Chromium at $(CHROMIUM)." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; \
+	  echo "  Or leave them out knowingly: make test SKIP_BROWSER=1" >&2; \
+	  exit 1; \
+	fi
 
 # The same suite against PostgreSQL, in a fresh database named for this run.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(BROWSER_PREREQ)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
-	  $(BIN)/pytest -n 2 --dist loadfile --create-db
+	  $(BIN)/pytest -n 2 --dist loadfile --create-db $(PYTEST_BROWSER)
 
 # schemathesis against the OpenAPI document: every operation, requests that fit it and
 # requests that don't; fails on any 5xx or a status the document does not list. A few

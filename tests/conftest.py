@@ -35,3 +35,19 @@ def on_postgres():
     with PG_CONCURRENCY_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Browser tests skipped for want of Chromium are said so at the end, not only as 's'."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "needs Chromium" in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests were skipped: no Chromium at /usr/bin/chromium "
+            "(`make chromium` installs it; `make test` does so itself)",
+            yellow=True,
+            bold=True,
+        )

@@ -319,8 +319,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- the design week ------------------------------------------------------------
-# The show's dates and theme, shown on the home page.
-DESIGN_WEEK_START = os.environ.get("DESIGN_WEEK_START", "2026-11-20")
+# The show's dates and theme, shown on the home page. Without DESIGN_WEEK_START (an ISO
+# date) the week is the one stored when the demo data was built, around that day
+# (events.week).
+DESIGN_WEEK_START = os.environ.get("DESIGN_WEEK_START", "")
 DESIGN_WEEK_DAYS = int(os.environ.get("DESIGN_WEEK_DAYS", "10"))
 DESIGN_WEEK_THEME_ZH = os.environ.get("DESIGN_WEEK_THEME_ZH", "日常的未来")
 DESIGN_WEEK_THEME_EN = os.environ.get("DESIGN_WEEK_THEME_EN", "The Future of Everyday")

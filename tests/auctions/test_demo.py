@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import ProtectedError
+from django.urls import reverse
+from django.utils.timezone import localtime
 
 from designmall.auctions.models import AuctionSale, Bid, Lot, LotStatus
-from designmall.auctions.selectors import lot_phase, lot_verify, lots_listed
+from designmall.auctions.selectors import lot_phase, lot_verify, lots_listed, sales_published
 from designmall.auctions.simulation import simulated_bidders
 from designmall.core import clock
 from designmall.demo.auctions import (
@@ -96,3 +98,18 @@ def test_the_sale_is_wiped_with_the_catalog_unless_money_is_on_record(renowned):
     with pytest.raises(ProtectedError):
         auctions_wipe()
     assert Lot.objects.exists()
+
+
+def test_the_sale_dates_agree_with_its_lots_and_its_card_shows_their_whole_span(renowned, client):
+    auctions_write(now=clock.now(), seed=7)
+    sale = sales_published().get()
+    lots = Lot.objects.filter(sale=sale)
+    first_open = min(lot.starts_at for lot in lots)
+    last_close = max(lot.ends_at for lot in lots)
+
+    assert sale.starts_at == sale.opens_at == first_open
+    assert sale.ends_at == min(lot.scheduled_end_at for lot in lots)
+    assert sale.closes_at == last_close > clock.now() + timedelta(days=1)
+    html = client.get(reverse("storefront:auctions")).content.decode()
+    span = f"{localtime(first_open):%m-%d %H:%M} – {localtime(last_close):%m-%d %H:%M}"
+    assert span in html

@@ -193,3 +193,15 @@ def test_product_page_marks_sold_out_skus_and_chooses_one_in_stock(client, catal
     assert f'value="{in_stock.public_id}" data-price="¥1,299.00" data-stock="5" checked' in text
     assert f'value="{sold_out.public_id}" data-price="¥1,399.00" data-stock="0">' in text
     assert "仅剩 5 件" in text
+
+
+def test_the_site_has_an_icon_linked_from_its_pages_and_at_favicon_ico(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    html = client.get(reverse("storefront:home")).content.decode()
+    assert '<link rel="icon" href="/static/storefront/favicon.svg"' in html
+    assert finders.find("storefront/favicon.svg")

@@ -84,8 +84,12 @@ def _not_found_lot() -> NotFound:
 
 
 def sales_published() -> QuerySet[AuctionSale]:
-    """Published sales, newest first, each with its number of lots (``lots_n``)."""
-    return AuctionSale.objects.filter(is_published=True).annotate(lots_n=Count("lots"))
+    """Published sales, newest first, each with its number of lots (``lots_n``) and the span
+    its lots really take: ``opens_at`` (the first lot opens) and ``closes_at`` (the last one
+    closes, extensions included); both ``None`` for a sale without lots."""
+    return AuctionSale.objects.filter(is_published=True).annotate(
+        lots_n=Count("lots"), opens_at=Min("lots__starts_at"), closes_at=Max("lots__ends_at")
+    )
 
 
 def sale_by_public_id(public_id: str, *, viewer: User | None = None) -> AuctionSale:
@@ -537,6 +541,8 @@ class SaleSummary:
     open: int
     total_hammer_fen: int
     first_end: datetime | None
+    opens_at: datetime | None  # the first lot opens
+    closes_at: datetime | None  # the last lot closes (extensions included)
 
 
 def sale_summary(sale: AuctionSale) -> SaleSummary:
@@ -547,6 +553,8 @@ def sale_summary(sale: AuctionSale) -> SaleSummary:
         unsold=Count("id", filter=Q(status=LotStatus.UNSOLD)),
         open=Count("id", filter=Q(status=LotStatus.ACTIVE)),
         first_end=Min("ends_at"),
+        opens_at=Min("starts_at"),
+        closes_at=Max("ends_at"),
     )
     hammer = Lot.objects.filter(
         sale=sale, status__in=[LotStatus.AWAITING_PAYMENT, LotStatus.PAID]

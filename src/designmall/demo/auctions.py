@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Min, ProtectedError, Q
 
 from designmall.accounts.models import User
 from designmall.accounts.roles import Role
@@ -272,6 +272,13 @@ def _write_sale(
             counts["auction bids"] += _history(lot, bidders, rng, until=until)
         if kind == CLOSED:
             lot_finalize(lot=lot)
+    # The sale's own dates agree with its lots: it opens with the first and its first
+    # lot closes when the earliest does (the card shows the span to the last one).
+    span = sale.lots.aggregate(opens=Min("starts_at"), first_end=Min("scheduled_end_at"))
+    if span["opens"] is not None:
+        AuctionSale.objects.filter(pk=sale.pk).update(
+            starts_at=span["opens"], ends_at=span["first_end"]
+        )
     return counts
 
 

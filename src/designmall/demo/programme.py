@@ -8,10 +8,18 @@ hourly timed entry every day, ten shows, twenty-six lectures and twenty
 workshops (62 events, about 600 sessions); a mix of free and priced sessions;
 some free sessions nearly full, and one small show completely full (two of its
 seats are the ``newseller`` demo account's, so the demo can cancel them and
-hand the seats to whoever waits). Every seeded reservation is confirmed with
-its tickets, and each session's ``confirmed`` counter is their sum, as the
-services would leave it. Sessions open for reservation two weeks before the
-week (``DESIGN_WEEK_START``, ``DESIGN_WEEK_DAYS``) at ten in the morning.
+hand the seats to whoever waits; it is always at least two days after the
+build, so they can still be cancelled); the ``buyer`` demo account holds free
+tickets for the next session to start, one on a day to come and one past. Every
+seeded reservation is confirmed with its tickets, and each session's
+``confirmed`` counter is their sum, as the services would leave it. Sessions
+open for reservation two weeks before the week at ten in the morning.
+
+The week is ``events.week``'s: placed around the day the data is built (two days
+past, today live, the rest to come) unless ``DESIGN_WEEK_START`` fixes it. On the
+day of building, the exhibitions stay open late (until three hours after the
+build, midnight at the latest), so whenever the demo is built there are sessions
+later that day to reserve and doors about to open.
 """
 
 from __future__ import annotations
@@ -46,10 +54,13 @@ from designmall.events.models import (
     Ticket,
     Venue,
 )
+from designmall.events.week import WeekDates
 
 SEED_OFFSET = 4_004  # the programme's draws start elsewhere than the catalog's
 BATCH_SIZE = 2000
 NEWSELLER_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("newseller@"))
+BUYER_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("buyer@"))
+NEWSELLER, BUYER = -1, -2  # the demo accounts among the seeded reservations' holders
 STAFF_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.email.startswith("staff@"))
 FULL_SHOW_ZH = "衣柜里的城市（沉浸式小剧场）"
 
@@ -281,6 +292,7 @@ SLOTS: dict[str, tuple[tuple[time, int], ...]] = {
     "workshop": ((time(10), 150), (time(14), 150), (time(19), 150)),
 }
 EXHIBITION_HOURS = (time(10), time(18))
+LATE_OPENING_HOURS = 3  # on the day of building, exhibitions stay open this long after it
 TALK_PRICES_YUAN = (30, 50, 60)
 SHOW_PRICES_YUAN = (80, 120, 180, 220, 280, 380)
 WORKSHOP_PRICES_YUAN = (180, 220, 260, 280, 320, 380, 480)
@@ -300,7 +312,7 @@ class SessionPlan:
     per_user_limit: int
     cancel_hours: int  # free cancellation until this many hours before the start
     bookable_until_end: bool = False  # timed entry: bookable until the slot ends
-    # Seats of seeded reservations: (visitor index, seats); the newseller's is index -1.
+    # Seats of seeded reservations: (visitor index, seats); NEWSELLER and BUYER: theirs.
     taken: list[tuple[int, int]] = field(default_factory=list)
 
     @property
@@ -360,16 +372,39 @@ class _Halls:
                     for start, minutes in SLOTS[use]
                 ]
 
-    def take(self, hall: int) -> tuple[datetime, int]:
+    def take(self, hall: int, *, not_before: datetime | None = None) -> tuple[datetime, int]:
+        """A random free slot of ``hall``, starting at ``not_before`` or later when there is
+        one."""
         slots = self.free[hall]
+        fits = [n for n, (start, _m) in enumerate(slots) if not_before and start >= not_before]
+        if fits:
+            return slots.pop(fits[self.rng.randrange(len(fits))])
         return slots.pop(self.rng.randrange(len(slots)))
 
 
+def _closing_hour(day: date, built_at: datetime | None, tz: tzinfo) -> int:
+    """When the exhibitions close on ``day``: late on the day the demo is built."""
+    closes = EXHIBITION_HOURS[1].hour
+    if built_at is None:
+        return closes
+    local = built_at.astimezone(tz)
+    if local.date() != day:
+        return closes
+    return max(closes, min(24, local.hour + LATE_OPENING_HOURS))
+
+
 def plan_programme(
-    *, seed: int, designers: Sequence[DesignerPlan], visitors: int, first_day: date, days: int
+    *,
+    seed: int,
+    designers: Sequence[DesignerPlan],
+    visitors: int,
+    first_day: date,
+    days: int,
+    built_at: datetime | None = None,
 ) -> ProgrammePlan:
     """The programme of the week starting ``first_day``, with seeded reservations by
-    ``visitors`` people (by index). Pure: the same arguments plan the same programme."""
+    ``visitors`` people (by index); on the day of ``built_at`` the exhibitions stay open
+    late. Pure: the same arguments plan the same programme."""
     rng = random.Random(seed + SEED_OFFSET)
     tz = ZoneInfo(settings.TIME_ZONE)
     week = [first_day + timedelta(days=n) for n in range(days)]
@@ -398,9 +433,9 @@ def plan_programme(
             _speakers_for(rng, designers, category, rng.randint(3, 6)),
             _cover(rng, category),
         )
-        opens, closes = EXHIBITION_HOURS
+        opens = EXHIBITION_HOURS[0]
         for day in week:
-            for hour in range(opens.hour, closes.hour):
+            for hour in range(opens.hour, _closing_hour(day, built_at, tz)):
                 event.sessions.append(
                     SessionPlan(
                         hall=hall,
@@ -427,7 +462,9 @@ def plan_programme(
         )
         for _ in range(1 if small else rng.randint(1, 3)):
             hall = by_use["small stage"][0] if small else rng.choice(by_use["stage"])
-            starts_at, minutes = free.take(hall)
+            # The full show is still to come, its seats cancellable (until a day before).
+            later = built_at + timedelta(days=2) if small and built_at else None
+            starts_at, minutes = free.take(hall, not_before=later)
             event.sessions.append(
                 SessionPlan(
                     hall=hall,
@@ -515,6 +552,8 @@ def plan_programme(
 
     programme = ProgrammePlan(halls=halls, events=events)
     _plan_reservations(rng, programme, visitors)
+    if built_at is not None:
+        _plan_buyer_tickets(programme, built_at)
     return programme
 
 
@@ -533,7 +572,7 @@ def _plan_reservations(rng: random.Random, programme: ProgrammePlan, visitors: i
     for event in programme.events:
         if event.title[0] == FULL_SHOW_ZH:
             show = event.sessions[0]
-            show.taken.append((-1, 2))  # the newseller demo account's two seats
+            show.taken.append((NEWSELLER, 2))  # the newseller demo account's two seats
             rng.shuffle(people)
             _fill(rng, show, show.capacity - 2, people)
     candidates = [
@@ -546,6 +585,23 @@ def _plan_reservations(rng: random.Random, programme: ProgrammePlan, visitors: i
         _fill(rng, session, session.capacity - rng.randint(1, 3), people)
 
 
+def _plan_buyer_tickets(programme: ProgrammePlan, built_at: datetime) -> None:
+    """The buyer demo account's free tickets: the next session to start (its doors open
+    or about to), one on a day to come, and one of a session already over."""
+    free = [s for s in programme.sessions if s.price_fen == 0]
+
+    def has_room(session: SessionPlan, seats: int) -> bool:
+        return session.capacity - sum(n for _who, n in session.taken) >= seats
+
+    soon = sorted((s for s in free if s.starts_at > built_at), key=lambda s: s.starts_at)
+    later = [s for s in soon if s.starts_at > built_at + timedelta(days=1)]
+    past = sorted((s for s in free if s.ends_at < built_at), key=lambda s: s.starts_at)
+    for choices, seats in ((soon, 2), (later[len(later) // 2 :], 1), (past[::-1], 1)):
+        session = next((s for s in choices if has_room(s, seats)), None)
+        if session is not None:
+            session.taken.append((BUYER, seats))
+
+
 # --- writing it -----------------------------------------------------------------------------
 
 
@@ -555,19 +611,21 @@ def programme_write(
     designers: list[Designer],
     users: dict[str, User],
     now: datetime,
+    week: WeekDates,
 ) -> dict[str, int]:
-    """Write the programme planned from ``plan`` (its seed and designers) for the
-    configured design week; ``designers`` and ``users`` are the rows just written.
+    """Write the programme planned from ``plan`` (its seed and designers) for the design
+    ``week``, built at ``now``; ``designers`` and ``users`` are the rows just written.
     Returns the rows written per kind."""
     demo_emails = {a.email for a in DEMO_ACCOUNTS}
     visitors = [u for email, u in users.items() if email not in demo_emails]
-    first_day = date.fromisoformat(settings.DESIGN_WEEK_START)
+    first_day = week.starts_on
     programme = plan_programme(
         seed=plan.seed,
         designers=plan.designers,
         visitors=len(visitors),
         first_day=first_day,
-        days=settings.DESIGN_WEEK_DAYS,
+        days=week.days,
+        built_at=now,
     )
     tz = ZoneInfo(settings.TIME_ZONE)
     opens_at = datetime.combine(first_day - timedelta(days=14), time(10), tzinfo=tz)
@@ -625,7 +683,8 @@ def programme_write(
     reservations = []
     for session, (_event, s) in zip(sessions, planned, strict=True):
         for k, (who, seats) in enumerate(s.taken):
-            user = users[NEWSELLER_EMAIL] if who < 0 else visitors[who]
+            demo = {NEWSELLER: NEWSELLER_EMAIL, BUYER: BUYER_EMAIL}
+            user = users[demo[who]] if who in demo else visitors[who]
             at = min(now, session.reservation_opens_at + timedelta(minutes=3 + 7 * k))
             reservations.append(
                 Reservation(

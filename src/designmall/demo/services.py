@@ -51,6 +51,7 @@ from designmall.demo.generator import (
 from designmall.demo.images import ensure_portraits, ensure_product_images
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
+from designmall.events.week import WeekDates, week_dates, week_place
 from designmall.inventory.models import StockAdjustment, StockLevel
 
 BATCH_SIZE = 2000
@@ -61,6 +62,7 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)  # rows written per kind
     seconds: dict[str, float] = field(default_factory=dict)  # per phase, and "total"
     pictures_drawn: int = 0
+    week: WeekDates | None = None  # the design week the programme was written for
 
     @property
     def rows(self) -> int:
@@ -308,8 +310,10 @@ def demo_seed(
     on_progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> SeedReport:
-    """Build the demo design week: accounts, designers, shops, categories, products and
-    the week's programme (venues, events, sessions, some reservations).
+    """Build the demo design week: accounts, designers, shops, categories, products, the
+    week's programme (venues, events, sessions, some reservations) and the auction sale,
+    all dated around the clock's now: the week's dates are stored (``events.week``) with
+    today as its third day.
 
     Refuses (``Conflict``) when a catalog exists, unless ``reset`` wipes it
     first. The same ``seed`` gives the same data (public ids and password
@@ -359,7 +363,11 @@ def demo_seed(
                 on_progress(len(batch))
         stage("programme")
         programme_mark = time.perf_counter()
-        counts.update(programme_write(plan=plan, designers=designers, users=users, now=now))
+        week_place(now=now)  # around today; DESIGN_WEEK_START, when set, still wins
+        report.week = week_dates()
+        counts.update(
+            programme_write(plan=plan, designers=designers, users=users, now=now, week=report.week)
+        )
         counts.update(auctions_write(now=now, seed=plan.seed))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark

@@ -8,10 +8,9 @@ waiting lists, tickets, keys and messages are read-only records.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -36,6 +35,7 @@ from designmall.events.models import (
     Venue,
     WaitlistEntry,
 )
+from designmall.events.week import week_dates
 
 # --- shared ---------------------------------------------------------------------------------
 
@@ -413,8 +413,8 @@ class EventAdmin(admin.ModelAdmin):
         else:
             form = TimedEntryForm(
                 initial={
-                    "first_day": date.fromisoformat(settings.DESIGN_WEEK_START),
-                    "days": settings.DESIGN_WEEK_DAYS,
+                    "first_day": week_dates().starts_on,
+                    "days": week_dates().days,
                     "reservation_opens_at": clock.now(),
                 }
             )

@@ -30,6 +30,24 @@ def _pick(zh: str, en: str) -> str:
     return zh or en
 
 
+class DesignWeek(models.Model):
+    """The dates of the design week when ``DESIGN_WEEK_START`` does not set them: one row,
+    written when the demo data is built (placed around that day) or on first use, so the
+    web server, the worker and every later start agree. ``events.week`` reads it."""
+
+    starts_on = models.DateField(_("首日"))
+    days = models.PositiveSmallIntegerField(_("天数"))
+    placed_at = models.DateTimeField(_("安排时间"))
+
+    class Meta:
+        verbose_name = _("设计周日期")
+        verbose_name_plural = _("设计周日期")
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1), name="design_week_days")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on} +{self.days}"
+
+
 class Venue(models.Model):
     public_id = PublicIdField(prefix="vn")
     name_zh = models.CharField(_("中文名"), max_length=100)
@@ -443,7 +461,7 @@ class Ticket(models.Model):
 class EventKey(models.Model):
     """The Ed25519 key pair tickets of a design week are signed with.
 
-    One active key per edition (``DESIGN_WEEK_START``), generated on first use; a
+    One active key per edition (the week's first day, ``events.week``), generated on first use; a
     retired key stays published so that tickets signed with it can still be
     checked. The private key never leaves the server.
     """

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -41,15 +40,15 @@ from designmall.events.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from designmall.events.week import week_dates
 from designmall.payments.models import PaymentStatus
 
 # --- the programme ------------------------------------------------------------------------
 
 
 def programme_days() -> list[date]:
-    """The days of the design week (``DESIGN_WEEK_START``, ``DESIGN_WEEK_DAYS``)."""
-    first = date.fromisoformat(settings.DESIGN_WEEK_START)
-    return [first + timedelta(days=n) for n in range(settings.DESIGN_WEEK_DAYS)]
+    """The days of the design week (``events.week``: configured or stored)."""
+    return week_dates().dates
 
 
 def venues_with_halls() -> list[Venue]:

@@ -1,6 +1,6 @@
 """The design week's ticket key and the QR payloads signed with it.
 
-The key pair of an edition (``DESIGN_WEEK_START``) is generated on first use
+The key pair of an edition (the week's first day) is generated on first use
 and kept in ``EventKey``; two processes asking at once end up with the same one
 (a unique constraint on the active key of an edition, and the loser reads the
 winner's). Payloads are signed on demand, so a ticket's QR code needs nothing
@@ -20,11 +20,12 @@ from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.events import ticketsign
 from designmall.events.models import EventKey, Session, Ticket
+from designmall.events.week import week_dates
 
 
 def edition() -> str:
-    """The design week tickets are signed for now: its first day, as configured."""
-    return settings.DESIGN_WEEK_START
+    """The design week tickets are signed for now: its first day (``events.week``)."""
+    return week_dates().starts_on.isoformat()
 
 
 @functools.lru_cache(maxsize=16)

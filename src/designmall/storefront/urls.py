@@ -5,6 +5,7 @@ from designmall.storefront.views import (
     auctions,
     browse,
     events,
+    icons,
     orders,
     recovery,
     scanner,
@@ -16,6 +17,7 @@ from designmall.storefront.views import (
 app_name = "storefront"
 urlpatterns = [
     path("", browse.home, name="home"),
+    path("favicon.ico", icons.favicon, name="favicon"),
     path("search", browse.search, name="search"),
     path("c/<slug:slug>/", browse.category, name="category"),
     path("p/<str:public_id>/", browse.product, name="product"),

@@ -1,20 +1,20 @@
 """The design week as the home page presents it: its dates, theme and where we are in it.
 
-The dates and theme come from settings (``DESIGN_WEEK_START`` as an ISO date,
-``DESIGN_WEEK_DAYS``, ``DESIGN_WEEK_THEME_ZH`` / ``DESIGN_WEEK_THEME_EN``) so
-each year's edition is configuration, not code.
+The dates are ``events.week``'s (``DESIGN_WEEK_START`` and ``DESIGN_WEEK_DAYS``
+when set, else the week the demo data was built around); the theme comes from
+settings (``DESIGN_WEEK_THEME_ZH`` / ``DESIGN_WEEK_THEME_EN``), so each year's
+edition is configuration, not code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import get_language
 
-from designmall.core import clock
+from designmall.events.week import local_today, week_dates
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,14 @@ class DesignWeek:
 
 
 def design_week() -> DesignWeek:
-    starts_on = date.fromisoformat(settings.DESIGN_WEEK_START)
-    days = settings.DESIGN_WEEK_DAYS
+    dates = week_dates()
     if (get_language() or "").startswith("en"):
         theme = settings.DESIGN_WEEK_THEME_EN
     else:
         theme = settings.DESIGN_WEEK_THEME_ZH
     return DesignWeek(
-        starts_on=starts_on,
-        ends_on=starts_on + timedelta(days=days - 1),
+        starts_on=dates.starts_on,
+        ends_on=dates.ends_on,
         theme=theme,
-        today=timezone.localtime(clock.now()).date(),
+        today=local_today(),
     )

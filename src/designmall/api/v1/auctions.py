@@ -83,6 +83,10 @@ class SaleOut(Schema):
     starts_at: datetime
     ends_at: datetime = Field(description="When its first lot is scheduled to end.")
     stagger_seconds: int = Field(description="Lots end in turn, this far apart, by number.")
+    opens_at: datetime | None = Field(description="When its first lot opens (none: no lots).")
+    closes_at: datetime | None = Field(
+        description="When its last lot closes, extensions included (none: no lots)."
+    )
     deposit_fen: int = Field(description="One deposit covering its lots (0: none offered).")
     deposit_display: str
     lots: int
@@ -113,6 +117,8 @@ def sale_out(request: HttpRequest, sale: AuctionSale) -> dict[str, Any]:
         "starts_at": sale.starts_at,
         "ends_at": sale.ends_at,
         "stagger_seconds": sale.stagger_seconds,
+        "opens_at": getattr(sale, "opens_at", None),
+        "closes_at": getattr(sale, "closes_at", None),
         **_money("deposit", sale.deposit_fen),
         "lots": lots if lots is not None else sale.lots.count(),
     }
@@ -134,6 +140,8 @@ def sale_detail(request: HttpRequest, public_id: str):
     summary = selectors.sale_summary(sale)
     return {
         **sale_out(request, sale),
+        "opens_at": summary.opens_at,
+        "closes_at": summary.closes_at,
         "summary": {
             "lots": summary.lots,
             "sold": summary.sold,

@@ -7,6 +7,8 @@ from designmall.core.errors import DomainError
 from designmall.demo.accounts import DEMO_PASSWORD, accounts_table
 from designmall.demo.generator import DEFAULT_PRODUCTS, DEFAULT_SEED
 from designmall.demo.services import SeedReport, database_tidy, demo_seed
+from designmall.demo.week import week_line
+from designmall.events.week import local_today
 
 
 def _summary(report: SeedReport, seed: int) -> str:
@@ -64,5 +66,7 @@ class Command(BaseCommand):
             database_tidy()
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(_summary(report, seed)))
+            if report.week is not None:
+                self.stdout.write(week_line(report.week, local_today()))
             if not no_accounts:
                 self.stdout.write(f"demo accounts (password {DEMO_PASSWORD}):\n{accounts_table()}")
