@@ -9,6 +9,8 @@ server (threaded, so open streams do not block the bids). The lot asks for no de
 # The browser fixture is imported by name, so the test taking it redefines the name.
 # ruff: noqa: F811
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -48,8 +50,13 @@ def bid_in(page_, yuan: str) -> None:
 def test_two_bidders_see_each_other_s_bids_without_reloading(live_lot, page, live_server):
     lot, ann, ben = live_lot
     url = f"/auctions/{lot.public_id}/"
+    # Ben's phone is set to English and New York time; the page is Chinese, so live
+    # updates are too, and times stay the show's.
     other = page.context.browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        locale="en-US",
+        timezone_id="America/New_York",
     )
     try:
         for context, user in ((page.context, ann), (other, ben)):
@@ -73,6 +80,9 @@ def test_two_bidders_see_each_other_s_bids_without_reloading(live_lot, page, liv
         assert page.locator("[data-you]").inner_text() == "您目前领先。"
         ben_page.locator("[data-bid-count]").filter(has_text="1").wait_for(timeout=TIMEOUT_MS)
         assert ben_page.locator("[data-leader]").inner_text().startswith("竞拍者 ")
+        lot.refresh_from_db()
+        shown = lot.ends_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+        assert ben_page.locator("[data-ends-at]").inner_text() == shown
 
         bid_in(ben_page, "3000")  # Ben outbids Ann: ¥2,000 + ¥100
         page.locator("[data-price]").filter(has_text="¥2,100.00").wait_for(timeout=TIMEOUT_MS)

@@ -82,8 +82,10 @@ def test_staff_check_tickets_in_by_hand_and_with_the_camera(door_and_tickets, tm
         context = browser.new_context(
             base_url=url,
             viewport={"width": 390, "height": 844},
-            locale="zh-CN",
-            timezone_id="Europe/London",  # a visiting staff phone: times stay the venue's
+            # A visiting staff member's phone, in English and London time, on the Chinese
+            # page: answers follow the page's language, times stay the venue's.
+            locale="en-US",
+            timezone_id="Europe/London",
         )
         context.grant_permissions(["camera"])
         context.add_cookies(

@@ -38,6 +38,22 @@
     countdown.classList.toggle("au-soon", left < 5 * 60 * 1000);
   }
 
+  // "2026-12-05 14:00:12" in the show's time zone, as the server renders it, whatever the
+  // browser's own zone and language.
+  function showTime(moment) {
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: root.dataset.tz || "Asia/Shanghai", year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+      }).formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+    } catch (error) {
+      return moment.toISOString();
+    }
+    return parts.year + "-" + parts.month + "-" + parts.day + " " +
+      parts.hour + ":" + parts.minute + ":" + parts.second;
+  }
+
   function apply(data) {
     if (!data || typeof data.version !== "number" || data.version < version) return;
     version = data.version;
@@ -58,7 +74,7 @@
     endsAt = new Date(data.ends_at);
     if (endsEl) {
       endsEl.setAttribute("datetime", data.ends_at);
-      endsEl.textContent = endsAt.toLocaleString();
+      endsEl.textContent = showTime(endsAt);
     }
     var ext = root.querySelector("[data-extended]");
     if (ext) ext.hidden = !data.extended;
@@ -85,7 +101,10 @@
     if (polling) return;
     var url = root.dataset.liveUrl;
     polling = setInterval(function () {
-      fetch(url + "?since_version=" + version, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetch(url + "?since_version=" + version, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang },
+      })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) { if (data && data.changed) apply(data); })
         .catch(function () {});

@@ -339,7 +339,10 @@
   // --- the bundle ---------------------------------------------------------------------------
 
   function getJson(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang },
+    })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
@@ -587,7 +590,12 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrf,
+        "Accept-Language": document.documentElement.lang,
+      },
       body: JSON.stringify(body),
     }).then(function (response) {
       return response.json().then(function (json) { return json; }, function () { return null; })

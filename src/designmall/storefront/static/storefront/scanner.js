@@ -78,7 +78,10 @@
   var figures = document.querySelector("[data-figures]");
   function refreshFigures() {
     if (!figures || !figures.dataset.status) return;
-    fetch(figures.dataset.status, { credentials: "same-origin" })
+    fetch(figures.dataset.status, {
+      credentials: "same-origin",
+      headers: { "Accept-Language": document.documentElement.lang },
+    })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (status) {
         if (!status) return;
@@ -215,7 +218,12 @@
     return fetch(api, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      // Answers in the page's language, not the browser's (the API follows Accept-Language).
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRFToken": csrf(),
+        "Accept-Language": document.documentElement.lang,
+      },
       body: JSON.stringify({ scan_id: id, payload: payload, direction: dir }),
       signal: controller ? controller.signal : undefined,
     })
