@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_countries",
     "django.contrib.humanize",
     "csp",
     "ninja",  # serves the API docs' Swagger assets locally (no CDN)

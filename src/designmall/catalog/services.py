@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from designmall.accounts.models import User
 from designmall.accounts.roles import Role
@@ -74,7 +75,7 @@ def _check_text(value: str, *, field: str, max_length: int, required: bool = Fal
 def _check_country(country: str) -> str:
     country = (country or "").strip().upper()
     _require(
-        len(country) == 2 and country.isascii() and country.isalpha(),
+        len(country) == 2 and country in countries,
         _("国家/地区代码须为两个字母（ISO 3166）。"),
         "invalid_country",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from designmall.catalog.models import Origin
 from designmall.core.money import Money
@@ -19,6 +20,25 @@ SORT_CHOICES = [
     ("price", _("价格从低到高")),
     ("-price", _("价格从高到低")),
 ]
+
+
+def _countries() -> list[tuple[str, str]]:
+    """Every country and region, named in the page's language (django-countries)."""
+    return list(countries)
+
+
+class CountryField(forms.ChoiceField):
+    """A picker of countries by name; the code goes to the service, which judges it (and
+    says why a code is refused), so a typed lower-case code from a script still counts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=_countries, **kwargs)
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value) -> None:
+        forms.Field.validate(self, value)
 
 
 class Form(forms.Form):
@@ -141,12 +161,7 @@ class ShopApplyForm(Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    country = forms.CharField(
-        label=_("国家/地区代码"),
-        max_length=2,
-        initial="CN",
-        help_text=_("两个字母，如 CN、JP、IT。"),
-    )
+    country = CountryField(label=_("国家/地区"), initial="CN")
 
 
 class ProductForm(Form):
@@ -155,9 +170,7 @@ class ProductForm(Form):
     category = forms.ChoiceField(label=_("分类"))
     designer = forms.ChoiceField(label=_("设计师"), required=False)
     origin = forms.ChoiceField(label=_("产地"), choices=Origin.choices)
-    country = forms.CharField(
-        label=_("国家/地区代码"), max_length=2, help_text=_("两个字母，如 CN、JP、IT。")
-    )
+    country = CountryField(label=_("国家/地区"))
     description_zh = forms.CharField(
         label=_("中文描述"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )

@@ -3,6 +3,7 @@
 import zlib
 
 from django import template
+from django_countries import countries
 
 register = template.Library()
 
@@ -18,3 +19,10 @@ def initial(value) -> str:
     """The first letter or character of a name, for avatar and image placeholders."""
     text = str(value or "").strip()
     return text[:1].upper()
+
+
+@register.filter
+def country_name(code) -> str:
+    """A country or region's name in the page's language (DE: 德国 / Germany), from
+    django-countries' maintained list; the code itself if it names none."""
+    return countries.name(code) or str(code or "")
