@@ -491,4 +491,4 @@ class AfterSalesEvent(models.Model):
 
     @property
     def to_status_display(self) -> str:
-        return AfterSalesStatus(self.to_status).label
+        return str(AfterSalesStatus(self.to_status).label)

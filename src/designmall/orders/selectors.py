@@ -438,9 +438,9 @@ def shop_in_escrow(*, shop_id: int) -> tuple[int, int]:
 
 
 def _aftersales():
-    return AfterSalesRequest.objects.select_related("order__shop", "line").prefetch_related(
-        "events", "photos"
-    )
+    return AfterSalesRequest.objects.select_related(
+        "order__shop", "line__sku", "refund"
+    ).prefetch_related("events", "photos")
 
 
 def aftersales_of_order(order) -> list:
