@@ -141,7 +141,8 @@ def test_the_platform_closing_needs_a_reason(api, seller_a, platform, order, sto
 
 def test_only_operators_decide(api, order, store):
     pid = ask(api, order, store).json()["public_id"]
-    assert_error(api.post(f"/operator/aftersales/{pid}/decide", {"accept": True}), 403, "role_required")
+    response = api.post(f"/operator/aftersales/{pid}/decide", {"accept": True})
+    assert_error(response, 403, "role_required")
 
 
 def test_unanswered_requests_are_accepted_by_the_sweeper(api, order, store):
