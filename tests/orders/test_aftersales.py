@@ -195,6 +195,7 @@ def test_only_an_operator_decides_and_only_escalated_requests(order, buyer, oper
         aftersales_decide(request=request, by=order.shop.owner, accept=True)
     with pytest.raises(InvalidTransition):
         aftersales_decide(request=request, by=operator, accept=True)
+    assert AfterSalesRequest.objects.get(pk=request.pk).status == AfterSalesStatus.REQUESTED
 
 
 def test_a_request_not_refused_cannot_be_escalated(order, buyer):

@@ -440,8 +440,13 @@ def aftersales_decide(
     """An operator decides an escalated request: accepted (refunded, or the return
     awaited), or refused and closed (a reason required)."""
     request = _as_operator(_locked(request), by)
+    if request.status != AfterSalesStatus.ESCALATED:
+        raise InvalidTransition(
+            _("售后申请当前状态为「%(status)s」，不能执行此操作。")
+            % {"status": request.get_status_display()},
+            code="aftersales_invalid_transition",
+            details={"from": request.status, "to": "accepted" if accept else "closed"},
+        )
     if accept:
-        if request.status != AfterSalesStatus.ESCALATED:
-            _move(request, AfterSalesStatus.ACCEPTED, by=by)  # raises: not an allowed step
         return _accept(request, by=by, reason=_text(reason))
     return _move(request, AfterSalesStatus.CLOSED, by=by, reason=_text(reason, required=True))
