@@ -338,6 +338,11 @@ ORDER_SHIPPING_FEE_FEN = int(os.environ.get("ORDER_SHIPPING_FEE_FEN", "1500"))
 ORDER_FREE_SHIPPING_FROM_FEN = int(os.environ.get("ORDER_FREE_SHIPPING_FROM_FEN", "29900"))
 # A shipped order counts as received this many days after shipping.
 ORDER_AUTO_CONFIRM_DAYS = int(os.environ.get("ORDER_AUTO_CONFIRM_DAYS", "10"))
+# After-sales (售后): a buyer may ask within this many days of receipt (an order not yet
+# shipped: any time before shipping); a request its seller leaves unanswered this many days
+# is accepted automatically.
+AFTERSALES_WINDOW_DAYS = int(os.environ.get("AFTERSALES_WINDOW_DAYS", "15"))
+AFTERSALES_SELLER_REPLY_DAYS = int(os.environ.get("AFTERSALES_SELLER_REPLY_DAYS", "3"))
 # Unpaid checkouts one buyer may hold at once, and the units held in them (0: no cap).
 ORDER_MAX_UNPAID_CHECKOUTS = int(os.environ.get("ORDER_MAX_UNPAID_CHECKOUTS", "5"))
 ORDER_MAX_UNPAID_UNITS = int(os.environ.get("ORDER_MAX_UNPAID_UNITS", "200"))

@@ -12,6 +12,20 @@ from tests.api.conftest import assert_error, invalid_fields
 pytestmark = pytest.mark.django_db
 
 EXPECTED_PATHS = {
+    "/api/v1/orders/{public_id}/aftersales": {"post"},
+    "/api/v1/aftersales": {"get"},
+    "/api/v1/aftersales/{public_id}": {"get"},
+    "/api/v1/aftersales/{public_id}/photos": {"post"},
+    "/api/v1/aftersales/{public_id}/return": {"post"},
+    "/api/v1/aftersales/{public_id}/escalate": {"post"},
+    "/api/v1/aftersales/{public_id}/cancel": {"post"},
+    "/api/v1/seller/aftersales": {"get"},
+    "/api/v1/seller/aftersales/{public_id}": {"get"},
+    "/api/v1/seller/aftersales/{public_id}/accept": {"post"},
+    "/api/v1/seller/aftersales/{public_id}/refuse": {"post"},
+    "/api/v1/seller/aftersales/{public_id}/return-received": {"post"},
+    "/api/v1/operator/aftersales": {"get"},
+    "/api/v1/operator/aftersales/{public_id}/decide": {"post"},
     "/api/v1/auth/register": {"post"},
     "/api/v1/auth/tokens": {"get", "post"},
     "/api/v1/auth/tokens/{public_id}": {"delete"},

@@ -229,7 +229,86 @@ class LotImages(_BackOffice):
         return [i.image.name for i in LotImage.objects.filter(lot=self.lot)]
 
 
-PATHS = [SellerPage, SellerApi, DesignerPortrait, EventCover, SaleCover, LotImages]
+def _aftersales_request():
+    """A buyer's request on a paid order (marked paid directly: the payment is not walked)."""
+    from designmall.orders.aftersales import aftersales_create
+    from designmall.orders.checkout import checkout_create
+    from designmall.orders.models import Order
+
+    buyer = make_user()
+    product = make_product(shop=make_shop(), skus=[(12_900, 5)])
+    checkout = checkout_create(
+        buyer=buyer,
+        lines=[(product.skus.get().public_id, 1)],
+        delivery="pickup",
+    )
+    Order.objects.filter(checkout=checkout).update(status="paid")
+    order = Order.objects.get(checkout=checkout)
+    request = aftersales_create(
+        order=order,
+        line=order.lines.get(),
+        by=buyer,
+        kind="refund_only",
+        reason="damaged",
+        quantity=1,
+    )
+    return buyer, request
+
+
+class AfterSalesPage(UploadPath):
+    key = "aftersales_page"
+
+    def __init__(self, client):
+        super().__init__(client)
+        buyer, self.request = _aftersales_request()
+        client.force_login(buyer)
+
+    def send(self, hostile):
+        # The photos come with a new request on the order page; a refusal is shown there.
+        from designmall.orders.models import AfterSalesRequest
+
+        AfterSalesRequest.objects.filter(pk=self.request.pk).update(status="cancelled")
+        order = self.request.order
+        url = reverse("storefront:aftersales_create", args=[order.public_id])
+        form = {"line": str(self.request.line_id), "kind": "refund_only", "reason": "damaged"}
+        response = self.client.post(url, {**form, "quantity": "1", "photos": hostile.upload()})
+        if self.stored():
+            return response
+        return self.client.get(reverse("storefront:order", args=[order.public_id]))
+
+    def stored(self):
+        from designmall.orders.models import AfterSalesPhoto
+
+        return [p.image.name for p in AfterSalesPhoto.objects.all()]
+
+
+class AfterSalesApi(UploadPath):
+    key = "aftersales_api"
+    page = False
+
+    def __init__(self, client):
+        super().__init__(client)
+        buyer, self.request = _aftersales_request()
+        self.api = ApiClient(client, token_for(buyer))
+
+    def send(self, hostile):
+        path = f"/aftersales/{self.request.public_id}/photos"
+        return self.api.upload(path, {"image": hostile.upload()})
+
+    def stored(self):
+        return [p.image.name for p in self.request.photos.all()]
+
+
+PATHS = [
+    SellerPage,
+    SellerApi,
+    DesignerPortrait,
+    EventCover,
+    SaleCover,
+    LotImages,
+    AfterSalesPage,
+    AfterSalesApi,
+]
 PATH_IDS = [p.key for p in PATHS]
 
 
@@ -313,6 +392,7 @@ def test_every_file_field_goes_through_intake():
         ("events.Event", "cover"),
         ("auctions.AuctionSale", "cover"),
         ("auctions.LotImage", "image"),
+        ("orders.AfterSalesPhoto", "image"),
     }
     assert {(m._meta.label, f.name) for m, f in fields} == walked
     assert all(isinstance(f, models.ImageField) for _m, f in fields)

@@ -1,11 +1,24 @@
 """Back office for orders: read-only records. Orders change only through the services
-(the seller center and the API call them), so nothing here edits them."""
+(the seller center and the API call them), so nothing here edits them; operators decide
+escalated after-sales requests with actions that call the after-sales service."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from designmall.accounts.roles import Role
+from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.money import format_fen
-from designmall.orders.models import Checkout, IdempotencyKey, Order, OrderEvent, OrderLine
+from designmall.orders.aftersales import aftersales_decide
+from designmall.orders.models import (
+    AfterSalesEvent,
+    AfterSalesPhoto,
+    AfterSalesRequest,
+    Checkout,
+    IdempotencyKey,
+    Order,
+    OrderEvent,
+    OrderLine,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -138,3 +151,77 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user", "checkout", "refund")
     readonly_fields = [f.name for f in IdempotencyKey._meta.fields]
+
+
+# --- after-sales -----------------------------------------------------------------------------
+
+
+class AfterSalesEventInline(ReadOnlyInline):
+    model = AfterSalesEvent
+    fields = ("at", "from_status", "to_status", "by", "reason", "data")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+
+class AfterSalesPhotoInline(ReadOnlyInline):
+    model = AfterSalesPhoto
+    fields = ("image", "added_at")
+    readonly_fields = fields
+
+
+@admin.register(AfterSalesRequest)
+class AfterSalesRequestAdmin(ReadOnlyAdmin):
+    """After-sales requests; operators decide escalated ones here (accept -> refund;
+    refuse -> closed), through the same service as the API."""
+
+    list_display = (
+        "public_id",
+        "status",
+        "kind",
+        "reason",
+        "order",
+        "quantity",
+        "amount",
+        "created_at",
+        "reply_due_at",
+    )
+    list_filter = ("status", "kind", "reason")
+    search_fields = ("public_id", "order__public_id", "order__buyer__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in AfterSalesRequest._meta.fields]
+    inlines = [AfterSalesPhotoInline, AfterSalesEventInline]
+    actions = ["decide_accept", "decide_refuse"]
+
+    @admin.display(description=_("退款金额"), ordering="amount_fen")
+    def amount(self, request):
+        return format_fen(request.amount_fen)
+
+    def has_decide_permission(self, request):
+        user = request.user
+        return bool(user.is_superuser or user.has_role(Role.OPERATOR))
+
+    @admin.action(description=_("平台裁决：同意退款"), permissions=["decide"])
+    def decide_accept(self, request, queryset):
+        run_each(
+            request,
+            queryset,
+            lambda found: aftersales_decide(request=found, by=request.user, accept=True),
+            _("已同意 %(n)d 个售后申请。"),
+        )
+
+    @admin.action(description=_("平台裁决：拒绝并关闭…"), permissions=["decide"])
+    def decide_refuse(self, request, queryset):
+        def apply(requests, reason):
+            run_each(
+                request,
+                requests,
+                lambda found: aftersales_decide(
+                    request=found, by=request.user, accept=False, reason=reason
+                ),
+                _("已关闭 %(n)d 个售后申请。"),
+            )
+
+        return ask_reason(
+            self, request, queryset, title=_("拒绝售后申请"), apply=apply, max_length=500
+        )

@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from designmall.core.fields import PublicIdField
+from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
-from designmall.orders import rules
+from designmall.orders import aftersales_rules, rules
 
 
 class Cart(models.Model):
@@ -350,3 +350,145 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- after-sales (售后) ----------------------------------------------------------------------
+
+
+class AfterSalesKind(models.TextChoices):
+    REFUND_ONLY = aftersales_rules.Kind.REFUND_ONLY.value, _("仅退款")
+    RETURN_REFUND = aftersales_rules.Kind.RETURN_REFUND.value, _("退货退款")
+
+
+class AfterSalesStatus(models.TextChoices):
+    REQUESTED = aftersales_rules.Status.REQUESTED.value, _("待卖家处理")
+    ACCEPTED = aftersales_rules.Status.ACCEPTED.value, _("卖家已同意")
+    REFUSED = aftersales_rules.Status.REFUSED.value, _("卖家已拒绝")
+    ESCALATED = aftersales_rules.Status.ESCALATED.value, _("平台介入中")
+    RETURN_SHIPPED = aftersales_rules.Status.RETURN_SHIPPED.value, _("买家已退货")
+    RETURN_RECEIVED = aftersales_rules.Status.RETURN_RECEIVED.value, _("卖家已收到退货")
+    REFUNDED = aftersales_rules.Status.REFUNDED.value, _("已退款")
+    CLOSED = aftersales_rules.Status.CLOSED.value, _("已关闭")
+    CANCELLED = aftersales_rules.Status.CANCELLED.value, _("已撤销")
+
+
+class AfterSalesReason(models.TextChoices):
+    NOT_AS_DESCRIBED = aftersales_rules.Reason.NOT_AS_DESCRIBED.value, _("与描述不符")
+    DAMAGED = aftersales_rules.Reason.DAMAGED.value, _("商品破损")
+    QUALITY = aftersales_rules.Reason.QUALITY.value, _("质量问题")
+    WRONG_ITEM = aftersales_rules.Reason.WRONG_ITEM.value, _("发错货")
+    MISSING_PARTS = aftersales_rules.Reason.MISSING_PARTS.value, _("少件或漏发")
+    NOT_RECEIVED = aftersales_rules.Reason.NOT_RECEIVED.value, _("未收到货")
+    CHANGED_MIND = aftersales_rules.Reason.CHANGED_MIND.value, _("不想要了")
+    OTHER = aftersales_rules.Reason.OTHER.value, _("其他")
+
+
+class AfterSalesRequest(models.Model):
+    """A buyer's after-sales request on one line of an order: a refund only, or a return
+    and refund, of ``quantity`` units for ``amount_fen``. Moved by ``orders.aftersales``."""
+
+    public_id = PublicIdField(prefix="as")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="aftersales", verbose_name=_("订单")
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="aftersales", verbose_name=_("订单商品")
+    )
+    kind = models.CharField(_("售后类型"), max_length=16, choices=AfterSalesKind.choices)
+    status = models.CharField(
+        _("售后状态"),
+        max_length=20,
+        choices=AfterSalesStatus.choices,
+        default=AfterSalesStatus.REQUESTED,
+    )
+    reason = models.CharField(_("售后原因"), max_length=20, choices=AfterSalesReason.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"))
+    amount_fen = models.BigIntegerField(_("退款金额（分）"))
+    refusal_reason = models.CharField(_("拒绝原因"), max_length=500, blank=True)
+    return_carrier = models.CharField(_("退货快递公司"), max_length=16, blank=True)
+    return_tracking_number = models.CharField(_("退货运单号"), max_length=32, blank=True)
+    refund = models.ForeignKey(
+        "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("退款"),
+    )
+    created_at = models.DateTimeField(_("申请时间"))
+    # When the seller has to answer by, else it is accepted by itself.
+    reply_due_at = models.DateTimeField(_("卖家处理期限"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("售后申请")
+        verbose_name_plural = _("售后申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "reply_due_at"], name="aftersales_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(amount_fen__gte=0),
+                name="aftersales_quantity_and_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.get_kind_display()} {format_fen(self.amount_fen)}"
+
+    @property
+    def amount_display(self) -> str:
+        return format_fen(self.amount_fen)
+
+    @property
+    def return_carrier_name(self) -> str:
+        return rules.CARRIERS.get(self.return_carrier, self.return_carrier)
+
+
+class AfterSalesPhoto(models.Model):
+    """A photo the buyer attached to a request (taken through image intake)."""
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
+    image = SafeImageField(_("图片"), upload_to="aftersales/%Y/%m/")
+    added_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("售后图片")
+        verbose_name_plural = _("售后图片")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class AfterSalesEvent(models.Model):
+    """One step of a request: from, to, who, why, when."""
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("售后记录")
+        verbose_name_plural = _("售后记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def to_status_display(self) -> str:
+        return str(AfterSalesStatus(self.to_status).label)

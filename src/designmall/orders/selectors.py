@@ -24,6 +24,8 @@ from designmall.core.errors import NotFound
 from designmall.inventory.models import StockLevel
 from designmall.orders import rules
 from designmall.orders.models import (
+    AfterSalesRequest,
+    AfterSalesStatus,
     CartLine,
     Checkout,
     CheckoutStatus,
@@ -430,3 +432,54 @@ def shop_in_escrow(*, shop_id: int) -> tuple[int, int]:
         n=Count("id"), held=Sum(F("total_fen") - F("refunded_fen"))
     )
     return found["n"] or 0, found["held"] or 0
+
+
+# --- after-sales -----------------------------------------------------------------------------
+
+
+def _aftersales():
+    return AfterSalesRequest.objects.select_related(
+        "order__shop", "line__sku", "refund"
+    ).prefetch_related("events", "photos")
+
+
+def aftersales_of_order(order) -> list:
+    """An order's after-sales requests, newest first, with their timelines and photos."""
+    return list(_aftersales().filter(order=order))
+
+
+def aftersales_for_buyer(*, user, public_id: str | None = None):
+    """The buyer's requests (or one of them: 404 ``aftersales_not_found`` if not theirs)."""
+    requests = _aftersales().filter(order__buyer=user)
+    return requests if public_id is None else _one_request(requests, public_id)
+
+
+def aftersales_for_seller(*, user, public_id: str | None = None, status: str | None = None):
+    """The requests on the seller's shops' orders (or one of them)."""
+    requests = _aftersales().filter(order__shop__owner=user)
+    if status:
+        requests = requests.filter(status=status)
+    return requests if public_id is None else _one_request(requests, public_id)
+
+
+def aftersales_for_operator(*, public_id: str | None = None, status: str | None = "escalated"):
+    requests = _aftersales()
+    if status:
+        requests = requests.filter(status=status)
+    return requests if public_id is None else _one_request(_aftersales(), public_id)
+
+
+def _one_request(requests, public_id: str):
+    try:
+        return requests.get(public_id=public_id)
+    except AfterSalesRequest.DoesNotExist:
+        raise NotFound(_("没有找到这个售后申请。"), code="aftersales_not_found") from None
+
+
+def aftersales_to_auto_accept(*, now) -> list[int]:
+    """Requests whose seller did not answer in time (for the sweeper)."""
+    return list(
+        AfterSalesRequest.objects.filter(
+            status=AfterSalesStatus.REQUESTED, reply_due_at__lte=now
+        ).values_list("pk", flat=True)[:500]
+    )

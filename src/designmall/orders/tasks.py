@@ -12,9 +12,14 @@ from datetime import timedelta
 
 from designmall.core import clock
 from designmall.core.tasks import periodic, sweep
+from designmall.orders.aftersales import aftersales_auto_accept
 from designmall.orders.checkout import idempotency_keys_delete_expired
-from designmall.orders.models import Checkout, Order
-from designmall.orders.selectors import checkouts_to_expire, orders_to_auto_confirm
+from designmall.orders.models import AfterSalesRequest, Checkout, Order
+from designmall.orders.selectors import (
+    aftersales_to_auto_accept,
+    checkouts_to_expire,
+    orders_to_auto_confirm,
+)
 from designmall.orders.services import checkout_expire, order_auto_confirm
 
 
@@ -43,3 +48,14 @@ def orders_auto_confirm() -> int:
 def idempotency_keys_delete() -> int:
     """Forget checkout Idempotency-Keys older than ``IDEMPOTENCY_KEY_HOURS``."""
     return idempotency_keys_delete_expired(now=clock.now())
+
+
+@periodic(every=timedelta(minutes=10), name="orders.aftersales_auto_accept")
+def aftersales_auto_accept_due() -> int:
+    """Accept after-sales requests their sellers left unanswered
+    ``AFTERSALES_SELLER_REPLY_DAYS`` (a refund only is then refunded)."""
+    return sweep(
+        aftersales_to_auto_accept(now=clock.now()),
+        lambda pk: aftersales_auto_accept(request=AfterSalesRequest.objects.get(pk=pk)),
+        "auto-accepting after-sales request",
+    )

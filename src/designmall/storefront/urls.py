@@ -2,6 +2,7 @@ from django.urls import path
 
 from designmall.storefront.views import (
     account,
+    aftersales,
     auctions,
     browse,
     events,
@@ -58,6 +59,37 @@ urlpatterns = [
     path("orders/<str:public_id>/cancel/", orders.order_cancel, name="order_cancel"),
     path("orders/<str:public_id>/confirm/", orders.order_confirm, name="order_confirm"),
     path("orders/<str:public_id>/pay/", orders.order_pay, name="order_pay"),
+    path(
+        "orders/<str:public_id>/aftersales/",
+        aftersales.aftersales_create,
+        name="aftersales_create",
+    ),
+    path(
+        "aftersales/<str:public_id>/return/", aftersales.aftersales_return, name="aftersales_return"
+    ),
+    path(
+        "aftersales/<str:public_id>/escalate/",
+        aftersales.aftersales_escalate,
+        name="aftersales_escalate",
+    ),
+    path(
+        "aftersales/<str:public_id>/cancel/", aftersales.aftersales_cancel, name="aftersales_cancel"
+    ),
+    path(
+        "seller/aftersales/<str:public_id>/accept/",
+        aftersales.seller_aftersales_accept,
+        name="seller_aftersales_accept",
+    ),
+    path(
+        "seller/aftersales/<str:public_id>/refuse/",
+        aftersales.seller_aftersales_refuse,
+        name="seller_aftersales_refuse",
+    ),
+    path(
+        "seller/aftersales/<str:public_id>/received/",
+        aftersales.seller_aftersales_received,
+        name="seller_aftersales_received",
+    ),
     path("seller/orders/", seller_orders.order_list, name="seller_orders"),
     path("seller/settlement/", seller_settlement.settlement, name="seller_settlement"),
     path("seller/settlement/payouts/", seller_settlement.payout_new, name="seller_payout_new"),

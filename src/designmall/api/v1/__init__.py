@@ -13,6 +13,7 @@ from designmall.api.errors import JsonBodyParser, install_error_handlers, shaped
 from designmall.api.openapi import DocumentedErrorsAPI
 from designmall.api.v1 import (
     accounts,
+    aftersales,
     auctions,
     catalog,
     checkin,
@@ -66,6 +67,8 @@ api.add_router("", events.router)
 api.add_router("", checkin.router)
 api.add_router("", auctions.router)
 api.add_router("", promotions.router)
+api.add_router("", aftersales.router)
+api.add_router("/operator", aftersales.operator_router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:

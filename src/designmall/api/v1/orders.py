@@ -34,6 +34,7 @@ from designmall.api.schemas import (
     shop_ref,
     text,
 )
+from designmall.api.v1.aftersales import AfterSalesOut, aftersales_out
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
@@ -50,6 +51,7 @@ from designmall.orders.models import Checkout, Order
 from designmall.orders.selectors import (
     PricedCart,
     PricedLine,
+    aftersales_of_order,
     cart_lines,
     cart_priced,
     cart_priced_anonymous,
@@ -353,6 +355,8 @@ class OrderOut(Schema):
 
 class OrderDetailOut(OrderOut):
     events: list[OrderEventOut]
+    # After-sales requests on the order, newest first, each with its own steps.
+    aftersales: list[AfterSalesOut]
 
 
 def _event_by(order: Order, by_id: int | None) -> str:
@@ -368,7 +372,9 @@ def _event_by(order: Order, by_id: int | None) -> str:
 def order_detail_out(order: Order, *, for_buyer: bool) -> dict[str, Any]:
     """One order with its history; its lines' SKUs are read in one query."""
     prefetch_related_objects([order], "lines__sku")
-    return order_out(order, for_buyer=for_buyer, events=True)
+    out = order_out(order, for_buyer=for_buyer, events=True)
+    out["aftersales"] = [aftersales_out(None, request) for request in aftersales_of_order(order)]
+    return out
 
 
 def order_out(order: Order, *, for_buyer: bool, events: bool = False) -> dict[str, Any]:
