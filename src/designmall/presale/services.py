@@ -254,6 +254,7 @@ def _apply_fields(campaign: Campaign, fields: dict[str, Any]) -> None:
         fields.get("ship_days_after_end"), "ship_days_after_end"
     )
     campaign.per_buyer_limit = _int(fields.get("per_buyer_limit", 1), "per_buyer_limit")
+    campaign.resell_defaulted = bool(fields.get("resell_defaulted", True))
 
 
 CAMPAIGN_FIELDS = (
@@ -268,6 +269,7 @@ CAMPAIGN_FIELDS = (
     "ship_on",
     "ship_days_after_end",
     "per_buyer_limit",
+    "resell_defaulted",
 )
 
 
