@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from designmall.core import clock
-from designmall.core.errors import Conflict
+from designmall.core.errors import Conflict, NotFound
 from designmall.ledger.rules import split_commission
 from designmall.ledger.services import (
     escrow_balance,
@@ -242,7 +242,5 @@ def test_the_buyer_may_cancel_only_after_the_promised_ship_date_is_missed():
 def test_no_new_deposit_is_taken_by_a_cancelled_campaign():
     campaign = make_campaign(quantity=3)
     campaign_cancel(campaign=campaign, by=campaign.shop.owner, reason="取消")
-    from designmall.core.errors import NotFound
-
     with pytest.raises(NotFound):
         preorder_deposit_create(buyer=make_user(), campaign_sku=first_sku(campaign))
