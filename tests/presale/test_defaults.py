@@ -110,6 +110,21 @@ def test_an_unpaid_balance_forfeits_a_ding_jin_to_the_seller_less_commission():
     assert PreorderNotice.objects.filter(preorder=preorder, kind=NoticeKind.DEFAULTED).exists()
 
 
+def test_an_operator_refunding_a_forfeited_deposit_takes_it_back_from_the_seller():
+    campaign = make_campaign(quantity=3)
+    preorder = deposit_paid(campaign)
+    past_balance_window(campaign)
+    tasks.balance_defaults()
+
+    refund_create(payment=preorder.deposit_payment, amount_fen=DEPOSIT, reason="客服退款")
+    run_jobs()
+
+    assert refunded(preorder.deposit_payment) == DEPOSIT
+    assert seller_balance(campaign.shop.public_id) == 0
+    assert platform_revenue() == 0
+    assert escrow_balance() == 0
+
+
 def test_an_unpaid_balance_refunds_an_advance_payment_in_full():
     campaign = make_campaign(quantity=3, earnest=False)
     preorder = deposit_paid(campaign)

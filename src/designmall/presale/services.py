@@ -53,8 +53,15 @@ from designmall.core.errors import (
 from designmall.core.ids import new_public_id
 from designmall.core.jobs import enqueue, job_handler
 from designmall.core.money import format_fen
-from designmall.ledger.services import escrow_forfeit_to_seller, refund_from_escrow
-from designmall.payments.models import Payment, PaymentStatus, Refund
+from designmall.ledger import accounts
+from designmall.ledger.models import LedgerTransaction
+from designmall.ledger.rules import commission_back
+from designmall.ledger.services import (
+    escrow_forfeit_to_seller,
+    refund_from_escrow,
+    refund_from_seller,
+)
+from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import payment_close, payment_create, refund_create
 from designmall.presale import rules
 from designmall.presale.models import (
@@ -725,17 +732,52 @@ def deposit_payment_expired(payment: Payment) -> None:
         _expire(preorder, reason=_("定金支付已关闭"))
 
 
+def _refund_forfeited(refund: Refund, forfeit: LedgerTransaction, refs: dict) -> None:
+    """A refund (an operator's) of a deposit already forfeited to the seller: the seller's
+    balance pays it back, less the commission's share the platform returns."""
+    by_account = dict(forfeit.postings.values_list("account__code", "amount"))
+    released = by_account[accounts.ESCROW]
+    commission = -by_account.get(accounts.PLATFORM_COMMISSION, 0)
+    before = sum(
+        Refund.objects.filter(
+            payment_id=refund.payment_id,
+            status=RefundStatus.SUCCEEDED,
+            succeeded_at__gte=forfeit.created_at,
+        )
+        .exclude(pk=refund.pk)
+        .values_list("amount_fen", flat=True)
+    )
+    refund_from_seller(
+        refund_ref=refund.public_id,
+        shop_public_id=forfeit.refs.get(ref_type="shop").ref_id,
+        gateway=refund.payment.gateway,
+        amount_fen=refund.amount_fen,
+        commission_back_fen=commission_back(
+            commission_fen=commission,
+            released_fen=released,
+            refunded_before_fen=before,
+            refund_fen=refund.amount_fen,
+        ),
+        refs=refs,
+    )
+
+
 def deposit_refund_succeeded(refund: Refund) -> None:
     """A refund of a deposit the pre-sale asked for went through: a deposit waits in escrow
     until it is applied or forfeited, so the refund comes out of escrow."""
     payment = refund.payment
     preorder = Preorder.objects.filter(deposit_payment_id=payment.pk).first()
-    refund_from_escrow(
-        refund_ref=refund.public_id,
-        gateway=payment.gateway,
-        amount_fen=refund.amount_fen,
-        refs={"payment": payment.public_id, "preorder": payment.payable_id},
-    )
+    refs = {"payment": payment.public_id, "preorder": payment.payable_id}
+    forfeit = LedgerTransaction.objects.filter(key=f"forfeit:{payment.payable_id}").first()
+    if forfeit is None:
+        refund_from_escrow(
+            refund_ref=refund.public_id,
+            gateway=payment.gateway,
+            amount_fen=refund.amount_fen,
+            refs=refs,
+        )
+    else:
+        _refund_forfeited(refund, forfeit, refs)
     if preorder is not None:
         audit_record(
             actor=None,
