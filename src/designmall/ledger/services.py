@@ -41,6 +41,7 @@ class Kind:
 
     PAYMENT_RECEIVED = "payment_received"
     ESCROW_RELEASED = "escrow_released"
+    DEPOSIT_FORFEITED = "deposit_forfeited"
     REFUND_FROM_ESCROW = "refund_from_escrow"
     REFUND_FROM_SELLER = "refund_from_seller"
     PAYOUT = "payout"
@@ -319,6 +320,41 @@ def escrow_release_to_seller(
         ),
         memo=f"佣金费率 {commission_bp} 基点",
         refs={**(refs or {}), "order": order_ref, "shop": shop_public_id},
+        by=by,
+    )
+
+
+def escrow_forfeit_to_seller(
+    *,
+    forfeit_ref: str,
+    shop_public_id: str,
+    amount_fen: int,
+    commission_bp: int,
+    refs: dict[str, str] | None = None,
+    by=None,
+) -> LedgerTransaction:
+    """A buyer forfeits money held in escrow (a pre-sale's 定金 whose balance was not paid in
+    time): it leaves escrow, the seller is owed it less the commission, the platform earns
+    that; once per ``forfeit_ref``."""
+    amount = _positive(amount_fen)
+    if isinstance(commission_bp, bool) or not isinstance(commission_bp, int):
+        raise _invalid(_("佣金比例必须是整数（基点）。"))
+    try:
+        seller_fen, commission_fen = split_commission(amount, commission_bp)
+    except ValueError:
+        raise _invalid(_("佣金比例必须在 0 到 10000 基点之间。")) from None
+    return ledger_post(
+        key=f"forfeit:{_ref(forfeit_ref, 'forfeit')}",
+        kind=Kind.DEPOSIT_FORFEITED,
+        postings=_nonzero(
+            [
+                (accounts.ESCROW, amount),
+                (_seller(shop_public_id), -seller_fen),
+                (accounts.PLATFORM_COMMISSION, -commission_fen),
+            ]
+        ),
+        memo=f"佣金费率 {commission_bp} 基点",
+        refs={**(refs or {}), "forfeit": forfeit_ref, "shop": shop_public_id},
         by=by,
     )
 

@@ -41,6 +41,7 @@ class CampaignStatus(models.TextChoices):
     SUBMITTED = "submitted", _("待审核")
     APPROVED = "approved", _("已通过")
     REJECTED = "rejected", _("已驳回")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class Campaign(models.Model):
@@ -72,6 +73,9 @@ class Campaign(models.Model):
     ship_on = models.DateField(_("承诺发货日期"), null=True, blank=True)
     ship_days_after_end = models.PositiveIntegerField(_("结束后几天内发货"), null=True, blank=True)
     per_buyer_limit = models.PositiveIntegerField(_("每人限购"), default=1)
+    # A unit whose balance was not paid in time: back to the campaign to be sold again
+    # (True), or released from it (its quantity shrinks by one).
+    resell_defaulted = models.BooleanField(_("逾期未付尾款的名额重新开放"), default=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
@@ -192,10 +196,17 @@ class PreorderStatus(models.TextChoices):
     PENDING_DEPOSIT = "pending_deposit", _("待付定金")
     DEPOSIT_PAID = "deposit_paid", _("已付定金")
     EXPIRED = "expired", _("已失效")
+    FULLY_PAID = "fully_paid", _("已付尾款")
+    DEFAULTED = "defaulted", _("逾期未付尾款")
+    CANCELLED = "cancelled", _("已取消")
 
 
 # Pre-orders holding a unit of their campaign SKU (a pending one only until its hold runs out).
-HOLDING_STATUSES = (PreorderStatus.PENDING_DEPOSIT, PreorderStatus.DEPOSIT_PAID)
+HOLDING_STATUSES = (
+    PreorderStatus.PENDING_DEPOSIT,
+    PreorderStatus.DEPOSIT_PAID,
+    PreorderStatus.FULLY_PAID,
+)
 
 
 class Preorder(models.Model):
@@ -238,7 +249,10 @@ class Preorder(models.Model):
     hold_expires_at = models.DateTimeField(_("定金支付截止"))
     created_at = models.DateTimeField(_("下单时间"))
     deposit_paid_at = models.DateTimeField(_("定金支付时间"), null=True, blank=True)
+    balance_notified_at = models.DateTimeField(_("尾款通知时间"), null=True, blank=True)
+    balance_paid_at = models.DateTimeField(_("尾款支付时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=256, blank=True)
 
     class Meta:
         verbose_name = _("预售订单")
@@ -264,3 +278,36 @@ class Preorder(models.Model):
     @property
     def price_display(self) -> str:
         return format_fen(self.price_fen)
+
+
+class NoticeKind(models.TextChoices):
+    BALANCE_OPEN = "balance_open", _("尾款已开始支付")
+    DEFAULTED = "defaulted", _("预售订单已关闭")
+    CANCELLED = "cancelled", _("预售订单已取消")
+
+
+class PreorderNotice(models.Model):
+    """A message for the buyer about one of its pre-orders (the pages list them), at most one
+    of each kind per pre-order; an email goes out with it (``services.mail_preorder_notice``).
+    The text is rendered from ``kind`` in the reader's language."""
+
+    public_id = PublicIdField(prefix="pn")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presale_notices"
+    )
+    preorder = models.ForeignKey(Preorder, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("类型"), max_length=20, choices=NoticeKind.choices)
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预售通知")
+        verbose_name_plural = _("预售通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["buyer", "created_at"], name="presale_notice_inbox")]
+        constraints = [
+            models.UniqueConstraint(fields=["preorder", "kind"], name="presale_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.preorder_id}"

@@ -5,6 +5,10 @@
   paid → ``deposit_paid`` (the money waits in escrow); expired (closed unpaid) → the
   pre-order expires and its unit goes back to the campaign, once; refunded → booked out of
   escrow.
+- ``presale.balance`` (``payable_id``: the pre-order's public id): payable while the
+  pre-order's deposit is paid, its balance window open by the clock and its campaign live;
+  paid → ``fully_paid`` (in escrow, like the deposit); expired → nothing (another may be
+  made while the window is open); refunded → booked out of escrow.
 
 Payments calls them in its own transactions with the payment locked; each handler locks
 the pre-order next (see the lock order in ``services``).
@@ -23,4 +27,11 @@ def register() -> None:
         on_paid=services.deposit_mark_paid,
         on_refunded=services.deposit_refund_succeeded,
         on_expired=services.deposit_payment_expired,
+    )
+    payables.register(
+        services.BALANCE_PAYABLE,
+        is_payable=services.balance_is_payable,
+        on_paid=services.balance_mark_paid,
+        on_refunded=services.balance_refund_succeeded,
+        on_expired=services.balance_payment_expired,
     )

@@ -30,8 +30,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,17 +51,27 @@ from designmall.core.errors import (
     ValidationFailed,
 )
 from designmall.core.ids import new_public_id
+from designmall.core.jobs import enqueue, job_handler
 from designmall.core.money import format_fen
-from designmall.ledger.services import refund_from_escrow
-from designmall.payments.models import Payment, PaymentStatus, Refund
-from designmall.payments.services import payment_close, payment_create
+from designmall.ledger import accounts
+from designmall.ledger.models import LedgerTransaction
+from designmall.ledger.rules import commission_back
+from designmall.ledger.services import (
+    escrow_forfeit_to_seller,
+    refund_from_escrow,
+    refund_from_seller,
+)
+from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from designmall.payments.services import payment_close, payment_create, refund_create
 from designmall.presale import rules
 from designmall.presale.models import (
     Campaign,
     CampaignKind,
     CampaignSku,
     CampaignStatus,
+    NoticeKind,
     Preorder,
+    PreorderNotice,
     PreorderStatus,
 )
 
@@ -249,6 +261,7 @@ def _apply_fields(campaign: Campaign, fields: dict[str, Any]) -> None:
         fields.get("ship_days_after_end"), "ship_days_after_end"
     )
     campaign.per_buyer_limit = _int(fields.get("per_buyer_limit", 1), "per_buyer_limit")
+    campaign.resell_defaulted = bool(fields.get("resell_defaulted", True))
 
 
 CAMPAIGN_FIELDS = (
@@ -263,6 +276,7 @@ CAMPAIGN_FIELDS = (
     "ship_on",
     "ship_days_after_end",
     "per_buyer_limit",
+    "resell_defaulted",
 )
 
 
@@ -718,17 +732,52 @@ def deposit_payment_expired(payment: Payment) -> None:
         _expire(preorder, reason=_("定金支付已关闭"))
 
 
+def _refund_forfeited(refund: Refund, forfeit: LedgerTransaction, refs: dict) -> None:
+    """A refund (an operator's) of a deposit already forfeited to the seller: the seller's
+    balance pays it back, less the commission's share the platform returns."""
+    by_account = dict(forfeit.postings.values_list("account__code", "amount"))
+    released = by_account[accounts.ESCROW]
+    commission = -by_account.get(accounts.PLATFORM_COMMISSION, 0)
+    before = sum(
+        Refund.objects.filter(
+            payment_id=refund.payment_id,
+            status=RefundStatus.SUCCEEDED,
+            succeeded_at__gte=forfeit.created_at,
+        )
+        .exclude(pk=refund.pk)
+        .values_list("amount_fen", flat=True)
+    )
+    refund_from_seller(
+        refund_ref=refund.public_id,
+        shop_public_id=forfeit.refs.get(ref_type="shop").ref_id,
+        gateway=refund.payment.gateway,
+        amount_fen=refund.amount_fen,
+        commission_back_fen=commission_back(
+            commission_fen=commission,
+            released_fen=released,
+            refunded_before_fen=before,
+            refund_fen=refund.amount_fen,
+        ),
+        refs=refs,
+    )
+
+
 def deposit_refund_succeeded(refund: Refund) -> None:
     """A refund of a deposit the pre-sale asked for went through: a deposit waits in escrow
     until it is applied or forfeited, so the refund comes out of escrow."""
     payment = refund.payment
     preorder = Preorder.objects.filter(deposit_payment_id=payment.pk).first()
-    refund_from_escrow(
-        refund_ref=refund.public_id,
-        gateway=payment.gateway,
-        amount_fen=refund.amount_fen,
-        refs={"payment": payment.public_id, "preorder": payment.payable_id},
-    )
+    refs = {"payment": payment.public_id, "preorder": payment.payable_id}
+    forfeit = LedgerTransaction.objects.filter(key=f"forfeit:{payment.payable_id}").first()
+    if forfeit is None:
+        refund_from_escrow(
+            refund_ref=refund.public_id,
+            gateway=payment.gateway,
+            amount_fen=refund.amount_fen,
+            refs=refs,
+        )
+    else:
+        _refund_forfeited(refund, forfeit, refs)
     if preorder is not None:
         audit_record(
             actor=None,
@@ -737,3 +786,494 @@ def deposit_refund_succeeded(refund: Refund) -> None:
             to_state=preorder.status,
             data={"refund": refund.public_id, "amount_fen": refund.amount_fen},
         )
+
+
+# --- the balance: notice, payment ------------------------------------------------------------
+#
+# When the balance window opens, each pre-order whose deposit is paid is told once
+# (``preorder_balance_notify``, the sweeper's step): a notice for the buyer's pages and an
+# email (a queued job). The balance is the amount locked in the pre-order (price − credit),
+# asked for as its own payment (payable type ``presale.balance``) only while the window is
+# open and the deposit paid; any amount a client sends is ignored. Paid: the pre-order is
+# fully paid (``FULLY_PAID``), its money in escrow until the order it becomes is settled.
+#
+# Locks: a pre-order's deposit payment, then its balance payment, then the pre-order, then
+# its campaign SKU's row; payments' crediting of the balance locks the balance payment and
+# then the pre-order, in the same order.
+
+BALANCE_PAYABLE = "presale.balance"
+NOTICE_MAIL_JOB = "presale.mail_notice"
+
+
+def _locked_all(preorder_id: int) -> tuple[Payment | None, Payment | None, Preorder]:
+    """The pre-order's deposit payment, its balance payment, then the pre-order, locked."""
+    deposit_id, balance_id = (
+        Preorder.objects.filter(pk=preorder_id)
+        .values_list("deposit_payment_id", "balance_payment_id")
+        .get()
+    )
+    deposit = Payment.objects.select_for_update().get(pk=deposit_id) if deposit_id else None
+    balance = Payment.objects.select_for_update().get(pk=balance_id) if balance_id else None
+    preorder = (
+        Preorder.objects.select_for_update(of=("self",))
+        .select_related("campaign", "campaign__shop")
+        .get(pk=preorder_id)
+    )
+    # A new balance payment made between our read and our lock (its maker held the
+    # pre-order and is done): take it too. Out of the lock order, so a crediting of that
+    # very payment at this moment may deadlock; PostgreSQL then aborts one of the two, and
+    # the sweeper or the gateway's retry runs it again.
+    if preorder.balance_payment_id not in (None, balance.pk if balance else None):
+        balance = Payment.objects.select_for_update().get(pk=preorder.balance_payment_id)
+    return deposit, balance, preorder
+
+
+def _notice(preorder: Preorder, kind: str) -> bool:
+    """Write the buyer's notice of ``kind`` about ``preorder`` and queue its email, once."""
+
+    notice, created = PreorderNotice.objects.get_or_create(
+        preorder=preorder,
+        kind=kind,
+        defaults={"buyer_id": preorder.buyer_id, "created_at": clock.now()},
+    )
+    if created:
+        enqueue(
+            NOTICE_MAIL_JOB,
+            {"notice": notice.public_id},
+            key=f"{NOTICE_MAIL_JOB}:{notice.public_id}",
+        )
+    return created
+
+
+@transaction.atomic
+def preorder_balance_notify(*, preorder: Preorder) -> bool:
+    """Tell the buyer of a pre-order whose deposit is paid that its balance window is open
+    (the sweeper's step): once, only while the window is open and the deposit paid.
+    True if this call told them."""
+    _deposit, _balance, preorder = _locked_all(preorder.pk)
+    campaign = preorder.campaign
+    now = clock.now()
+    if (
+        preorder.status != PreorderStatus.DEPOSIT_PAID
+        or preorder.balance_notified_at is not None
+        or campaign.balance_starts_at is None
+        or not campaign.balance_starts_at <= now < campaign.balance_ends_at
+    ):
+        return False
+    preorder.balance_notified_at = now
+    preorder.save(update_fields=["balance_notified_at"])
+    _notice(preorder, NoticeKind.BALANCE_OPEN)
+    audit_record(
+        actor=None,
+        action="presale.balance_notified",
+        target=preorder,
+        to_state=preorder.status,
+        data={"balance_fen": preorder.balance_fen},
+    )
+    return True
+
+
+def _balance_refusal(preorder: Preorder, now: datetime) -> Conflict | None:
+    campaign = preorder.campaign
+    if preorder.status == PreorderStatus.PENDING_DEPOSIT:
+        return Conflict(_("请先支付定金。"), code="deposit_unpaid")
+    if preorder.status == PreorderStatus.FULLY_PAID:
+        return Conflict(_("尾款已支付。"), code="balance_already_paid")
+    if preorder.status != PreorderStatus.DEPOSIT_PAID:
+        return Conflict(
+            _("这个预售订单已关闭，不能支付尾款。"),
+            code="preorder_closed",
+            details={"status": preorder.status},
+        )
+    if campaign.balance_starts_at is None or now < campaign.balance_starts_at:
+        return Conflict(
+            _("尾款支付尚未开始。"),
+            code="balance_not_open",
+            details={
+                "balance_starts_at": campaign.balance_starts_at.isoformat()
+                if campaign.balance_starts_at
+                else None
+            },
+        )
+    if now >= campaign.balance_ends_at:
+        return Conflict(
+            _("尾款支付已截止。"),
+            code="balance_closed",
+            details={"balance_ends_at": campaign.balance_ends_at.isoformat()},
+        )
+    return None
+
+
+@transaction.atomic
+def preorder_balance_pay(*, buyer: User, preorder: Preorder, amount_fen: Any = None) -> Payment:
+    """The balance payment of the buyer's pre-order: its locked balance (price − credit),
+    computed here; ``amount_fen`` (whatever a client sent) is ignored. A pending balance
+    payment still running is returned again rather than a second one made.
+
+    Refused (``Conflict``): the deposit unpaid (``deposit_unpaid``), before the balance
+    window (``balance_not_open``), after it (``balance_closed``), already paid
+    (``balance_already_paid``), the pre-order closed (``preorder_closed``). Someone
+    else's pre-order is ``NotFound``."""
+    del amount_fen  # the server alone says what is owed
+    _require_active_user(buyer)
+    if not Preorder.objects.filter(pk=preorder.pk, buyer_id=buyer.pk).exists():
+        raise NotFound(_("没有找到这个预售订单。"), code="preorder_not_found")
+    _deposit, balance, preorder = _locked_all(preorder.pk)
+    now = clock.now()
+    refusal = _balance_refusal(preorder, now)
+    if refusal is not None:
+        raise refusal
+    if balance is not None and balance.status == PaymentStatus.PENDING and now < balance.expires_at:
+        return balance
+    if balance is not None and balance.status == PaymentStatus.PENDING:
+        payment_close(payment=balance, reason="presale balance payment replaced")
+    expires_at = min(
+        now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
+        preorder.campaign.balance_ends_at,
+    )
+    payment = payment_create(
+        buyer=buyer,
+        amount_fen=preorder.balance_fen,
+        subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title_zh},
+        payable_type=BALANCE_PAYABLE,
+        payable_id=preorder.public_id,
+        expires_at=expires_at,
+    )
+    preorder.balance_payment = payment
+    preorder.save(update_fields=["balance_payment"])
+    audit_record(
+        actor=buyer,
+        action="presale.balance_payment_created",
+        target=preorder,
+        to_state=preorder.status,
+        data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
+    )
+    return payment
+
+
+def _balance_preorder_of(payment: Payment) -> Preorder | None:
+    return (
+        Preorder.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .filter(public_id=payment.payable_id, balance_payment_id=payment.pk)
+        .first()
+    )
+
+
+def _balance_payable(preorder: Preorder | None) -> bool:
+    return (
+        preorder is not None
+        and preorder.status == PreorderStatus.DEPOSIT_PAID
+        and preorder.campaign.status == CampaignStatus.APPROVED
+        and preorder.campaign.balance_ends_at is not None
+        and clock.now() < preorder.campaign.balance_ends_at
+    )
+
+
+def balance_is_payable(payment: Payment) -> bool:
+    """The pre-order still waits for this balance payment, its window open by the clock."""
+    return _balance_payable(_balance_preorder_of(payment))
+
+
+def preorder_fully_paid(preorder: Preorder) -> None:
+    """The hook for fulfilment (issue 12, item 5): a fully paid pre-order becomes an ordinary
+    order of its shop with its promised ship date. Not built yet: the pre-order waits as
+    ``fully_paid``, its deposit and balance in escrow."""
+
+
+def balance_mark_paid(payment: Payment) -> Preorder:
+    """The balance arrived (into escrow, as every payment): the pre-order is fully paid."""
+    preorder = _balance_preorder_of(payment)
+    if not _balance_payable(preorder):
+        raise Conflict(_("这笔尾款已无需支付。"), code="balance_not_payable")
+    now = clock.now()
+    preorder.status = PreorderStatus.FULLY_PAID
+    preorder.balance_paid_at = now
+    preorder.save(update_fields=["status", "balance_paid_at"])
+    audit_record(
+        actor=None,
+        action="presale.balance_paid",
+        target=preorder,
+        from_state=PreorderStatus.DEPOSIT_PAID,
+        to_state=PreorderStatus.FULLY_PAID,
+        data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
+    )
+    preorder_fully_paid(preorder)
+    return preorder
+
+
+def balance_payment_expired(payment: Payment) -> None:
+    """A balance payment closed unpaid: the buyer may make another while the window is open;
+    the default sweeper closes the pre-order when it ends."""
+
+
+def balance_refund_succeeded(refund: Refund) -> None:
+    """A refund of a balance the pre-sale asked for went through: out of escrow."""
+    payment = refund.payment
+    refund_from_escrow(
+        refund_ref=refund.public_id,
+        gateway=payment.gateway,
+        amount_fen=refund.amount_fen,
+        refs={"payment": payment.public_id, "preorder": payment.payable_id},
+    )
+
+
+# --- default and cancellation ----------------------------------------------------------------
+
+
+def _refund_rest(payment: Payment | None, *, reason: str, by: User | None) -> Refund | None:
+    """Refund what is left of a locked payment if it was paid (never more than that)."""
+    if payment is None or payment.status != PaymentStatus.PAID:
+        return None
+    rest = rules.refund_cap(paid_fen=payment.amount_fen, refunded_fen=payment.refunded_fen)
+    if rest <= 0:
+        return None
+    return refund_create(payment=payment, amount_fen=rest, reason=reason, by=by)
+
+
+def _close_pending(payment: Payment | None, reason: str) -> None:
+    if payment is not None and payment.status == PaymentStatus.PENDING:
+        payment_close(payment=payment, reason=reason)
+
+
+def _unit_release(campaign_sku_id: int) -> None:
+    """The unit leaves the campaign: one taken and one of the quantity go together."""
+    given = CampaignSku.objects.filter(pk=campaign_sku_id, taken__gte=1, quantity__gte=1).update(
+        taken=F("taken") - 1, quantity=F("quantity") - 1
+    )
+    if given != 1:
+        raise CountersOutOfStep(f"campaign SKU {campaign_sku_id}: no unit taken to release")
+
+
+def _close(preorder: Preorder, to: str, *, from_states: tuple[str, ...], reason: str) -> bool:
+    """Move the locked pre-order to ``to`` by a conditional update; True if this call did."""
+    now = clock.now()
+    moved = Preorder.objects.filter(pk=preorder.pk, status__in=from_states).update(
+        status=to, closed_at=now, close_reason=reason[:256]
+    )
+    if moved != 1:
+        return False
+    before = preorder.status
+    preorder.status, preorder.closed_at, preorder.close_reason = to, now, reason[:256]
+    audit_record(
+        actor=None,
+        action=f"presale.preorder_{to}",
+        target=preorder,
+        from_state=before,
+        to_state=to,
+        reason=reason,
+    )
+    return True
+
+
+@transaction.atomic
+def preorder_default(*, preorder: Preorder) -> Preorder:
+    """Close a pre-order whose balance was not paid by the window's end (the sweeper's step);
+    idempotent. A 定金 is forfeited to the seller less commission (ledger: escrow → seller
+    balance + platform commission); an advance payment is refunded in full. The unit goes
+    back to the campaign, or leaves it when the campaign says so. A balance payment still
+    pending is closed (money arriving for it later is refunded in full by payments)."""
+
+    deposit, balance, preorder = _locked_all(preorder.pk)
+    campaign = preorder.campaign
+    if (
+        preorder.status != PreorderStatus.DEPOSIT_PAID
+        or campaign.balance_ends_at is None
+        or clock.now() < campaign.balance_ends_at
+    ):
+        return preorder
+    _close_pending(balance, "presale balance window ended")
+    reason = _("尾款逾期未付")
+    if not _close(
+        preorder,
+        PreorderStatus.DEFAULTED,
+        from_states=(PreorderStatus.DEPOSIT_PAID,),
+        reason=reason,
+    ):
+        return preorder
+    if campaign.resell_defaulted:
+        _unit_give_back(preorder.campaign_sku_id)
+    else:
+        _unit_release(preorder.campaign_sku_id)
+    held = rules.refund_cap(paid_fen=deposit.amount_fen, refunded_fen=deposit.refunded_fen)
+    outcome = rules.default_outcome(
+        earnest=preorder.earnest, deposit_paid_fen=held, commission_bp=campaign.shop.commission_bp
+    )
+    if outcome.forfeit_fen > 0:
+        escrow_forfeit_to_seller(
+            forfeit_ref=preorder.public_id,
+            shop_public_id=campaign.shop.public_id,
+            amount_fen=outcome.forfeit_fen,
+            commission_bp=campaign.shop.commission_bp,
+            refs={"preorder": preorder.public_id, "payment": deposit.public_id},
+        )
+    if outcome.refund_fen > 0:
+        refund_create(
+            payment=deposit,
+            amount_fen=outcome.refund_fen,
+            reason=_("预售尾款逾期未付，预付款全额退回。"),
+        )
+    _notice(preorder, NoticeKind.DEFAULTED)
+    return preorder
+
+
+CANCELLABLE = (
+    PreorderStatus.PENDING_DEPOSIT,
+    PreorderStatus.DEPOSIT_PAID,
+    PreorderStatus.FULLY_PAID,
+)
+
+
+def _cancel_locked(
+    deposit: Payment | None, balance: Payment | None, preorder: Preorder, *, reason: str, by
+) -> bool:
+    """Cancel the locked pre-order: close what is unpaid, refund in full what is paid, give
+    the unit back. True if this call cancelled it."""
+    was = preorder.status
+    if was not in CANCELLABLE:
+        return False
+    if not _close(preorder, PreorderStatus.CANCELLED, from_states=CANCELLABLE, reason=reason):
+        return False
+    _unit_give_back(preorder.campaign_sku_id)
+    # Closed after the pre-order left its state, so their handlers find nothing to do; money
+    # arriving for them later is refunded in full by payments.
+    _close_pending(deposit, "presale pre-order cancelled")
+    _close_pending(balance, "presale pre-order cancelled")
+    refund_reason = _("预售订单已取消，已付款项全额退回。")
+    _refund_rest(deposit, reason=refund_reason, by=by)
+    _refund_rest(balance, reason=refund_reason, by=by)
+    if was != PreorderStatus.PENDING_DEPOSIT:
+        _notice(preorder, NoticeKind.CANCELLED)
+    return True
+
+
+@transaction.atomic
+def preorder_cancel(*, preorder: Preorder, by: User, reason: str = "") -> Preorder:
+    """Cancel a pre-order; everything the buyer paid is refunded in full, automatically.
+
+    Who may: the campaign's seller, an operator, at any time before it closes; the buyer
+    once its campaign's promised ship date has passed (``ship_date_not_missed`` before
+    that). Refused for a closed pre-order (``preorder_closed``)."""
+    _require_active_user(by)
+    row = Preorder.objects.select_related("campaign", "campaign__shop").get(pk=preorder.pk)
+    is_seller = row.campaign.shop.owner_id == by.pk
+    is_operator = by.is_superuser or by.has_role(Role.OPERATOR)
+    is_buyer = row.buyer_id == by.pk
+    if not (is_seller or is_operator or is_buyer):
+        raise NotFound(_("没有找到这个预售订单。"), code="preorder_not_found")
+    if is_buyer and not (is_seller or is_operator):
+        ship = row.campaign.promised_ship_date
+        if (
+            row.status != PreorderStatus.FULLY_PAID
+            or ship is None
+            or (rules.local_date(clock.now()) <= ship)
+        ):
+            raise Conflict(
+                _("承诺发货日期过后仍未发货时，才能申请取消。"),
+                code="ship_date_not_missed",
+                details={"ship_on": ship.isoformat() if ship else None},
+            )
+    deposit, balance, preorder = _locked_all(preorder.pk)
+    text = _text(reason, field="reason", max_length=REASON_MAX) or _("预售订单已取消")
+    if not _cancel_locked(deposit, balance, preorder, reason=text, by=by):
+        raise Conflict(
+            _("这个预售订单已关闭。"), code="preorder_closed", details={"status": preorder.status}
+        )
+    return preorder
+
+
+def _cancel_rest(campaign_id: int, reason: str) -> int:
+    done = 0
+    ids = list(
+        Preorder.objects.filter(campaign_id=campaign_id, status__in=CANCELLABLE)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            deposit, balance, preorder = _locked_all(pk)
+            done += _cancel_locked(deposit, balance, preorder, reason=reason, by=None)
+    return done
+
+
+def campaign_cancel(*, campaign: Campaign, by: User, reason: str) -> Campaign:
+    """The seller (or an operator) cancels its approved campaign: it takes nothing more,
+    and every pre-order of it is cancelled with everything paid refunded in full, each in
+    its own transaction after the campaign's (its row lock is not held while pre-orders
+    and units are locked: a buyer's pre-order holding a unit waits on it).
+    ``campaign_cancelled_sweep`` finishes any that raced the cancellation or a crash."""
+    _require_active_user(by)
+    reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
+    with transaction.atomic():
+        campaign = _campaign_locked(campaign)
+        is_operator = by.is_superuser or by.has_role(Role.OPERATOR)
+        if not is_operator:
+            _require_own(campaign, by)
+        if campaign.status != CampaignStatus.APPROVED:
+            raise _not_in_state(campaign, CampaignStatus.CANCELLED)
+        _move(campaign, CampaignStatus.CANCELLED, by=by, reason=reason, updated_at=clock.now())
+    _cancel_rest(campaign.pk, reason)
+    return campaign
+
+
+def campaign_cancelled_sweep(*, campaign_id: int) -> int:
+    """Cancel what is still open of a cancelled campaign (a pre-order made or paid as it was
+    cancelled); idempotent."""
+    status = Campaign.objects.values_list("status", flat=True).get(pk=campaign_id)
+    if status != CampaignStatus.CANCELLED:
+        return 0
+    return _cancel_rest(campaign_id, _("预售活动已取消"))
+
+
+# --- the buyer's notices by email -------------------------------------------------------------
+
+
+def notice_text(notice) -> tuple[str, str]:
+    """The subject and body of a notice in the active language."""
+    preorder = notice.preorder
+    campaign = preorder.campaign
+    title = campaign.title
+    if notice.kind == NoticeKind.BALANCE_OPEN:
+        subject = _("预售尾款已开始支付：%(title)s") % {"title": title}
+        lines = [
+            _("你预订的「%(title)s」已进入尾款阶段。") % {"title": title},
+            _("应付尾款 %(amount)s，请在 %(deadline)s 前支付。")
+            % {
+                "amount": format_fen(preorder.balance_fen),
+                "deadline": campaign.balance_ends_at.astimezone(rules.SHANGHAI).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+            },
+            _("逾期未付尾款，定金不退。")
+            if preorder.earnest
+            else _("逾期未付尾款，预付款将全额退回。"),
+        ]
+    elif notice.kind == NoticeKind.DEFAULTED:
+        subject = _("预售订单已关闭：%(title)s") % {"title": title}
+        lines = [
+            _("尾款支付已截止，你预订的「%(title)s」已关闭。") % {"title": title},
+            _("按活动规则，定金不予退还。") if preorder.earnest else _("你的预付款将全额退回。"),
+        ]
+    else:
+        subject = _("预售订单已取消：%(title)s") % {"title": title}
+        lines = [
+            _("你预订的「%(title)s」已取消，已付款项将全额原路退回。") % {"title": title},
+        ]
+    return subject, "\n".join([_("你好，"), "", *lines])
+
+
+@job_handler(NOTICE_MAIL_JOB, max_attempts=5)
+def mail_preorder_notice(payload: dict[str, Any]) -> None:
+    """Email the buyer a notice (Django's mail framework: the console or file backend in
+    the demo)."""
+
+    notice = (
+        PreorderNotice.objects.select_related("buyer", "preorder__campaign")
+        .filter(public_id=payload["notice"])
+        .first()
+    )
+    if notice is None or not notice.buyer.email or not notice.buyer.is_active:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = notice_text(notice)
+    send_mail(subject, body, None, [notice.buyer.email])

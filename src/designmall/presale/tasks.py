@@ -12,8 +12,18 @@ from datetime import timedelta
 from designmall.core import clock
 from designmall.core.tasks import periodic, sweep
 from designmall.presale.models import Preorder
-from designmall.presale.selectors import preorders_to_expire
-from designmall.presale.services import preorder_expire
+from designmall.presale.selectors import (
+    cancelled_campaigns_with_open_preorders,
+    preorders_to_default,
+    preorders_to_expire,
+    preorders_to_notify,
+)
+from designmall.presale.services import (
+    campaign_cancelled_sweep,
+    preorder_balance_notify,
+    preorder_default,
+    preorder_expire,
+)
 
 
 @periodic(every=timedelta(minutes=1), name="presale.deposit_holds_expire")
@@ -23,4 +33,35 @@ def deposit_holds_expire() -> int:
         preorders_to_expire(now=clock.now()),
         lambda pk: preorder_expire(preorder=Preorder.objects.get(pk=pk)),
         "expiring pre-order",
+    )
+
+
+@periodic(every=timedelta(minutes=1), name="presale.balance_notices")
+def balance_notices() -> int:
+    """Buyers with a paid deposit are told, once, that their balance window is open."""
+    return sweep(
+        preorders_to_notify(now=clock.now()),
+        lambda pk: preorder_balance_notify(preorder=Preorder(pk=pk)),
+        "telling the buyer of pre-order",
+    )
+
+
+@periodic(every=timedelta(minutes=1), name="presale.balance_defaults")
+def balance_defaults() -> int:
+    """Pre-orders whose balance was not paid by the window's end close: a 定金 is forfeited,
+    an advance payment refunded, the unit back to the campaign or released."""
+    return sweep(
+        preorders_to_default(now=clock.now()),
+        lambda pk: preorder_default(preorder=Preorder(pk=pk)),
+        "closing defaulted pre-order",
+    )
+
+
+@periodic(every=timedelta(minutes=5), name="presale.cancelled_campaigns")
+def cancelled_campaigns() -> int:
+    """Pre-orders of cancelled campaigns that raced the cancellation are cancelled too."""
+    return sweep(
+        cancelled_campaigns_with_open_preorders(),
+        lambda pk: campaign_cancelled_sweep(campaign_id=pk),
+        "cancelling what is left of campaign",
     )
