@@ -299,6 +299,11 @@ class OrderLineOut(Schema):
     unit_price_display: str
     line_total_fen: int
     line_total_display: str
+    # The coupons' discount apportioned to this line (分摊), and what it really cost.
+    discount_fen: int
+    discount_display: str
+    paid_fen: int
+    paid_display: str
 
 
 class OrderEventOut(Schema):
@@ -335,6 +340,9 @@ class OrderOut(Schema):
     items_display: str
     shipping_fen: int
     shipping_display: str
+    # Taken off by coupons: total = items + shipping - discount.
+    discount_fen: int
+    discount_display: str
     total_fen: int
     total_display: str
     refunded_fen: int
@@ -389,11 +397,14 @@ def order_out(order: Order, *, for_buyer: bool, events: bool = False) -> dict[st
                 "quantity": line.quantity,
                 **_money("unit_price", line.unit_price_fen),
                 **_money("line_total", line.line_total_fen),
+                **_money("discount", line.discount_fen),
+                **_money("paid", line.paid_fen),
             }
             for line in order.lines.all()
         ],
         **_money("items", order.items_fen),
         **_money("shipping", order.shipping_fen),
+        **_money("discount", order.discount_fen),
         **_money("total", order.total_fen),
         **_money("refunded", order.refunded_fen),
         "carrier": order.carrier,
@@ -443,6 +454,8 @@ class CheckoutIn(Input):
     delivery: DeliveryValue
     address: AddressIn | None = None
     expected_total_fen: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    # The buyer's coupons to use (public ids; ``POST /checkout/coupons`` suggests the best).
+    coupons: list[str] | None = Field(None, max_length=20)
 
 
 class CheckoutPaymentOut(Schema):
@@ -463,6 +476,8 @@ class CheckoutOut(Schema):
     items_display: str
     shipping_fen: int
     shipping_display: str
+    discount_fen: int
+    discount_display: str
     total_fen: int
     total_display: str
     created_at: datetime
@@ -487,6 +502,7 @@ def checkout_out(checkout: Checkout) -> dict[str, Any]:
         "delivery": checkout.delivery,
         **_money("items", checkout.items_fen),
         **_money("shipping", checkout.shipping_fen),
+        **_money("discount", checkout.discount_fen),
         **_money("total", checkout.total_fen),
         "created_at": checkout.created_at,
         "expires_at": checkout.expires_at,
@@ -527,7 +543,14 @@ def checkout(
     payment for the total. Prices are the catalog's now; with ``expected_total_fen``
     (the total shown to the buyer) a different total is 409 ``price_changed`` with the
     new prices. Refused: ``cart_empty``, ``invalid_address``, quantities beyond the
-    limits, ``sku_not_found``, SKUs not on sale, ``out_of_stock``."""
+    limits, ``sku_not_found``, SKUs not on sale, ``out_of_stock``.
+
+    ``coupons``: the buyer's coupons to use (at most one platform coupon and one shop
+    coupon per shop); the payment is the discounted total. Refused with
+    ``coupon_not_found`` (404), ``coupon_expired``/``coupon_unavailable`` (409),
+    ``coupon_used_twice``, ``platform_coupons_do_not_stack``,
+    ``shop_coupons_do_not_stack``, ``coupon_covers_nothing``, ``coupon_threshold_not_met``,
+    ``coupon_saves_nothing`` (422)."""
     placed = checkout_create(
         buyer=request.auth,
         lines=(
@@ -540,6 +563,7 @@ def checkout(
         idempotency_key=idempotency_key,
         request_fingerprint=_fingerprint(payload) if idempotency_key is not None else None,
         expected_total_fen=payload.expected_total_fen,
+        coupons=payload.coupons,
     )
     return Status(201, checkout_out(placed))
 
