@@ -127,9 +127,7 @@ def coupon_plan(*, buyer: User, coupon_public_ids: Sequence[str], priced: Priced
             )
         chosen.append(coupon)
     by_pk = {coupon.pk: coupon for coupon in chosen}
-    lines = math_lines(
-        (line.key, line.product_id, line.amount_fen) for line in _cart_lines(priced)
-    )
+    lines = math_lines((line.key, line.product_id, line.amount_fen) for line in _cart_lines(priced))
     try:
         outcome = coupon_math.apply([math_coupon(coupon) for coupon in chosen], lines)
     except coupon_math.CouponRefused as refused:

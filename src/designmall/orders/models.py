@@ -269,13 +269,13 @@ class OrderLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_title} × {self.quantity}"
+
     @property
     def paid_fen(self) -> int:
         """What the line really cost the buyer, after its share of the coupons."""
         return self.line_total_fen - self.discount_fen
-
-    def __str__(self) -> str:
-        return f"{self.product_title} × {self.quantity}"
 
 
 class OrderEvent(models.Model):
