@@ -116,9 +116,7 @@ def test_the_discount_is_apportioned_pro_rata_with_the_remainder_on_the_last_lin
 
     checkout = buy(buyer, (store.lamp, 2), (store.vase, 1), coupons=[coupon.public_id])
 
-    lines = {
-        line.sku_id: line for line in OrderLine.objects.filter(order__checkout=checkout)
-    }
+    lines = {line.sku_id: line for line in OrderLine.objects.filter(order__checkout=checkout)}
     lamp, vase = lines[store.lamp.id], lines[store.vase.id]
     # ¥258 and ¥350 of ¥608: 10000 × 25800 // 60800 = 4243 on the lamps, the rest on the vase.
     assert (lamp.discount_fen, vase.discount_fen) == (4_243, 5_757)
@@ -315,13 +313,13 @@ def test_a_partial_refund_of_a_line_is_capped_by_what_the_line_really_cost(store
 
     with pytest.raises(ValidationFailed) as error:
         order_refund(
-            order=order, amount_fen=12_900, reason="少发一件", by=order.shop.owner, line=lamps, units=1
+            order=order, amount_fen=12_900, reason="少发", by=order.shop.owner, line=lamps, units=1
         )
     assert error.value.code == "refund_exceeds_line"
     assert error.value.details["refundable_fen"] == one_lamp
 
     order_refund(
-        order=order, amount_fen=one_lamp, reason="少发一件", by=order.shop.owner, line=lamps, units=1
+        order=order, amount_fen=one_lamp, reason="少发", by=order.shop.owner, line=lamps, units=1
     )
     run_jobs()
     second = refund_share(paid_fen=lamps.paid_fen, quantity=2, before=1, units=1)
