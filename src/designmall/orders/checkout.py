@@ -49,7 +49,13 @@ from designmall.inventory.services import holds_take
 from designmall.orders import idempotency, rules
 from designmall.orders.buyerlimits import buyer_limits_check
 from designmall.orders.cart import check_limits, check_quantity
-from designmall.orders.coupons import CouponPlan, clean_coupon_ids, coupon_plan
+from designmall.orders.coupons import (
+    CouponPlan,
+    Suggestion,
+    clean_coupon_ids,
+    coupon_plan,
+    coupons_suggest,
+)
 from designmall.orders.models import (
     CartLine,
     Checkout,
@@ -249,6 +255,29 @@ def checkout_create(
         )
 
 
+def checkout_coupons_suggest(
+    *, buyer: User, lines: list[tuple[str, int]] | None = None, delivery: str
+) -> Suggestion:
+    """The buyer's coupons against ``lines`` (default: the cart) as the checkout would
+    price them now, and the best combination to suggest (``orders.coupons``)."""
+    delivery = _clean_delivery(delivery)
+    quantities = _quantities(buyer, lines)
+    if not quantities:
+        raise ValidationFailed(_("购物车是空的。"), code="cart_empty")
+    check_limits(quantities)
+    return coupons_suggest(buyer=buyer, priced=lines_priced(quantities, delivery=delivery))
+
+
+def _quantities(buyer: User, lines: Any) -> dict[str, int]:
+    if lines is None:
+        return dict(
+            CartLine.objects.filter(cart__user=buyer)
+            .order_by("-added_at", "-id")
+            .values_list("sku__public_id", "quantity")
+        )
+    return _clean_lines(lines)
+
+
 def _refuse_short_stock(priced: PricedCart) -> None:
     """Refuse at once what the stock read now cannot cover: in a flash sale most buyers
     come after the last unit, and writing their checkout only to roll it back at the
@@ -359,14 +388,7 @@ def _checkout_place(
     coupon_ids = clean_coupon_ids(coupons)
     address = clean_address(address) if delivery == rules.Delivery.ADDRESS else {}
     from_cart = lines is None
-    if from_cart:
-        quantities = dict(
-            CartLine.objects.filter(cart__user=buyer)
-            .order_by("-added_at", "-id")
-            .values_list("sku__public_id", "quantity")
-        )
-    else:
-        quantities = _clean_lines(lines)
+    quantities = _quantities(buyer, lines)
     if not quantities:
         raise ValidationFailed(_("购物车是空的。"), code="cart_empty")
     check_limits(quantities)

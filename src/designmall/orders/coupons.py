@@ -92,6 +92,7 @@ def _cart_lines(priced: PricedCart) -> list[CartLine]:
     return [
         CartLine(key=line.sku.id, product_id=line.sku.product_id, amount_fen=line.line_total_fen)
         for line in priced.lines
+        if line.sku is not None and line.line_total_fen > 0
     ]
 
 

@@ -35,6 +35,7 @@ from designmall.api.schemas import (
     text,
 )
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
+from designmall.api.v1.promotions import CouponOut, coupon_out
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
 from designmall.core.ratelimit import rate_limited
@@ -45,7 +46,7 @@ from designmall.orders.cart import (
     cart_set_quantity,
     check_limits,
 )
-from designmall.orders.checkout import checkout_create
+from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
 from designmall.orders.models import Checkout, Order
 from designmall.orders.selectors import (
     PricedCart,
@@ -566,6 +567,55 @@ def checkout(
         coupons=payload.coupons,
     )
     return Status(201, checkout_out(placed))
+
+
+class CheckoutCouponsIn(Input):
+    lines: list[CartLineIn] | None = Field(None, min_length=1, max_length=200)
+    delivery: DeliveryValue
+
+
+class CheckoutCouponOut(Schema):
+    coupon: CouponOut
+    # What it saves alone on these lines; 0 with the reason it cannot apply.
+    discount_fen: int
+    discount_display: str
+    refusal: str = Field(description="'' or coupon_covers_nothing, coupon_threshold_not_met")
+
+
+class CheckoutCouponsOut(Schema):
+    coupons: list[CheckoutCouponOut]
+    # The combination that saves most: pass it (or another choice) as CheckoutIn.coupons.
+    best: list[str]
+    best_discount_fen: int
+    best_discount_display: str
+
+
+@router.post("/checkout/coupons", response=with_errors({200: CheckoutCouponsOut}, 401, 404, 422))
+def checkout_coupons(request: HttpRequest, payload: CheckoutCouponsIn):
+    """The caller's usable coupons for ``lines`` (default: the cart), what each saves
+    alone, and the best combination (at most one platform coupon and one shop coupon per
+    shop) to suggest at checkout. Reads only."""
+    found = checkout_coupons_suggest(
+        buyer=request.auth,
+        lines=(
+            [(line.sku, line.quantity) for line in payload.lines]
+            if payload.lines is not None
+            else None
+        ),
+        delivery=payload.delivery,
+    )
+    return {
+        "coupons": [
+            {
+                "coupon": coupon_out(usable.coupon),
+                **_money("discount", usable.discount_fen),
+                "refusal": usable.refusal,
+            }
+            for usable in found.usable
+        ],
+        "best": found.best,
+        **_money("best_discount", found.best_discount_fen),
+    }
 
 
 @router.get("/checkouts/{pid:public_id}", response=with_errors({200: CheckoutOut}, 401, 404))
