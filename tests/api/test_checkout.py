@@ -274,3 +274,43 @@ def test_another_buyers_checkout_is_404(api, api_as, store):
 
     other = api_as(make_user())
     assert_error(other.get(f"/checkouts/{placed['public_id']}"), 404, "checkout_not_found")
+
+
+# --- coupons ------------------------------------------------------------------------------
+
+
+def _coupon(buyer, **values):
+    from designmall.promotions.services import coupon_claim
+    from tests.promotions.conftest import make_platform_coupon
+
+    return coupon_claim(template=make_platform_coupon(**values), buyer=buyer)
+
+
+def test_the_api_suggests_the_best_coupons_and_checks_out_with_them(api, store, buyer):
+    coupon = _coupon(buyer)  # 满¥100减¥20
+    body = {"lines": lines((store.lamp, 1)), "delivery": "pickup"}
+
+    suggested = api.post("/checkout/coupons", body)
+
+    assert suggested.status_code == 200, suggested.content
+    assert suggested.json()["best"] == [coupon.public_id]
+    assert suggested.json()["best_discount_fen"] == 2_000
+    response = api.post("/checkout", {**body, "coupons": suggested.json()["best"]})
+    assert response.status_code == 201, response.content
+    placed = response.json()
+    assert (placed["discount_fen"], placed["total_fen"]) == (2_000, 10_900)
+    assert placed["payment"]["amount_fen"] == 10_900
+    line = placed["orders"][0]["lines"][0]
+    assert (line["discount_fen"], line["paid_fen"]) == (2_000, 10_900)
+
+
+def test_a_refused_coupon_is_the_one_error_shape(api, store, buyer):
+    coupon = _coupon(buyer)
+    body = {"lines": lines((store.lamp, 1)), "delivery": "pickup"}
+
+    response = api.post("/checkout", {**body, "coupons": [coupon.public_id, coupon.public_id]})
+
+    assert_error(response, 422, "coupon_used_twice")
+    response = api.post("/checkout", {**body, "coupons": ["cp_nosuchcoupon0000"]})
+    assert_error(response, 404, "coupon_not_found")
+    assert Checkout.objects.count() == 0

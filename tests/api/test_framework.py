@@ -73,6 +73,7 @@ EXPECTED_PATHS = {
     "/api/v1/cart/quote": {"post"},
     "/api/v1/cart/merge": {"post"},
     "/api/v1/checkout": {"post"},
+    "/api/v1/checkout/coupons": {"post"},
     "/api/v1/checkouts/{public_id}": {"get"},
     "/api/v1/orders": {"get"},
     "/api/v1/orders/{public_id}": {"get"},

@@ -19,6 +19,8 @@ code                     type       meaning
                                     from the seller balance on request, sent through
                                     the gateway (credited there) or given back; zero
                                     once every payout is settled
+``platform:coupons``     expense    platform coupons: what the platform pays sellers for
+                                    the discounts its coupons gave buyers
 ``bank:payouts``         asset      the bank account payouts to sellers are sent from;
                                     moving gateway settlements into it is booked
                                     outside this ledger, so it shows the payouts sent
@@ -43,6 +45,7 @@ ESCROW = "escrow"
 PLATFORM_COMMISSION = "platform:commission"
 PLATFORM_TICKETS = "platform:tickets"
 PLATFORM_FORFEITS = "platform:forfeits"
+PLATFORM_COUPONS = "platform:coupons"
 BANK_PAYOUTS = "bank:payouts"
 PAYOUTS_PENDING = "payouts:pending"
 
@@ -78,6 +81,7 @@ _FIXED = {
     PLATFORM_COMMISSION: (AccountType.REVENUE, "平台佣金收入"),
     PLATFORM_TICKETS: (AccountType.REVENUE, "平台票务收入"),
     PLATFORM_FORFEITS: (AccountType.REVENUE, "平台没收保证金收入"),
+    PLATFORM_COUPONS: (AccountType.EXPENSE, "平台优惠券支出"),
     BANK_PAYOUTS: (AccountType.ASSET, "结算银行账户（打款）"),
     PAYOUTS_PENDING: (AccountType.LIABILITY, "待打款的卖家提现"),
 }

@@ -45,6 +45,7 @@ class Kind:
     REFUND_FROM_ESCROW = "refund_from_escrow"
     REFUND_FROM_SELLER = "refund_from_seller"
     PAYOUT = "payout"
+    PLATFORM_COUPON_SUBSIDY = "platform_coupon_subsidy"
     PAYOUT_SENT = "payout_sent"
     PAYOUT_REVERSED = "payout_reversed"
     PAYOUT_REJECTED = "payout_rejected"
@@ -355,6 +356,27 @@ def escrow_forfeit_to_seller(
         ),
         memo=f"佣金费率 {commission_bp} 基点",
         refs={**(refs or {}), "forfeit": forfeit_ref, "shop": shop_public_id},
+        by=by,
+    )
+
+
+def platform_coupon_subsidy(
+    *,
+    order_ref: str,
+    shop_public_id: str,
+    amount_fen: int,
+    refs: dict[str, str] | None = None,
+    by=None,
+) -> LedgerTransaction:
+    """An order that a platform coupon discounted is released: the platform pays the
+    seller the coupon's share of the order (its expense), so the seller is made whole.
+    Once per order (the key)."""
+    amount = _positive(amount_fen)
+    return ledger_post(
+        key=f"coupon_subsidy:{_ref(order_ref, 'order')}",
+        kind=Kind.PLATFORM_COUPON_SUBSIDY,
+        postings=[(accounts.PLATFORM_COUPONS, amount), (_seller(shop_public_id), -amount)],
+        refs={**(refs or {}), "order": order_ref, "shop": shop_public_id},
         by=by,
     )
 

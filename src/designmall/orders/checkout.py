@@ -49,6 +49,13 @@ from designmall.inventory.services import holds_take
 from designmall.orders import idempotency, rules
 from designmall.orders.buyerlimits import buyer_limits_check
 from designmall.orders.cart import check_limits, check_quantity
+from designmall.orders.coupons import (
+    CouponPlan,
+    Suggestion,
+    clean_coupon_ids,
+    coupon_plan,
+    coupons_suggest,
+)
 from designmall.orders.models import (
     CartLine,
     Checkout,
@@ -61,6 +68,7 @@ from designmall.orders.models import (
 )
 from designmall.orders.selectors import OUT_OF_STOCK, SKU_NOT_FOUND, PricedCart, lines_priced
 from designmall.payments.services import payment_create
+from designmall.promotions.services import coupons_lock
 
 PAYABLE_TYPE = "checkout"
 PICKUP_CODE_ATTEMPTS = 5
@@ -171,6 +179,7 @@ def checkout_create(
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
     expected_total_fen: int | None = None,
+    coupons: list[str] | None = None,
 ) -> Checkout:
     """Check out ``lines`` (``[(sku public id, quantity), ...]``; default: the buyer's
     cart, whose lines are then cleared) for ``delivery`` ``"address"`` (with
@@ -193,6 +202,13 @@ def checkout_create(
     holds (``too_many_unpaid_checkouts``, ``too_many_units_held``) or a product's
     per-buyer limit (``per_buyer_limit_exceeded``): see ``buyerlimits``.
 
+    ``coupons``: the public ids of the buyer's coupons to use (at most one platform
+    coupon and one shop coupon per shop; refusals in ``orders.coupons``). Their discount
+    is apportioned over the lines they cover and stored per line; the payment is the
+    discounted total; they are locked for this checkout in its transaction, used when it
+    is paid and given back when it expires or is cancelled. ``expected_total_fen`` is
+    the total before coupons. Without coupons, nothing more is read or written.
+
     With ``idempotency_key``: the same key and ``request_fingerprint`` (default: a
     hash of the arguments) returns the first result, also an error; the same key
     with another fingerprint is ``Conflict`` ``idempotency_key_reused``.
@@ -204,10 +220,15 @@ def checkout_create(
             delivery=delivery,
             address=address,
             expected_total_fen=expected_total_fen,
+            coupons=coupons,
         )
     key = idempotency.clean_key(idempotency_key)
     fingerprint = request_fingerprint or request_fingerprint_of(
-        lines=lines, delivery=delivery, address=address, expected_total_fen=expected_total_fen
+        lines=lines,
+        delivery=delivery,
+        address=address,
+        expected_total_fen=expected_total_fen,
+        **({"coupons": coupons} if coupons else {}),
     )
     # Not looked up first: a retry is rare, and the unique key decides anyway (a
     # checkout fails on it and rolls back, a refusal finds it taken); see the module.
@@ -220,6 +241,7 @@ def checkout_create(
             expected_total_fen=expected_total_fen,
             key=key,
             fingerprint=fingerprint,
+            coupons=coupons,
         )
     except idempotency.KeyTaken:
         return idempotency.replay(_recorded(buyer, key), fingerprint)
@@ -231,6 +253,29 @@ def checkout_create(
             fingerprint=fingerprint,
             error=error,
         )
+
+
+def checkout_coupons_suggest(
+    *, buyer: User, lines: list[tuple[str, int]] | None = None, delivery: str
+) -> Suggestion:
+    """The buyer's coupons against ``lines`` (default: the cart) as the checkout would
+    price them now, and the best combination to suggest (``orders.coupons``)."""
+    delivery = _clean_delivery(delivery)
+    quantities = _quantities(buyer, lines)
+    if not quantities:
+        raise ValidationFailed(_("购物车是空的。"), code="cart_empty")
+    check_limits(quantities)
+    return coupons_suggest(buyer=buyer, priced=lines_priced(quantities, delivery=delivery))
+
+
+def _quantities(buyer: User, lines: Any) -> dict[str, int]:
+    if lines is None:
+        return dict(
+            CartLine.objects.filter(cart__user=buyer)
+            .order_by("-added_at", "-id")
+            .values_list("sku__public_id", "quantity")
+        )
+    return _clean_lines(lines)
 
 
 def _refuse_short_stock(priced: PricedCart) -> None:
@@ -331,6 +376,7 @@ def _checkout_place(
     expected_total_fen: Any,
     key: str = "",
     fingerprint: str = "",
+    coupons: Any = None,
 ) -> Checkout:
     """Check the request and price it, then write it in one transaction.
 
@@ -339,16 +385,10 @@ def _checkout_place(
     and keeps SQLite's write lock for the writes alone.
     """
     delivery = _clean_delivery(delivery)
+    coupon_ids = clean_coupon_ids(coupons)
     address = clean_address(address) if delivery == rules.Delivery.ADDRESS else {}
     from_cart = lines is None
-    if from_cart:
-        quantities = dict(
-            CartLine.objects.filter(cart__user=buyer)
-            .order_by("-added_at", "-id")
-            .values_list("sku__public_id", "quantity")
-        )
-    else:
-        quantities = _clean_lines(lines)
+    quantities = _quantities(buyer, lines)
     if not quantities:
         raise ValidationFailed(_("购物车是空的。"), code="cart_empty")
     check_limits(quantities)
@@ -356,6 +396,7 @@ def _checkout_place(
     _refuse_problems(priced)
     _refuse_short_stock(priced)
     _check_expected_total(priced, expected_total_fen)
+    plan = coupon_plan(buyer=buyer, coupon_public_ids=coupon_ids, priced=priced)
     # A pickup code drawn may turn out taken by an open order (a rare collision): the
     # whole transaction is rolled back and written again with new codes, so no savepoint
     # is paid on every checkout for it.
@@ -368,6 +409,7 @@ def _checkout_place(
                 from_cart=from_cart,
                 key=key,
                 fingerprint=fingerprint,
+                plan=plan,
             )
         except _PickupCodeTaken as taken:
             if attempt == PICKUP_CODE_ATTEMPTS - 1:
@@ -384,15 +426,20 @@ def _checkout_insert(
     from_cart: bool,
     key: str,
     fingerprint: str,
+    plan: CouponPlan,
 ) -> Checkout:
     delivery = priced.delivery
     now = clock.now()
     # First: it locks the buyer, so one buyer's checkouts are counted one at a time.
     buyer_limits_check(buyer=buyer, priced=priced, now=now)
     public_id = new_public_id("co")
+    if plan.coupon_ids:
+        # Held for this checkout, or the whole transaction rolls back (``Conflict``
+        # ``coupon_unavailable``): of two checkouts racing for one coupon, one wins.
+        coupons_lock(buyer=buyer, coupon_ids=plan.coupon_ids, checkout_ref=public_id)
     payment = payment_create(
         buyer=buyer,
-        amount_fen=priced.total_fen,
+        amount_fen=priced.total_fen - plan.discount_fen,
         subject=_subject(priced),
         payable_type=PAYABLE_TYPE,
         payable_id=public_id,
@@ -403,7 +450,8 @@ def _checkout_insert(
         delivery=delivery,
         items_fen=priced.items_fen,
         shipping_fen=priced.shipping_fen,
-        total_fen=priced.total_fen,
+        discount_fen=plan.discount_fen,
+        total_fen=priced.total_fen - plan.discount_fen,
         payment=payment,
         created_at=now,
         expires_at=now + timedelta(minutes=settings.STOCK_HOLD_MINUTES),
@@ -441,7 +489,9 @@ def _checkout_insert(
             pickup_code=rules.new_pickup_code() if pickup else "",
             items_fen=part.items_fen,
             shipping_fen=part.shipping_fen,
-            total_fen=part.total_fen,
+            discount_fen=plan.order_discounts.get(part.shop.id, 0),
+            platform_discount_fen=plan.platform_discounts.get(part.shop.id, 0),
+            total_fen=part.total_fen - plan.order_discounts.get(part.shop.id, 0),
             commission_bp=part.shop.commission_bp,
             created_at=now,
         )
@@ -464,6 +514,7 @@ def _checkout_insert(
                 unit_price_fen=line.unit_price_fen,
                 quantity=line.quantity,
                 line_total_fen=line.line_total_fen,
+                discount_fen=plan.line_discounts.get(line.sku.id, 0),
             )
             for line in part.lines
         ]
@@ -491,6 +542,11 @@ def _checkout_insert(
                     "orders": [order.public_id for order in orders],
                     "total_fen": checkout.total_fen,
                     "payment": payment.public_id,
+                    **(
+                        {"coupons": plan.coupon_public_ids, "discount_fen": plan.discount_fen}
+                        if plan.coupon_ids
+                        else {}
+                    ),
                 },
             )
         ]

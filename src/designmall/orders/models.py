@@ -87,6 +87,8 @@ class Checkout(models.Model):
     delivery = models.CharField(_("配送方式"), max_length=16, choices=DELIVERY_CHOICES)
     items_fen = models.BigIntegerField(_("商品金额（分）"))
     shipping_fen = models.BigIntegerField(_("运费（分）"))
+    # Taken off by the buyer's coupons (0 without): total = items + shipping - discount.
+    discount_fen = models.BigIntegerField(_("优惠金额（分）"), default=0)
     total_fen = models.BigIntegerField(_("应付金额（分）"))
     payment = models.OneToOneField(
         "payments.Payment",
@@ -105,8 +107,11 @@ class Checkout(models.Model):
         indexes = [models.Index(fields=["status", "expires_at"], name="checkout_pending_expiry")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_fen=F("items_fen") + F("shipping_fen")) & Q(items_fen__gt=0),
-                name="checkout_total_is_items_plus_shipping",
+                condition=Q(total_fen=F("items_fen") + F("shipping_fen") - F("discount_fen"))
+                & Q(items_fen__gt=0)
+                & Q(discount_fen__gte=0)
+                & Q(total_fen__gt=0),
+                name="checkout_total_is_items_plus_shipping_less_discount",
             ),
         ]
 
@@ -163,6 +168,10 @@ class Order(models.Model):
     pickup_code = models.CharField(_("自提码"), max_length=16, blank=True)
     items_fen = models.BigIntegerField(_("商品金额（分）"))
     shipping_fen = models.BigIntegerField(_("运费（分）"))
+    # Taken off by coupons (0 without): total = items + shipping - discount. Of it, the
+    # platform coupon's share is the platform's expense, paid to the seller on release.
+    discount_fen = models.BigIntegerField(_("优惠金额（分）"), default=0)
+    platform_discount_fen = models.BigIntegerField(_("平台优惠（分）"), default=0)
     total_fen = models.BigIntegerField(_("订单金额（分）"))
     # The shop's commission rate when the order was placed: the one it is settled at.
     commission_bp = models.PositiveIntegerField(_("佣金（基点）"))
@@ -197,8 +206,12 @@ class Order(models.Model):
                 name="order_pickup_code_unique_while_open",
             ),
             models.CheckConstraint(
-                condition=Q(total_fen=F("items_fen") + F("shipping_fen")) & Q(items_fen__gt=0),
-                name="order_total_is_items_plus_shipping",
+                condition=Q(total_fen=F("items_fen") + F("shipping_fen") - F("discount_fen"))
+                & Q(items_fen__gt=0)
+                & Q(platform_discount_fen__gte=0)
+                & Q(discount_fen__gte=F("platform_discount_fen"))
+                & Q(total_fen__gt=0),
+                name="order_total_is_items_plus_shipping_less_discount",
             ),
             models.CheckConstraint(
                 condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=F("total_fen")),
@@ -236,6 +249,8 @@ class OrderLine(models.Model):
     unit_price_fen = models.BigIntegerField(_("单价（分）"))
     quantity = models.PositiveIntegerField(_("数量"))
     line_total_fen = models.BigIntegerField(_("小计（分）"))
+    # The coupons' discount apportioned to this line (分摊); it cost line_total - discount.
+    discount_fen = models.BigIntegerField(_("优惠分摊（分）"), default=0)
 
     class Meta:
         verbose_name = _("订单商品")
@@ -248,10 +263,19 @@ class OrderLine(models.Model):
                 & Q(line_total_fen=F("unit_price_fen") * F("quantity")),
                 name="order_line_total_is_price_times_quantity",
             ),
+            models.CheckConstraint(
+                condition=Q(discount_fen__gte=0) & Q(discount_fen__lte=F("line_total_fen")),
+                name="order_line_discount_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product_title} × {self.quantity}"
+
+    @property
+    def paid_fen(self) -> int:
+        """What the line really cost the buyer, after its share of the coupons."""
+        return self.line_total_fen - self.discount_fen
 
 
 class OrderEvent(models.Model):

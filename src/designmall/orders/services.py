@@ -43,6 +43,7 @@ from designmall.inventory.services import holds_commit, holds_release
 from designmall.ledger.rules import commission_back, split_commission
 from designmall.ledger.services import (
     escrow_release_to_seller,
+    platform_coupon_subsidy,
     refund_from_escrow,
     refund_from_seller,
 )
@@ -59,6 +60,8 @@ from designmall.orders.models import (
 from designmall.orders.selectors import can_verify_pickups
 from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import payment_close, refund_create
+from designmall.promotions.coupon_math import refund_share
+from designmall.promotions.services import coupons_release, coupons_use
 
 REASON_MAX = 500
 
@@ -173,6 +176,10 @@ def checkout_close(*, checkout: Checkout, to: str, by: User | None, reason: str)
     for order in orders:
         _move(order, to, by=by, reason=reason, closed_at=now)
     holds_release(owner_ref=checkout.owner_ref)
+    if checkout.discount_fen:
+        # Its coupons go back to the buyer (expired ones stay spent), exactly once: a
+        # conditional update from ``locked`` for this checkout.
+        coupons_release(checkout_ref=checkout.public_id)
     audit_record(
         actor=by,
         action=f"checkout.{to}",
@@ -260,6 +267,8 @@ def checkout_mark_paid(*, checkout: Checkout, payment: Payment) -> Checkout:
     now = clock.now()
     checkout.status = CheckoutStatus.PAID
     checkout.save(update_fields=["status"])
+    if checkout.discount_fen:
+        coupons_use(checkout_ref=checkout.public_id)
     orders = Order.objects.select_related("shop", "checkout").filter(
         checkout=checkout, status=OrderStatus.PENDING_PAYMENT
     )
@@ -389,6 +398,18 @@ def _complete(order: Order, *, by: User | None, reason: str = "") -> Order:
         refs={"checkout": order.checkout.public_id},
         by=by,
     )
+    if order.platform_discount_fen:
+        # The platform coupon's share is the platform's expense: the seller is made whole,
+        # in proportion to what of the order was not refunded.
+        subsidy = order.platform_discount_fen * amount // order.total_fen
+        if subsidy > 0:
+            platform_coupon_subsidy(
+                order_ref=order.public_id,
+                shop_public_id=order.shop.public_id,
+                amount_fen=subsidy,
+                refs={"checkout": order.checkout.public_id},
+                by=by,
+            )
     return _move(
         order,
         OrderStatus.COMPLETED,
@@ -412,6 +433,8 @@ def order_refund(
     by: User,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
+    line: OrderLine | None = None,
+    units: int | None = None,
 ) -> Refund:
     """The seller (or an operator) refunds ``amount_fen`` of a paid order to the buyer,
     at any point after payment, in part or in full.
@@ -428,23 +451,67 @@ def order_refund(
     order and the arguments), never a second refund; the refund returned says whether it
     was made now (``replayed`` False) or before (True). The same key with another
     request is ``Conflict`` ``idempotency_key_reused``.
+
+    With ``line`` and ``units`` (a partial refund of some units of one line): also refused
+    beyond what those units really cost after the line's share of the coupons (分摊), by
+    ``coupon_math.refund_share`` over the units of the line refunded before
+    (``refund_exceeds_line``), so refunding every unit gives back the line's paid amount,
+    never more.
     """
     if idempotency_key is None:
-        return _order_refund(order=order, amount_fen=amount_fen, reason=reason, by=by)
+        return _order_refund(
+            order=order, amount_fen=amount_fen, reason=reason, by=by, line=line, units=units
+        )
     fingerprint = request_fingerprint or idempotency.fingerprint_of(
-        order=order.public_id, amount_fen=amount_fen, reason=reason
+        order=order.public_id,
+        amount_fen=amount_fen,
+        reason=reason,
+        **({"line": line.pk, "units": units} if line is not None else {}),
     )
     return idempotency.idempotent(
         user=by,
         scope=IdempotencyScope.REFUND,
         key=idempotency_key,
         fingerprint=fingerprint,
-        make=lambda: _order_refund(order=order, amount_fen=amount_fen, reason=reason, by=by),
+        make=lambda: _order_refund(
+            order=order, amount_fen=amount_fen, reason=reason, by=by, line=line, units=units
+        ),
     )
 
 
+def _line_units_refunded(order: Order, line: OrderLine) -> int:
+    """Units of ``line`` refunded or being refunded (a failed refund gives them back)."""
+    refs = (
+        Refund.objects.filter(payment_id=order.checkout.payment_id, refs__order=order.public_id)
+        .exclude(status=RefundStatus.FAILED)
+        .values_list("refs", flat=True)
+    )
+    return sum(int(r.get("units", 0)) for r in refs if r.get("line") == str(line.pk))
+
+
+def _line_refund_cap(order: Order, line: OrderLine, units: Any) -> int:
+    if line.order_id != order.pk:
+        raise _not_found()
+    before = _line_units_refunded(order, line)
+    if not rules.is_quantity(units) or before + units > line.quantity:
+        raise ValidationFailed(
+            _("退款件数超过可退件数。"),
+            code="invalid_units",
+            details={"units": repr(units)[:20], "refundable_units": line.quantity - before},
+        )
+    return refund_share(paid_fen=line.paid_fen, quantity=line.quantity, before=before, units=units)
+
+
 @transaction.atomic
-def _order_refund(*, order: Order, amount_fen: int, reason: str, by: User) -> Refund:
+def _order_refund(
+    *,
+    order: Order,
+    amount_fen: int,
+    reason: str,
+    by: User,
+    line: OrderLine | None = None,
+    units: int | None = None,
+) -> Refund:
     if not _is_operator(by):
         if order.buyer_id == by.pk and order.shop.owner_id != by.pk:
             raise PermissionDenied(_("退款由卖家或平台发起。"), code="seller_only")
@@ -471,11 +538,21 @@ def _order_refund(*, order: Order, amount_fen: int, reason: str, by: User) -> Re
             code="refund_exceeds_paid",
             details={"amount_fen": amount_fen, "refundable_fen": refundable},
         )
+    refs = {"order": order.public_id}
+    if line is not None:
+        line_cap = _line_refund_cap(order, line, units)
+        if amount_fen > line_cap:
+            raise ValidationFailed(
+                _("退款金额超过该商品实付金额。"),
+                code="refund_exceeds_line",
+                details={"amount_fen": amount_fen, "refundable_fen": line_cap},
+            )
+        refs |= {"line": str(line.pk), "units": str(units)}
     refund = refund_create(
         payment=payment,
         amount_fen=amount_fen,
         reason=reason,
-        refs={"order": order.public_id},
+        refs=refs,
         by=by,
     )
     _record(

@@ -36,6 +36,7 @@ from designmall.api.schemas import (
 )
 from designmall.api.v1.aftersales import AfterSalesOut, aftersales_out
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
+from designmall.api.v1.promotions import CouponOut, coupon_out
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
 from designmall.core.ratelimit import rate_limited
@@ -46,7 +47,7 @@ from designmall.orders.cart import (
     cart_set_quantity,
     check_limits,
 )
-from designmall.orders.checkout import checkout_create
+from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
 from designmall.orders.models import Checkout, Order
 from designmall.orders.selectors import (
     PricedCart,
@@ -301,6 +302,11 @@ class OrderLineOut(Schema):
     unit_price_display: str
     line_total_fen: int
     line_total_display: str
+    # The coupons' discount apportioned to this line (分摊), and what it really cost.
+    discount_fen: int
+    discount_display: str
+    paid_fen: int
+    paid_display: str
 
 
 class OrderEventOut(Schema):
@@ -337,6 +343,9 @@ class OrderOut(Schema):
     items_display: str
     shipping_fen: int
     shipping_display: str
+    # Taken off by coupons: total = items + shipping - discount.
+    discount_fen: int
+    discount_display: str
     total_fen: int
     total_display: str
     refunded_fen: int
@@ -395,11 +404,14 @@ def order_out(order: Order, *, for_buyer: bool, events: bool = False) -> dict[st
                 "quantity": line.quantity,
                 **_money("unit_price", line.unit_price_fen),
                 **_money("line_total", line.line_total_fen),
+                **_money("discount", line.discount_fen),
+                **_money("paid", line.paid_fen),
             }
             for line in order.lines.all()
         ],
         **_money("items", order.items_fen),
         **_money("shipping", order.shipping_fen),
+        **_money("discount", order.discount_fen),
         **_money("total", order.total_fen),
         **_money("refunded", order.refunded_fen),
         "carrier": order.carrier,
@@ -449,6 +461,8 @@ class CheckoutIn(Input):
     delivery: DeliveryValue
     address: AddressIn | None = None
     expected_total_fen: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    # The buyer's coupons to use (public ids; ``POST /checkout/coupons`` suggests the best).
+    coupons: list[str] | None = Field(None, max_length=20)
 
 
 class CheckoutPaymentOut(Schema):
@@ -469,6 +483,8 @@ class CheckoutOut(Schema):
     items_display: str
     shipping_fen: int
     shipping_display: str
+    discount_fen: int
+    discount_display: str
     total_fen: int
     total_display: str
     created_at: datetime
@@ -493,6 +509,7 @@ def checkout_out(checkout: Checkout) -> dict[str, Any]:
         "delivery": checkout.delivery,
         **_money("items", checkout.items_fen),
         **_money("shipping", checkout.shipping_fen),
+        **_money("discount", checkout.discount_fen),
         **_money("total", checkout.total_fen),
         "created_at": checkout.created_at,
         "expires_at": checkout.expires_at,
@@ -533,7 +550,14 @@ def checkout(
     payment for the total. Prices are the catalog's now; with ``expected_total_fen``
     (the total shown to the buyer) a different total is 409 ``price_changed`` with the
     new prices. Refused: ``cart_empty``, ``invalid_address``, quantities beyond the
-    limits, ``sku_not_found``, SKUs not on sale, ``out_of_stock``."""
+    limits, ``sku_not_found``, SKUs not on sale, ``out_of_stock``.
+
+    ``coupons``: the buyer's coupons to use (at most one platform coupon and one shop
+    coupon per shop); the payment is the discounted total. Refused with
+    ``coupon_not_found`` (404), ``coupon_expired``/``coupon_unavailable`` (409),
+    ``coupon_used_twice``, ``platform_coupons_do_not_stack``,
+    ``shop_coupons_do_not_stack``, ``coupon_covers_nothing``, ``coupon_threshold_not_met``,
+    ``coupon_saves_nothing`` (422)."""
     placed = checkout_create(
         buyer=request.auth,
         lines=(
@@ -546,8 +570,58 @@ def checkout(
         idempotency_key=idempotency_key,
         request_fingerprint=_fingerprint(payload) if idempotency_key is not None else None,
         expected_total_fen=payload.expected_total_fen,
+        coupons=payload.coupons,
     )
     return Status(201, checkout_out(placed))
+
+
+class CheckoutCouponsIn(Input):
+    lines: list[CartLineIn] | None = Field(None, min_length=1, max_length=200)
+    delivery: DeliveryValue
+
+
+class CheckoutCouponOut(Schema):
+    coupon: CouponOut
+    # What it saves alone on these lines; 0 with the reason it cannot apply.
+    discount_fen: int
+    discount_display: str
+    refusal: str = Field(description="'' or coupon_covers_nothing, coupon_threshold_not_met")
+
+
+class CheckoutCouponsOut(Schema):
+    coupons: list[CheckoutCouponOut]
+    # The combination that saves most: pass it (or another choice) as CheckoutIn.coupons.
+    best: list[str]
+    best_discount_fen: int
+    best_discount_display: str
+
+
+@router.post("/checkout/coupons", response=with_errors({200: CheckoutCouponsOut}, 401, 404, 422))
+def checkout_coupons(request: HttpRequest, payload: CheckoutCouponsIn):
+    """The caller's usable coupons for ``lines`` (default: the cart), what each saves
+    alone, and the best combination (at most one platform coupon and one shop coupon per
+    shop) to suggest at checkout. Reads only."""
+    found = checkout_coupons_suggest(
+        buyer=request.auth,
+        lines=(
+            [(line.sku, line.quantity) for line in payload.lines]
+            if payload.lines is not None
+            else None
+        ),
+        delivery=payload.delivery,
+    )
+    return {
+        "coupons": [
+            {
+                "coupon": coupon_out(usable.coupon),
+                **_money("discount", usable.discount_fen),
+                "refusal": usable.refusal,
+            }
+            for usable in found.usable
+        ],
+        "best": found.best,
+        **_money("best_discount", found.best_discount_fen),
+    }
 
 
 @router.get("/checkouts/{pid:public_id}", response=with_errors({200: CheckoutOut}, 401, 404))

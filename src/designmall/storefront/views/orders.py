@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from designmall.core import clock
@@ -33,10 +33,11 @@ from designmall.core.errors import DomainError, NotFound
 from designmall.core.ratelimit import rate_limited
 from designmall.orders import cart as carts
 from designmall.orders import rules, selectors, services
-from designmall.orders.checkout import checkout_create
+from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
 from designmall.orders.models import CheckoutStatus, Order, OrderStatus
 from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
+from designmall.promotions.selectors import terms_display
 from designmall.storefront.order_forms import CheckoutForm
 
 SESSION_CART = "cart"
@@ -213,7 +214,43 @@ def _fresh(data, *, by_delivery: dict[str, PricedCart]):
     return data
 
 
-def _checkout_page(request: HttpRequest, form: CheckoutForm, by_delivery) -> HttpResponse:
+_COUPON_REFUSALS = {
+    "coupon_covers_nothing": gettext_noop("不适用于购物车中的商品"),
+    "coupon_threshold_not_met": gettext_noop("未达到使用门槛"),
+}
+
+
+def _coupon_choices(request: HttpRequest, chosen: list[str] | None) -> dict:
+    """The buyer's coupons for the cart, the best combination checked (or the buyer's own
+    choice, after a refusal), each with what it saves alone."""
+    try:
+        found = checkout_coupons_suggest(buyer=request.user, delivery=_ADDRESS)
+    except DomainError:
+        return {"coupons": [], "best_discount_fen": 0}
+    checked = set(found.best if chosen is None else chosen)
+    return {
+        "coupons": [
+            {
+                "public_id": usable.coupon.public_id,
+                "name": usable.coupon.template.name,
+                "terms": terms_display(usable.coupon.template),
+                "discount_fen": usable.discount_fen,
+                "refusal": (
+                    _(_COUPON_REFUSALS.get(usable.refusal, gettext_noop("暂不可用")))
+                    if usable.refusal
+                    else ""
+                ),
+                "checked": usable.coupon.public_id in checked,
+            }
+            for usable in found.usable
+        ],
+        "best_discount_fen": found.best_discount_fen,
+    }
+
+
+def _checkout_page(
+    request: HttpRequest, form: CheckoutForm, by_delivery, chosen: list[str] | None = None
+) -> HttpResponse:
     priced = by_delivery[_ADDRESS]
     return render(
         request,
@@ -226,6 +263,7 @@ def _checkout_page(request: HttpRequest, form: CheckoutForm, by_delivery) -> Htt
             "totals": {key: p.total_fen for key, p in by_delivery.items()},
             "shipping": {key: p.shipping_fen for key, p in by_delivery.items()},
             "hold_minutes": settings.STOCK_HOLD_MINUTES,
+            **_coupon_choices(request, chosen),
         },
     )
 
@@ -257,8 +295,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _checkout_page(request, form, by_delivery)
 
     form = CheckoutForm(request.POST)
+    chosen = request.POST.getlist("coupons")[:20]
     if not form.is_valid():
-        return _checkout_page(request, form, by_delivery)
+        return _checkout_page(request, form, by_delivery, chosen)
     delivery = form.cleaned_data["delivery"]
     try:
         done = checkout_create(
@@ -267,6 +306,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             address=form.address() if delivery == _ADDRESS else None,
             idempotency_key=form.cleaned_data["idempotency_key"],
             expected_total_fen=form.expected_total_fen(),
+            coupons=chosen or None,
         )
     except DomainError as exc:
         by_delivery = {d: _priced(request, d) for d in (_ADDRESS, _PICKUP)}
@@ -277,7 +317,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         wrong_field = (exc.details or {}).get("field") if exc.code == "invalid_address" else None
         form.add_error(wrong_field if wrong_field in form.address_keys else None, exc.message)
-        return _checkout_page(request, form, by_delivery)
+        return _checkout_page(request, form, by_delivery, chosen)
     return _to_cashier(request, done)
 
 
