@@ -108,10 +108,14 @@ def test_a_reserved_lecture_ticket_is_checked_in_once_on_the_scanner_page(lectur
         staff_page.wait_for_url(f"**/scanner/{door.public_id}/")
         result = staff_page.locator("[data-result]")
         code = staff_page.locator('input[name="payload"]')
+        # The page has settled (its offline data downloaded) before the first scan, which
+        # gets 15 s: on a loaded CI machine one sent among the page's first requests took
+        # over 5 s (as in test_scanner.py).
+        expect(staff_page.locator("[data-bundle-age]")).to_contain_text("1 张票", timeout=20_000)
 
         code.fill(qr_text)
         staff_page.get_by_role("button", name="检票").click()
-        expect(result).to_have_class("scan-result scan-ok")
+        expect(result).to_have_class("scan-result scan-ok", timeout=15_000)
         expect(result).to_contain_text("验票通过，请入场。")
         expect(result).to_contain_text("日常的未来：材料讲座 · 11-21 14:00")
         expect(staff_page.locator("[data-figures]")).to_have_text("已入场 1 / 1，在场内 1")
