@@ -302,6 +302,28 @@ def escrow_release_to_seller(
 ) -> LedgerTransaction:
     """An order is complete: its amount leaves escrow, the seller is owed it less the
     commission (``commission_bp``/10000, rounded half up), the platform earns that."""
+    return _escrow_to_seller(
+        key=f"release:{_ref(order_ref, 'order')}",
+        kind=Kind.ESCROW_RELEASED,
+        shop_public_id=shop_public_id,
+        amount_fen=amount_fen,
+        commission_bp=commission_bp,
+        refs={**(refs or {}), "order": order_ref},
+        by=by,
+    )
+
+
+def _escrow_to_seller(
+    *,
+    key: str,
+    kind: str,
+    shop_public_id: str,
+    amount_fen: int,
+    commission_bp: int,
+    refs: dict[str, str],
+    by,
+) -> LedgerTransaction:
+    """Money leaves escrow for the seller, less the commission the platform earns."""
     amount = _positive(amount_fen)
     if isinstance(commission_bp, bool) or not isinstance(commission_bp, int):
         raise _invalid(_("佣金比例必须是整数（基点）。"))
@@ -310,8 +332,8 @@ def escrow_release_to_seller(
     except ValueError:
         raise _invalid(_("佣金比例必须在 0 到 10000 基点之间。")) from None
     return ledger_post(
-        key=f"release:{_ref(order_ref, 'order')}",
-        kind=Kind.ESCROW_RELEASED,
+        key=key,
+        kind=kind,
         postings=_nonzero(
             [
                 (accounts.ESCROW, amount),
@@ -320,7 +342,7 @@ def escrow_release_to_seller(
             ]
         ),
         memo=f"佣金费率 {commission_bp} 基点",
-        refs={**(refs or {}), "order": order_ref, "shop": shop_public_id},
+        refs={**refs, "shop": shop_public_id},
         by=by,
     )
 
@@ -337,25 +359,13 @@ def escrow_forfeit_to_seller(
     """A buyer forfeits money held in escrow (a pre-sale's 定金 whose balance was not paid in
     time): it leaves escrow, the seller is owed it less the commission, the platform earns
     that; once per ``forfeit_ref``."""
-    amount = _positive(amount_fen)
-    if isinstance(commission_bp, bool) or not isinstance(commission_bp, int):
-        raise _invalid(_("佣金比例必须是整数（基点）。"))
-    try:
-        seller_fen, commission_fen = split_commission(amount, commission_bp)
-    except ValueError:
-        raise _invalid(_("佣金比例必须在 0 到 10000 基点之间。")) from None
-    return ledger_post(
+    return _escrow_to_seller(
         key=f"forfeit:{_ref(forfeit_ref, 'forfeit')}",
         kind=Kind.DEPOSIT_FORFEITED,
-        postings=_nonzero(
-            [
-                (accounts.ESCROW, amount),
-                (_seller(shop_public_id), -seller_fen),
-                (accounts.PLATFORM_COMMISSION, -commission_fen),
-            ]
-        ),
-        memo=f"佣金费率 {commission_bp} 基点",
-        refs={**(refs or {}), "forfeit": forfeit_ref, "shop": shop_public_id},
+        shop_public_id=shop_public_id,
+        amount_fen=amount_fen,
+        commission_bp=commission_bp,
+        refs={**(refs or {}), "forfeit": forfeit_ref},
         by=by,
     )
 
