@@ -15,18 +15,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
-
-
-def _pick(zh: str, en: str) -> str:
-    """The text for the active language, falling back to the other one."""
-    if (get_language() or "zh-hans").startswith("en"):
-        return en or zh
-    return zh or en
 
 
 def default_soft_close_minutes() -> int:
@@ -68,10 +61,10 @@ class AuctionSale(models.Model):
     lots close in turn, by lot number, that many seconds apart from ``ends_at``."""
 
     public_id = PublicIdField(prefix="as")
-    title_zh = models.CharField(_("中文标题"), max_length=120)
-    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
-    description_zh = models.TextField(_("中文介绍"), blank=True)
-    description_en = models.TextField(_("英文介绍"), blank=True)
+    title = bilingual(
+        models.CharField, _("中文标题"), _("英文标题"), max_length=120, en_max_length=160
+    )
+    description = bilingual(models.TextField, _("中文介绍"), _("英文介绍"), blank=True)
     cover = SafeImageField(_("封面"), upload_to="auctions/sales/", blank=True)
     starts_at = models.DateTimeField(_("开拍时间"))
     ends_at = models.DateTimeField(_("首件截拍时间"))
@@ -96,14 +89,6 @@ class AuctionSale(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
-
-    @property
-    def description(self) -> str:
-        return _pick(self.description_zh, self.description_en)
 
 
 class LotStatus(models.TextChoices):
@@ -143,10 +128,10 @@ class Lot(models.Model):
         AuctionSale, on_delete=models.PROTECT, related_name="lots", verbose_name=_("专场")
     )
     number = models.PositiveIntegerField(_("拍品编号"))
-    title_zh = models.CharField(_("中文标题"), max_length=120)
-    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
-    description_zh = models.TextField(_("中文描述"), blank=True)
-    description_en = models.TextField(_("英文描述"), blank=True)
+    title = bilingual(
+        models.CharField, _("中文标题"), _("英文标题"), max_length=120, en_max_length=160
+    )
+    description = bilingual(models.TextField, _("中文描述"), _("英文描述"), blank=True)
     designer = models.ForeignKey(
         "catalog.Designer", on_delete=models.PROTECT, related_name="lots", verbose_name=_("设计师")
     )
@@ -302,14 +287,6 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
-
-    @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
-
-    @property
-    def description(self) -> str:
-        return _pick(self.description_zh, self.description_en)
 
     @property
     def price_display(self) -> str:

@@ -245,6 +245,7 @@ def lot_checkout_create(
             shop=lot.shop,
             sku=lot_sku(lot),
             title=lot.title_zh,
+            title_en=lot.title_en,
             price_fen=price_fen,
             deposit_credit_fen=credit,
             delivery=delivery,

@@ -3,18 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual, pick
 from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
-
-
-def _pick(zh: str, en: str) -> str:
-    """The text for the active language, falling back to the other one."""
-    if (get_language() or "zh-hans").startswith("en"):
-        return en or zh
-    return zh or en
 
 
 class Origin(models.TextChoices):
@@ -24,10 +17,8 @@ class Origin(models.TextChoices):
 
 class Designer(models.Model):
     public_id = PublicIdField(prefix="d")
-    name_zh = models.CharField(_("中文名"), max_length=100)
-    name_en = models.CharField(_("英文名"), max_length=100, blank=True)
-    bio_zh = models.TextField(_("中文简介"), blank=True)
-    bio_en = models.TextField(_("英文简介"), blank=True)
+    name = bilingual(models.CharField, _("中文名"), _("英文名"), max_length=100)
+    bio = bilingual(models.TextField, _("中文简介"), _("英文简介"), blank=True)
     country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
     is_renowned = models.BooleanField(_("知名设计师"), default=False, db_index=True)
     portrait = SafeImageField(_("头像"), upload_to="designers/", blank=True)
@@ -40,14 +31,6 @@ class Designer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
-
-    @property
-    def bio(self) -> str:
-        return _pick(self.bio_zh, self.bio_en)
 
 
 class ShopStatus(models.TextChoices):
@@ -65,10 +48,8 @@ class Shop(models.Model):
     designer = models.ForeignKey(
         Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
     )
-    name_zh = models.CharField(_("中文店名"), max_length=100)
-    name_en = models.CharField(_("英文店名"), max_length=100, blank=True)
-    description_zh = models.TextField(_("中文介绍"), blank=True)
-    description_en = models.TextField(_("英文介绍"), blank=True)
+    name = bilingual(models.CharField, _("中文店名"), _("英文店名"), max_length=100)
+    description = bilingual(models.TextField, _("中文介绍"), _("英文介绍"), blank=True)
     country = models.CharField(_("国家/地区代码"), max_length=2, default="CN")
     status = models.CharField(
         _("状态"), max_length=16, choices=ShopStatus.choices, default=ShopStatus.PENDING
@@ -97,14 +78,6 @@ class Shop(models.Model):
         return self.name
 
     @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
-
-    @property
-    def description(self) -> str:
-        return _pick(self.description_zh, self.description_en)
-
-    @property
     def is_open(self) -> bool:
         return self.status == ShopStatus.APPROVED
 
@@ -114,8 +87,7 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     slug = models.SlugField(_("标识"), max_length=60, unique=True)
-    name_zh = models.CharField(_("中文名"), max_length=60)
-    name_en = models.CharField(_("英文名"), max_length=60)
+    name = bilingual(models.CharField, _("中文名"), _("英文名"), max_length=60, en_blank=False)
     position = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -125,10 +97,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
 
 
 class ProductStatus(models.TextChoices):
@@ -145,10 +113,8 @@ class Product(models.Model):
         Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    title_zh = models.CharField(_("中文标题"), max_length=120)
-    title_en = models.CharField(_("英文标题"), max_length=120, blank=True)
-    description_zh = models.TextField(_("中文描述"), blank=True)
-    description_en = models.TextField(_("英文描述"), blank=True)
+    title = bilingual(models.CharField, _("中文标题"), _("英文标题"), max_length=120)
+    description = bilingual(models.TextField, _("中文描述"), _("英文描述"), blank=True)
     origin = models.CharField(
         _("产地"), max_length=16, choices=Origin.choices, default=Origin.DOMESTIC
     )
@@ -190,14 +156,6 @@ class Product(models.Model):
         return self.title
 
     @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
-
-    @property
-    def description(self) -> str:
-        return _pick(self.description_zh, self.description_en)
-
-    @property
     def price_display(self) -> str:
         return format_fen(self.price_min_fen)
 
@@ -210,8 +168,11 @@ class Sku(models.Model):
     public_id = PublicIdField(prefix="k")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     code = models.CharField(_("货号"), max_length=40)
-    # e.g. {"颜色": "胡桃木", "尺寸": "L"}: attribute name → value, shown as chosen.
+    # e.g. {"颜色": "胡桃木", "尺寸": "L"}: option name → value, in Chinese (the SKU's identity).
     attributes = models.JSONField(_("规格"), default=dict, blank=True)
+    # Their English, keyed by the Chinese option name: {"颜色": ["Colour", "Walnut"]}. An
+    # option without one (or with an empty half) shows its Chinese text.
+    attributes_en = models.JSONField(_("英文规格"), default=dict, blank=True)
     price_fen = models.BigIntegerField(_("价格（分）"))
     is_active = models.BooleanField(_("可售"), default=True)
 
@@ -227,9 +188,31 @@ class Sku(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.label}".strip()
 
+    def options_in(self, language: str | None = None) -> list[tuple[str, str]]:
+        """The (option name, value) pairs in ``language`` (by default the active one),
+        each half falling back to Chinese."""
+        pairs = []
+        for name, value in self.attributes.items():
+            english = self.attributes_en.get(name) or ["", ""]
+            pairs.append(
+                (
+                    str(pick(name, english[0], language=language)),
+                    str(pick(value, english[1], language=language)),
+                )
+            )
+        return pairs
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        return self.options_in()
+
+    def label_in(self, language: str | None = None) -> str:
+        """The option values joined ("原木色 / L"), in ``language`` (default: active)."""
+        return " / ".join(value for _name, value in self.options_in(language))
+
     @property
     def label(self) -> str:
-        return " / ".join(str(v) for v in self.attributes.values())
+        return self.label_in()
 
     @property
     def price_display(self) -> str:

@@ -436,6 +436,23 @@ def _clean_sku_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 "invalid_attributes",
             )
             clean[name] = {k.strip(): v.strip() for k, v in value.items()}
+        elif name == "attributes_en":
+            _require(
+                isinstance(value, dict)
+                and len(value) <= 5
+                and all(
+                    isinstance(k, str)
+                    and isinstance(v, list | tuple)
+                    and len(v) == 2
+                    and all(isinstance(half, str) for half in v)
+                    and len(v[0].strip()) <= 40
+                    and len(v[1].strip()) <= 60
+                    for k, v in value.items()
+                ),
+                _("英文规格须对应中文规格名，每项为 [英文名, 英文取值]，40 字与 60 字以内。"),
+                "invalid_attributes",
+            )
+            clean[name] = {k.strip(): [v[0].strip(), v[1].strip()] for k, v in value.items()}
         elif name == "is_active":
             _require(isinstance(value, bool), _("is_active 须为布尔值。"), "invalid")
             clean[name] = value
@@ -446,6 +463,17 @@ def _clean_sku_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 details={"field": name},
             )
     return clean
+
+
+def _match_english(clean: dict[str, Any], attributes: dict[str, str]) -> None:
+    """Refuse English options that name none of the SKU's Chinese ones (``attributes``)."""
+    if "attributes_en" in clean:
+        unknown = sorted(set(clean["attributes_en"]) - set(attributes))
+        _require(
+            not unknown,
+            _("英文规格「%(name)s」没有对应的中文规格。") % {"name": "、".join(unknown)},
+            "invalid_attributes",
+        )
 
 
 @transaction.atomic
@@ -460,6 +488,7 @@ def sku_create(*, product: Product, by: User, **fields: Any) -> Sku:
     for required in ("code", "price_fen"):
         _require(required in fields, _("%(field)s 不能为空。") % {"field": required}, "required")
     clean = _clean_sku_fields(fields)
+    _match_english(clean, clean.get("attributes", {}))
     if product.skus.filter(code=clean["code"]).exists():
         raise Conflict(_("这个货号已存在。"), code="sku_code_taken")
     sku = Sku.objects.create(product=product, **clean)
@@ -474,6 +503,12 @@ def sku_update(*, sku: Sku, by: User, **fields: Any) -> Sku:
     product = product_for_seller(user=by, product_public_id=sku.product.public_id, lock=True)
     sku = Sku.objects.select_for_update().get(pk=sku.pk, product=product)
     clean = _clean_sku_fields(fields)
+    attributes = clean.get("attributes", sku.attributes)
+    _match_english(clean, attributes)
+    if "attributes" in clean and "attributes_en" not in clean:
+        kept = {k: v for k, v in sku.attributes_en.items() if k in attributes}
+        if kept != sku.attributes_en:
+            clean["attributes_en"] = kept
     if "code" in clean and product.skus.exclude(pk=sku.pk).filter(code=clean["code"]).exists():
         raise Conflict(_("这个货号已存在。"), code="sku_code_taken")
     before = {k: getattr(sku, k) for k in clean}

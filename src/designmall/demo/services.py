@@ -49,6 +49,7 @@ from designmall.demo.generator import (
     iter_products,
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.options import attributes_en as options_en
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
 from designmall.events.week import WeekDates, week_dates, week_place
@@ -266,6 +267,7 @@ def _write_products(
             product_id=product.pk,
             code=s.code,
             attributes=s.attributes,
+            attributes_en=options_en(s.attributes),
             price_fen=s.price_fen,
             is_active=s.is_active,
         )

@@ -14,20 +14,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
 from designmall.events import rules
 from designmall.events.ticketsign import SESSION_PREFIX, TICKET_PREFIX
-
-
-def _pick(zh: str, en: str) -> str:
-    """The text for the active language, falling back to the other one."""
-    if (get_language() or "zh-hans").startswith("en"):
-        return en or zh
-    return zh or en
 
 
 class DesignWeek(models.Model):
@@ -50,10 +43,8 @@ class DesignWeek(models.Model):
 
 class Venue(models.Model):
     public_id = PublicIdField(prefix="vn")
-    name_zh = models.CharField(_("中文名"), max_length=100)
-    name_en = models.CharField(_("英文名"), max_length=100, blank=True)
-    address_zh = models.CharField(_("中文地址"), max_length=200)
-    address_en = models.CharField(_("英文地址"), max_length=200, blank=True)
+    name = bilingual(models.CharField, _("中文名"), _("英文名"), max_length=100)
+    address = bilingual(models.CharField, _("中文地址"), _("英文地址"), max_length=200)
     position = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -64,22 +55,13 @@ class Venue(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
-
-    @property
-    def address(self) -> str:
-        return _pick(self.address_zh, self.address_en)
-
 
 class Hall(models.Model):
     public_id = PublicIdField(prefix="hl")
     venue = models.ForeignKey(
         Venue, on_delete=models.PROTECT, related_name="halls", verbose_name=_("场馆")
     )
-    name_zh = models.CharField(_("中文名"), max_length=100)
-    name_en = models.CharField(_("英文名"), max_length=100, blank=True)
+    name = bilingual(models.CharField, _("中文名"), _("英文名"), max_length=100)
     capacity = models.PositiveIntegerField(_("容量"))
 
     class Meta:
@@ -93,10 +75,6 @@ class Hall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue.name} · {self.name}"
-
-    @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
 
 
 class EventKind(models.TextChoices):
@@ -115,10 +93,10 @@ class EventStatus(models.TextChoices):
 class Event(models.Model):
     public_id = PublicIdField(prefix="ev")
     kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
-    title_zh = models.CharField(_("中文标题"), max_length=120)
-    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
-    description_zh = models.TextField(_("中文介绍"), blank=True)
-    description_en = models.TextField(_("英文介绍"), blank=True)
+    title = bilingual(
+        models.CharField, _("中文标题"), _("英文标题"), max_length=120, en_max_length=160
+    )
+    description = bilingual(models.TextField, _("中文介绍"), _("英文介绍"), blank=True)
     speakers = models.ManyToManyField(
         "catalog.Designer", blank=True, related_name="events", verbose_name=_("主讲/参展设计师")
     )
@@ -138,14 +116,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
-
-    @property
-    def description(self) -> str:
-        return _pick(self.description_zh, self.description_en)
 
 
 class SessionStatus(models.TextChoices):

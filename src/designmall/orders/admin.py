@@ -53,7 +53,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("product_title", "sku_label", "unit_price", "quantity", "line_total")
+    fields = (
+        "product_title_zh",
+        "product_title_en",
+        "sku_label_zh",
+        "sku_label_en",
+        "unit_price",
+        "quantity",
+        "line_total",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("单价"))

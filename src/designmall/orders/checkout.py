@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from designmall.accounts.models import User
+from designmall.catalog.models import Sku
 from designmall.core import clock, leansql
 from designmall.core.errors import (
     Conflict,
@@ -325,6 +326,36 @@ def _subject(priced: PricedCart) -> str:
     return _("%(title)s 等 %(count)s 件商品") % {"title": first, "count": count}
 
 
+def order_line_build(
+    *,
+    order: Order,
+    sku: Sku,
+    unit_price_fen: int,
+    quantity: int,
+    discount_fen: int = 0,
+    title_zh: str | None = None,
+    title_en: str | None = None,
+) -> OrderLine:
+    """An unsaved order line of ``sku``: the one place lines are made, so every order (cart,
+    lot, pre-sale, deal) keeps the product's title and the SKU's option label in both
+    languages as they are now. ``title_zh``/``title_en`` replace the product's title (a
+    lot's own title); the SKU's product is read unless ``title_zh`` is given."""
+    if title_zh is None:
+        title_zh, title_en = sku.product.title_zh, sku.product.title_en
+    return OrderLine(
+        order=order,
+        sku=sku,
+        product_title_zh=title_zh[:120],
+        product_title_en=(title_en or "")[:120],
+        sku_label_zh=sku.label_in("zh-hans")[:200],
+        sku_label_en=sku.label_in("en")[:200] if sku.attributes_en else "",
+        unit_price_fen=unit_price_fen,
+        quantity=quantity,
+        line_total_fen=unit_price_fen * quantity,
+        discount_fen=discount_fen,
+    )
+
+
 def _as_prefetched(instance, relation: str, objects: list) -> None:
     """Keep ``objects`` as ``instance.<relation>.all()``, the way prefetch_related does."""
     queryset = getattr(instance, relation).all()
@@ -506,14 +537,11 @@ def _checkout_insert(
         raise _PickupCodeTaken from error
     order_lines = [
         [
-            OrderLine(
+            order_line_build(
                 order=order,
                 sku=line.sku,
-                product_title=line.sku.product.title[:120],
-                sku_label=line.sku.label[:200],
                 unit_price_fen=line.unit_price_fen,
                 quantity=line.quantity,
-                line_total_fen=line.line_total_fen,
                 discount_fen=plan.line_discounts.get(line.sku.id, 0),
             )
             for line in part.lines

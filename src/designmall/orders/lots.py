@@ -37,13 +37,17 @@ from designmall.core.audit import audit_record
 from designmall.core.errors import ValidationFailed
 from designmall.core.ids import new_public_id
 from designmall.orders import rules
-from designmall.orders.checkout import _clean_delivery, _orders_insert, clean_address
+from designmall.orders.checkout import (
+    _clean_delivery,
+    _orders_insert,
+    clean_address,
+    order_line_build,
+)
 from designmall.orders.models import (
     Checkout,
     CheckoutStatus,
     Order,
     OrderEvent,
-    OrderLine,
     OrderStatus,
 )
 from designmall.orders.services import _move, checkout_close
@@ -61,6 +65,7 @@ def checkout_for_lot(
     shop: Shop,
     sku: Sku,
     title: str,
+    title_en: str = "",
     price_fen: int,
     deposit_credit_fen: int,
     delivery: str,
@@ -69,9 +74,10 @@ def checkout_for_lot(
     pay_by: datetime,
 ) -> Checkout:
     """A pending checkout of one lot at ``price_fen`` for ``buyer``, in the caller's
-    transaction: one order of ``shop`` with one line (``sku``, ``title``), shipping by the
-    usual rule for ``delivery`` (``"address"`` with ``address``, or ``"pickup"``), and one
-    pending payment of ``payable_type`` for the total less ``deposit_credit_fen``.
+    transaction: one order of ``shop`` with one line (``sku``, ``title`` and its English
+    ``title_en``), shipping by the usual rule for ``delivery`` (``"address"`` with
+    ``address``, or ``"pickup"``), and one pending payment of ``payable_type`` for the total
+    less ``deposit_credit_fen``.
 
     The checkout expires with its payment, and never after ``pay_by`` (the end of the
     buyer's window to pay). ``ValidationFailed`` for a bad delivery or address
@@ -127,15 +133,14 @@ def checkout_for_lot(
         created_at=now,
     )
     _orders_insert([order])
-    OrderLine.objects.create(
+    order_line_build(
         order=order,
         sku=sku,
-        product_title=title[:120],
-        sku_label=sku.label[:200],
         unit_price_fen=price_fen,
         quantity=1,
-        line_total_fen=price_fen,
-    )
+        title_zh=title,
+        title_en=title_en,
+    ).save()
     money = {"deposit_credit_fen": deposit_credit_fen, "payment_fen": due_fen}
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, data=money, at=now

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField, SafeImageField
 from designmall.core.money import format_fen
 from designmall.orders import aftersales_rules, rules
@@ -244,8 +245,10 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
-    product_title = models.CharField(_("商品"), max_length=120)
-    sku_label = models.CharField(_("规格"), max_length=200, blank=True)
+    # Both languages as they were at order time (orders.checkout.line_snapshot), so a
+    # line reads in the page's language even after the product changes or goes.
+    product_title = bilingual(models.CharField, _("商品"), _("英文商品名"), max_length=120)
+    sku_label = bilingual(models.CharField, _("规格"), _("英文规格"), max_length=200, blank=True)
     unit_price_fen = models.BigIntegerField(_("单价（分）"))
     quantity = models.PositiveIntegerField(_("数量"))
     line_total_fen = models.BigIntegerField(_("小计（分）"))

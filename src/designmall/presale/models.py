@@ -16,19 +16,12 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField
 from designmall.core.money import format_fen
 from designmall.presale import rules
-
-
-def _pick(zh: str, en: str) -> str:
-    """The text for the active language, falling back to the other one."""
-    if (get_language() or "zh-hans").startswith("en"):
-        return en or zh
-    return zh or en
 
 
 class CampaignKind(models.TextChoices):
@@ -61,8 +54,9 @@ class Campaign(models.Model):
         "catalog.Product", on_delete=models.PROTECT, related_name="presale_campaigns"
     )
     kind = models.CharField(_("预售类型"), max_length=16, choices=CampaignKind.choices)
-    title_zh = models.CharField(_("中文标题"), max_length=120)
-    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
+    title = bilingual(
+        models.CharField, _("中文标题"), _("英文标题"), max_length=120, en_max_length=160
+    )
     # 定金 (Civil Code art. 586): at most 20% of the price, forfeited on default. Otherwise an
     # advance payment (预付款), refunded in full on default.
     earnest = models.BooleanField(_("定金（逾期未付尾款不退）"), default=True)
@@ -108,10 +102,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
 
     @property
     def is_deposit(self) -> bool:

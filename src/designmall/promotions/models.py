@@ -13,19 +13,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField
 from designmall.promotions.coupon_math import CouponKind as MathKind
 from designmall.promotions.coupon_math import Issuer as MathIssuer
 from designmall.promotions.coupon_math import ScopeKind as MathScope
-
-
-def _pick(zh: str, en: str) -> str:
-    if (get_language() or "zh-hans").startswith("en"):
-        return en or zh
-    return zh or en
 
 
 class Issuer(models.TextChoices):
@@ -77,8 +71,9 @@ class CouponTemplate(models.Model):
         related_name="coupon_templates",
         verbose_name=_("店铺"),
     )
-    name_zh = models.CharField(_("中文名称"), max_length=60)
-    name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
+    name = bilingual(
+        models.CharField, _("中文名称"), _("英文名称"), max_length=60, en_max_length=80
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=CouponKind.choices)
     threshold_fen = models.BigIntegerField(_("使用门槛（分）"), default=0)
     off_fen = models.BigIntegerField(_("减免金额（分）"), default=0)
@@ -150,10 +145,6 @@ class CouponTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return _pick(self.name_zh, self.name_en)
 
     @property
     def claimed_count(self) -> int:

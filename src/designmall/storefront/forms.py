@@ -233,6 +233,41 @@ def format_attributes(attributes: dict[str, str]) -> str:
     return "\n".join(f"{k}={v}" for k, v in attributes.items())
 
 
+def format_attributes_en(attributes: dict[str, str], english: dict[str, list[str]]) -> str:
+    """The English lines in the order of the Chinese ones (a blank line for one without)."""
+    lines = []
+    for name in attributes:
+        en_name, en_value = english.get(name) or ["", ""]
+        lines.append(f"{en_name}={en_value}" if en_name or en_value else "")
+    return "\n".join(lines).rstrip("\n")
+
+
+def pair_attributes_en(attributes: dict[str, str], text: str) -> dict[str, list[str]]:
+    """``Colour=Black`` lines matched, line by line, to the Chinese ``颜色=黑`` ones: the
+    English of each Chinese option, keyed by its Chinese name. Blank lines skip an option."""
+    lines = [raw.strip().replace("＝", "=") for raw in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) > len(attributes):
+        raise forms.ValidationError(
+            _("英文规格比中文规格多：请逐行对应，如 颜色=黑 对应 Colour=Black。"),
+            code="invalid_attributes",
+        )
+    english: dict[str, list[str]] = {}
+    for number, (name, line) in enumerate(zip(attributes, lines, strict=False), start=1):
+        if not line:
+            continue
+        en_name, sep, en_value = line.partition("=")
+        if not sep or not en_name.strip() or not en_value.strip():
+            raise forms.ValidationError(
+                _("第 %(n)d 行「%(line)s」格式不对：每行写一项，如 Colour=Black。"),
+                code="invalid_attributes",
+                params={"n": number, "line": line},
+            )
+        english[name] = [en_name.strip(), en_value.strip()]
+    return english
+
+
 class SkuForm(Form):
     code = forms.CharField(label=_("货号"), max_length=40)
     price = forms.CharField(
@@ -247,6 +282,12 @@ class SkuForm(Form):
         help_text=_("每行一项，如 颜色=黑。"),
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("颜色=黑\n尺寸=L")}),
     )
+    attributes_en = forms.CharField(
+        label=_("英文规格"),
+        required=False,
+        help_text=_("与中文规格逐行对应，如 Colour=Black；英文页面显示这些。"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Colour=Black\nSize=L"}),
+    )
     is_active = forms.BooleanField(label=_("可售"), required=False, initial=True)
 
     def clean_price(self) -> int:
@@ -254,6 +295,17 @@ class SkuForm(Form):
 
     def clean_attributes(self) -> dict[str, str]:
         return parse_attributes(self.cleaned_data["attributes"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "attributes" in data and "attributes_en" in data:
+            try:
+                data["attributes_en"] = pair_attributes_en(
+                    data["attributes"], data["attributes_en"]
+                )
+            except forms.ValidationError as error:
+                self.add_error("attributes_en", error)
+        return data
 
     def service_fields(self, *, editing: bool = False) -> dict:
         """The cleaned data as inventory's ``sku_*_with_stock`` take it.

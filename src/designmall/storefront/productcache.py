@@ -43,7 +43,7 @@ from designmall.catalog.selectors import product_page_catalog, shop_products_wit
 DEFAULT_SECONDS = 300
 MORE_FROM_SHOP = 4
 # Part of the key: entries written by older code (other fields) are never read.
-_KEY_VERSION = 2  # 2: products carry per_buyer_limit
+_KEY_VERSION = 3  # 2: products carry per_buyer_limit; 3: option names per language
 
 
 @dataclass
@@ -51,9 +51,15 @@ class ProductData:
     product: Product  # with shop, designer, category and its parent loaded
     skus: list[Sku]  # active ones, cheapest first
     images: list[ProductImage]
-    attribute_names: list[str]  # the SKUs' attribute names, in first-seen order
     more_from_shop: list[Product]  # newest others on sale, each with ``cover`` set
     token: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    def option_names(self) -> list[str]:
+        """The SKUs' option names in the active language, in first-seen order."""
+        names: list[str] = []
+        for sku in self.skus:
+            names.extend(name for name, _value in sku.options if name not in names)
+        return names
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,6 @@ def data_key(public_id: str) -> str:
 
 def _read(public_id: str) -> ProductData:
     product, skus, images = product_page_catalog(public_id=public_id)
-    attribute_names: list[str] = []
-    for sku in skus:
-        attribute_names.extend(k for k in sku.attributes if k not in attribute_names)
     newest = product_ids_newest(
         filters=SearchFilters(shop_id=product.shop_id), limit=MORE_FROM_SHOP + 1
     )
@@ -105,7 +108,6 @@ def _read(public_id: str) -> ProductData:
         product=product,
         skus=skus,
         images=images,
-        attribute_names=attribute_names,
         more_from_shop=shop_products_with_covers(product.shop, others),
     )
 

@@ -159,6 +159,11 @@ class SkuOut(Schema):
     public_id: str
     code: str
     attributes: dict[str, str]
+    # The English of each option, keyed by its Chinese name: {"颜色": ["Colour", "Black"]}.
+    attributes_en: dict[str, list[str]]
+    # The options as [name, value] pairs and their values joined, in the request's language.
+    options: list[list[str]]
+    label: str
     price_fen: int
     price_display: str
     in_stock: bool
@@ -169,6 +174,9 @@ def sku_out(sku: Sku, available: int) -> dict[str, Any]:
         "public_id": sku.public_id,
         "code": sku.code,
         "attributes": sku.attributes,
+        "attributes_en": sku.attributes_en,
+        "options": [list(pair) for pair in sku.options],
+        "label": sku.label,
         "price_fen": sku.price_fen,
         "price_display": format_fen(sku.price_fen),
         "in_stock": available > 0,

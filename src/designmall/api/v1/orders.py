@@ -295,8 +295,13 @@ def cart_merge(request: HttpRequest, payload: CartLinesIn):
 
 class OrderLineOut(Schema):
     sku: str
+    # In the request's language (Accept-Language), and both as kept at order time.
     product_title: str
     sku_label: str
+    product_title_zh: str
+    product_title_en: str
+    sku_label_zh: str
+    sku_label_en: str
     quantity: int
     unit_price_fen: int
     unit_price_display: str
@@ -401,6 +406,10 @@ def order_out(order: Order, *, for_buyer: bool, events: bool = False) -> dict[st
                 "sku": line.sku.public_id,
                 "product_title": line.product_title,
                 "sku_label": line.sku_label,
+                "product_title_zh": line.product_title_zh,
+                "product_title_en": line.product_title_en,
+                "sku_label_zh": line.sku_label_zh,
+                "sku_label_en": line.sku_label_en,
                 "quantity": line.quantity,
                 **_money("unit_price", line.unit_price_fen),
                 **_money("line_total", line.line_total_fen),

@@ -194,6 +194,8 @@ class SellerSkuOut(Schema):
     public_id: str
     code: str
     attributes: dict[str, str]
+    # The English of each option, keyed by its Chinese name: {"颜色": ["Colour", "Black"]}.
+    attributes_en: dict[str, list[str]]
     price_fen: int
     price_display: str
     # Units that can be bought now (held and sold ones are not counted).
@@ -206,6 +208,7 @@ def seller_sku_out(sku: Sku, available: int) -> dict[str, Any]:
         "public_id": sku.public_id,
         "code": sku.code,
         "attributes": sku.attributes,
+        "attributes_en": sku.attributes_en,
         "price_fen": sku.price_fen,
         "price_display": format_fen(sku.price_fen),
         "stock": available,
@@ -382,6 +385,10 @@ def seller_product_delist(
 # --- SKUs ---------------------------------------------------------------------------------
 
 SkuAttributes = dict[text(20, min_length=1), text(40, min_length=1)]
+# The English of the options, keyed by the Chinese name: [English name, English value].
+SkuAttributesEn = dict[
+    text(20, min_length=1), Annotated[list[text(60)], Field(min_length=2, max_length=2)]
+]
 
 
 class SkuCreateIn(Input):
@@ -389,6 +396,7 @@ class SkuCreateIn(Input):
     price_fen: PriceFen
     stock: Stock = 0
     attributes: SkuAttributes = {}
+    attributes_en: SkuAttributesEn = {}
     is_active: bool = True
 
 
@@ -412,6 +420,7 @@ class SkuUpdateIn(Input):
     price_fen: PriceFen = None
     stock: Stock = None
     attributes: SkuAttributes = None
+    attributes_en: SkuAttributesEn = None
     is_active: bool = None
 
 

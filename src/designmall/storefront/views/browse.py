@@ -191,7 +191,7 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404(_("没有找到这个商品。")) from None
     choices = BuyChoices(
         skus=data.skus,
-        attribute_names=data.attribute_names,
+        attribute_names=data.option_names(),
         price_display=data.product.price_display,
     )
     buy = _buy_form(request, choices)

@@ -30,6 +30,7 @@ from designmall.storefront.forms import (
     SkuForm,
     StockAdjustForm,
     format_attributes,
+    format_attributes_en,
 )
 
 
@@ -157,6 +158,7 @@ def _editor(
                     "price": Money(sku.price_fen).yuan_str(),
                     "stock": sku.counters.available,
                     "attributes": format_attributes(sku.attributes),
+                    "attributes_en": format_attributes_en(sku.attributes, sku.attributes_en),
                     "is_active": sku.is_active,
                 },
             )
