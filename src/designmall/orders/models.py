@@ -7,9 +7,12 @@ and ``payables``; models only hold data. Money is integer fen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core.bilingual import bilingual
@@ -237,7 +240,18 @@ class Order(models.Model):
 
     @property
     def carrier_name(self) -> str:
-        return rules.CARRIERS.get(self.carrier, self.carrier)
+        return carrier_label(self.carrier)
+
+
+def carrier_label(code: str) -> str:
+    """The carrier's name in the active language (its code when unknown)."""
+    name = rules.CARRIERS.get(code)
+    return gettext(name) if name else code
+
+
+def carrier_choices() -> list[tuple[str, Any]]:
+    """(code, name) of every carrier, the names translated when shown."""
+    return [(code, gettext_lazy(name)) for code, name in rules.CARRIERS.items()]
 
 
 class OrderLine(models.Model):
@@ -471,7 +485,7 @@ class AfterSalesRequest(models.Model):
 
     @property
     def return_carrier_name(self) -> str:
-        return rules.CARRIERS.get(self.return_carrier, self.return_carrier)
+        return carrier_label(self.return_carrier)
 
 
 class AfterSalesPhoto(models.Model):

@@ -151,7 +151,7 @@ def format_pickup_code(code: str) -> str:
 
 # --- shipping ----------------------------------------------------------------------------
 
-# Carrier code -> name shown to people.
+# Carrier code -> name shown to people, in Chinese (a gettext msgid: models.carrier_label).
 CARRIERS: dict[str, str] = {
     "SF": "顺丰速运",
     "JD": "京东物流",

@@ -10,6 +10,7 @@ from designmall.core.formtokens import FormTokenField
 from designmall.core.money import Money
 from designmall.orders import rules
 from designmall.orders.checkout import ADDRESS_FIELDS
+from designmall.orders.models import carrier_choices
 
 DELIVERY_CHOICES = [
     (rules.Delivery.ADDRESS.value, _("快递到家")),
@@ -46,7 +47,8 @@ class CheckoutForm(forms.Form):
             )
         # A text input (styled as the others) that still brings up the phone keypad.
         self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
-        self.fields["detail"].widget = forms.Textarea(attrs={"rows": 2})
+        # The buyer's own words, in whatever language (the page's language test skips them).
+        self.fields["detail"].widget = forms.Textarea(attrs={"rows": 2, "data-i18n-exempt": ""})
 
     def clean(self):
         data = super().clean()
@@ -66,7 +68,7 @@ class CheckoutForm(forms.Form):
 class ShipForm(forms.Form):
     carrier = forms.ChoiceField(
         label=_("快递公司"),
-        choices=[("", _("请选择")), *rules.CARRIERS.items()],
+        choices=[("", _("请选择")), *carrier_choices()],
     )
     tracking_number = forms.CharField(label=_("运单号"), max_length=40)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import template
 
 from designmall.orders import aftersales_rules as asr
-from designmall.orders import rules
 from designmall.orders.aftersales import line_claimable
-from designmall.orders.models import AfterSalesKind, AfterSalesReason
+from designmall.orders.models import AfterSalesKind, AfterSalesReason, carrier_choices
 from designmall.orders.selectors import aftersales_of_order
 
 register = template.Library()
@@ -36,6 +35,6 @@ def aftersales_panel(context, order, side: str):
         "lines": lines,
         "kinds": AfterSalesKind.choices,
         "reasons": AfterSalesReason.choices,
-        "carriers": list(rules.CARRIERS.items()),
+        "carriers": carrier_choices(),
         "returns_allowed": order.status not in asr.BEFORE_DELIVERY,
     }

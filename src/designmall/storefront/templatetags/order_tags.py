@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import template
 
 from designmall.core.money import format_fen
-from designmall.orders import rules
-from designmall.orders.models import OrderStatus
+from designmall.orders.models import OrderStatus, carrier_label
 
 register = template.Library()
 
@@ -28,4 +27,4 @@ def order_status(value: str) -> str:
 
 @register.filter
 def carrier_name(code: str) -> str:
-    return rules.CARRIERS.get(code, code)
+    return carrier_label(code)
