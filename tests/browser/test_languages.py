@@ -8,9 +8,6 @@ element marked ``data-i18n-exempt`` (a person's name, an address, a note, the br
 carrying a ``lang`` of its own is not checked.
 """
 
-# The payments tests' fixtures are imported by name, so tests taking them redefine the names.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
