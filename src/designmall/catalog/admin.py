@@ -151,7 +151,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class SkuInline(admin.TabularInline):
     model = Sku
-    fields = ("public_id", "code", "attributes", "price_fen", "is_active")
+    fields = ("public_id", "code", "attributes", "attributes_en", "price_fen", "is_active")
     readonly_fields = fields
     extra = 0
     can_delete = False

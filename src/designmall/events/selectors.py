@@ -14,12 +14,12 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
 from designmall.catalog.models import Designer
 from designmall.core import clock
+from designmall.core.bilingual import pick_from
 from designmall.core.errors import Conflict, NotFound
 from designmall.core.money import format_fen
 from designmall.events import rules, signing
@@ -440,8 +440,7 @@ def notifications_for_user(*, user: User, unread_only: bool = False) -> QuerySet
 def notification_text(notification: Notification) -> str:
     """The message in the active language."""
     data = notification.data or {}
-    english = (get_language() or "").startswith("en")
-    title = (data.get("title_en") if english else None) or data.get("title_zh", "")
+    title = pick_from(data, "title")
     starts = _local_text(data.get("starts_at"))
     if notification.kind == NotificationKind.WAITLIST_OFFER:
         return _("「%(title)s」%(time)s 有 %(n)s 个座位为您保留至 %(until)s，请及时领取。") % {

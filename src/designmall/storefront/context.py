@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
+from designmall.core.bilingual import is_english, pick_from
 from designmall.storefront.selectors import nav_categories, user_has_shop
 
 
 def _localised_nav(language: str) -> list[dict]:
-    english = language.startswith("en")
-
     def name(node: dict) -> str:
-        return (node["name_en"] or node["name_zh"]) if english else node["name_zh"]
+        return pick_from(node, "name", language=language)
 
     return [
         {
@@ -36,5 +35,5 @@ def storefront(request):
         "nav_categories": SimpleLazyObject(lambda: _localised_nav(language)),
         "has_seller_center": SimpleLazyObject(lambda: user is not None and _seller_link(user)),
         "search_q": request.GET.get("q", "")[:100],
-        "is_english": language.startswith("en"),
+        "is_english": is_english(language),
     }

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.utils.translation import get_language
 
+from designmall.core.bilingual import pick
 from designmall.events.week import local_today, week_dates
 
 
@@ -48,10 +48,7 @@ class DesignWeek:
 
 def design_week() -> DesignWeek:
     dates = week_dates()
-    if (get_language() or "").startswith("en"):
-        theme = settings.DESIGN_WEEK_THEME_EN
-    else:
-        theme = settings.DESIGN_WEEK_THEME_ZH
+    theme = pick(settings.DESIGN_WEEK_THEME_ZH, settings.DESIGN_WEEK_THEME_EN)
     return DesignWeek(
         starts_on=dates.starts_on,
         ends_on=dates.ends_on,
