@@ -14,7 +14,7 @@ from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
 
-ENGLISH = {"颜色": ["Colour", "Natural wood"], "尺寸": ["Size", "Large"]}
+ENGLISH = {"尺寸": ["Size", "Large"], "颜色": ["Colour", "Natural wood"]}
 
 
 @pytest.fixture
@@ -28,12 +28,12 @@ def own_product(seller):
 
 
 def test_options_read_in_the_active_language_each_half_falling_back():
-    sku = Sku(attributes={"颜色": "原木色", "尺寸": "大号"}, attributes_en={"颜色": ["Colour", ""]})
+    sku = Sku(attributes={"尺寸": "大号", "颜色": "原木色"}, attributes_en={"颜色": ["Colour", ""]})
     with translation.override("en"):
-        assert sku.options == [("Colour", "原木色"), ("尺寸", "大号")]
-    assert sku.label_in("zh-hans") == "原木色 / 大号"
+        assert sku.options == [("尺寸", "大号"), ("Colour", "原木色")]
+    assert sku.label_in("zh-hans") == "大号 / 原木色"
     sku.attributes_en = ENGLISH
-    assert sku.label_in("en") == "Natural wood / Large"
+    assert sku.label_in("en") == "Large / Natural wood"
 
 
 def test_the_seller_gives_the_options_english_through_the_api(as_seller, own_product):
@@ -42,7 +42,7 @@ def test_the_seller_gives_the_options_english_through_the_api(as_seller, own_pro
         {
             "code": "WAL-L",
             "price_fen": 9_900,
-            "attributes": {"颜色": "原木色", "尺寸": "大号"},
+            "attributes": {"尺寸": "大号", "颜色": "原木色"},
             "attributes_en": ENGLISH,
         },
     )
@@ -98,15 +98,15 @@ def test_the_seller_form_pairs_english_lines_with_the_chinese_ones():
 def test_the_product_page_and_api_show_the_options_in_the_visitors_language(anon):
     product = make_product(title_zh="胡桃木椅子", title_en="Walnut Chair", skus=[(9_900, 3)])
     Sku.objects.filter(product=product).update(
-        attributes={"颜色": "原木色", "尺寸": "大号"}, attributes_en=ENGLISH
+        attributes={"尺寸": "大号", "颜色": "原木色"}, attributes_en=ENGLISH
     )
     client = Client()
     client.cookies["django_language"] = "en"
     page = client.get(f"/p/{product.public_id}/").content.decode()
-    assert "Colour / Size" in page and "Natural wood / Large" in page
+    assert "Size / Colour" in page and "Large / Natural wood" in page
     assert "原木色" not in page and "颜色" not in page
 
     anon.headers["Accept-Language"] = "en"
     sku = anon.get(f"/products/{product.public_id}").json()["skus"][0]
-    assert sku["options"] == [["Colour", "Natural wood"], ["Size", "Large"]]
-    assert (sku["label"], sku["attributes_en"]) == ("Natural wood / Large", ENGLISH)
+    assert sku["options"] == [["Size", "Large"], ["Colour", "Natural wood"]]
+    assert (sku["label"], sku["attributes_en"]) == ("Large / Natural wood", ENGLISH)

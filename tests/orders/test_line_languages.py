@@ -25,8 +25,8 @@ def chair():
         skus=[(129_900, 5)],
     )
     sku = product.skus.get()
-    sku.attributes = {"颜色": "原木色", "尺寸": "大号"}
-    sku.attributes_en = {"颜色": ["Colour", "Natural wood"], "尺寸": ["Size", "Large"]}
+    sku.attributes = {"尺寸": "大号", "颜色": "原木色"}
+    sku.attributes_en = {"尺寸": ["Size", "Large"], "颜色": ["Colour", "Natural wood"]}
     sku.save()
     return product
 
@@ -38,12 +38,12 @@ def test_a_line_keeps_both_languages_whatever_language_the_buyer_uses(chair):
     line = orders_of(checkout)[0].lines.get()
     line.refresh_from_db()
     assert (line.product_title_zh, line.product_title_en) == ("胡桃木椅子", "Walnut Chair")
-    assert (line.sku_label_zh, line.sku_label_en) == ("原木色 / 大号", "Natural wood / Large")
+    assert (line.sku_label_zh, line.sku_label_en) == ("大号 / 原木色", "Large / Natural wood")
     with translation.override("en"):
-        assert (line.product_title, line.sku_label) == ("Walnut Chair", "Natural wood / Large")
+        assert (line.product_title, line.sku_label) == ("Walnut Chair", "Large / Natural wood")
         assert str(line) == "Walnut Chair × 1"
     with translation.override("zh-hans"):
-        assert (line.product_title, line.sku_label) == ("胡桃木椅子", "原木色 / 大号")
+        assert (line.product_title, line.sku_label) == ("胡桃木椅子", "大号 / 原木色")
 
 
 def test_a_line_keeps_the_title_it_was_bought_under(chair):
@@ -77,7 +77,7 @@ def test_a_line_built_with_its_own_title_keeps_both(chair):
         title_en="Signed original",
     )
     assert (line.product_title_zh, line.product_title_en) == ("签名原作", "Signed original")
-    assert (line.line_total_fen, line.sku_label_en) == (500_000, "Natural wood / Large")
+    assert (line.line_total_fen, line.sku_label_en) == (500_000, "Large / Natural wood")
 
 
 def test_pages_and_the_api_show_the_language_asked_for(chair):
@@ -91,7 +91,7 @@ def test_pages_and_the_api_show_the_language_asked_for(chair):
     for path in ("/orders/", f"/orders/{order.public_id}/"):
         page = client.get(path).content.decode()
         assert "Walnut Chair" in page and "胡桃木椅子" not in page, path
-    assert "Natural wood / Large" in client.get(f"/orders/{order.public_id}/").content.decode()
+    assert "Large / Natural wood" in client.get(f"/orders/{order.public_id}/").content.decode()
 
     seller = Client()
     seller.force_login(chair.shop.owner)
@@ -103,11 +103,11 @@ def test_pages_and_the_api_show_the_language_asked_for(chair):
     api = ApiClient(Client(), token_for(buyer))
     api.headers["Accept-Language"] = "en"
     line = api.get(f"/orders/{order.public_id}").json()["lines"][0]
-    assert (line["product_title"], line["sku_label"]) == ("Walnut Chair", "Natural wood / Large")
-    assert (line["product_title_zh"], line["sku_label_zh"]) == ("胡桃木椅子", "原木色 / 大号")
+    assert (line["product_title"], line["sku_label"]) == ("Walnut Chair", "Large / Natural wood")
+    assert (line["product_title_zh"], line["sku_label_zh"]) == ("胡桃木椅子", "大号 / 原木色")
     api.headers["Accept-Language"] = "zh-CN"
     line = api.get(f"/orders/{order.public_id}").json()["lines"][0]
-    assert (line["product_title"], line["sku_label"]) == ("胡桃木椅子", "原木色 / 大号")
+    assert (line["product_title"], line["sku_label"]) == ("胡桃木椅子", "大号 / 原木色")
 
 
 def test_cart_and_checkout_show_the_options_in_the_page_language(chair):
@@ -120,4 +120,4 @@ def test_cart_and_checkout_show_the_options_in_the_page_language(chair):
     client.cookies["django_language"] = "en"
     for path in ("/cart/", "/checkout/"):
         page = client.get(path).content.decode()
-        assert "Natural wood / Large" in page and "原木色" not in page, path
+        assert "Large / Natural wood" in page and "原木色" not in page, path
