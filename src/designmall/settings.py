@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "designmall.auctions",
     "designmall.promotions",
     "designmall.presale",
+    "designmall.o2o",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
