@@ -118,3 +118,21 @@ def test_a_withdrawn_booth_stops_resolving(api_as, anon, operator, booth):
     assert withdrawn["status"] == "withdrawn"
     assert_error(anon.get(f"/o2o/booths/{booth['code']}"), 404, "booth_not_found")
     assert anon.get("/o2o/booths/not-a-code").status_code in (404, 422)
+
+
+def test_an_app_records_scans_and_the_visitor_sees_and_clears_them(api_as, buyer, booth):
+    api = api_as(buyer)
+    made = api.post("/o2o/scans", {"code": booth["code"], "target": "booth"})
+    assert made.status_code == 201 and made.json() == {"recorded": True}
+    assert api.post("/o2o/scans", {"code": booth["code"], "target": "booth"}).json() == {
+        "recorded": False
+    }
+    history = api.get("/o2o/my-scans").json()
+    assert history["total"] == 1 and history["items"][0]["booth"] == booth["public_id"]
+    assert api.delete("/o2o/my-scans").json() == {"cleared": 1}
+    assert api.get("/o2o/my-scans").json()["total"] == 0
+    assert_error(
+        api.post("/o2o/scans", {"code": "zzzzzzzzzz", "target": "exhibit"}),
+        404,
+        "exhibit_not_found",
+    )

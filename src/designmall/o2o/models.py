@@ -182,3 +182,40 @@ class Exhibit(models.Model):
     @property
     def story(self) -> str:
         return _pick(self.story_zh, self.story_en)
+
+
+class ScanVisit(models.Model):
+    """A scan of a booth's or exhibit's code: the page it opened, by whom, when. A visitor
+    not logged in is known by a first-party cookie id (``visitor_id``); their scans join
+    their account when they log in with that browser. Visitors may clear their own."""
+
+    booth = models.ForeignKey(
+        Booth, on_delete=models.CASCADE, related_name="scans", verbose_name=_("展位")
+    )
+    exhibit = models.ForeignKey(
+        Exhibit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scans",
+        verbose_name=_("展品"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="show_scans",
+        verbose_name=_("用户"),
+    )
+    visitor_id = models.CharField(_("访客标识"), max_length=40, blank=True, db_index=True)
+    scanned_at = models.DateTimeField(_("扫码时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("扫码记录")
+        verbose_name_plural = _("扫码记录")
+        ordering = ["-scanned_at", "-id"]
+        indexes = [models.Index(fields=["user", "scanned_at"], name="o2o_scan_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.booth_id}/{self.exhibit_id or '-'} @ {self.scanned_at:%Y-%m-%d %H:%M}"

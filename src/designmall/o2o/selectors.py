@@ -4,6 +4,7 @@ short URLs their QR codes carry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -18,7 +19,7 @@ from designmall.core import clock
 from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
 from designmall.o2o import rules
-from designmall.o2o.models import Booth, BoothStatus, Exhibit
+from designmall.o2o.models import Booth, BoothStatus, Exhibit, ScanVisit
 
 
 def booth_url(booth: Booth) -> str:
@@ -157,3 +158,42 @@ def exhibit_page(*, exhibit: Exhibit, viewer: User | None = None) -> ExhibitPage
         buyable=buyable,
         lot=lot,
     )
+
+
+def scans_of_visitor(*, user: User | None, visitor_id: str | None) -> QuerySet[ScanVisit]:
+    """The visitor's own scans, newest first: the account's, and this browser's anonymous
+    ones."""
+    mine = ScanVisit.objects.none()
+    if getattr(user, "pk", None):
+        mine = ScanVisit.objects.filter(user=user)
+    if visitor_id:
+        mine = mine | ScanVisit.objects.filter(visitor_id=visitor_id, user__isnull=True)
+    return mine.select_related("booth__shop", "booth__venue", "exhibit__product", "exhibit__lot")
+
+
+def attribution_window() -> timedelta:
+    return timedelta(days=getattr(settings, "O2O_ATTRIBUTION_DAYS", 7))
+
+
+def attribution_for(
+    *, user: User, shop: Shop, at: datetime, window: timedelta | None = None
+) -> ScanVisit | None:
+    """The scan an order of ``shop`` by ``user`` placed at ``at`` is attributed to (last
+    touch within the window, ``rules.last_touch``), or None for an online sale."""
+    window = window or attribution_window()
+    scans = {
+        scan.pk: scan
+        for scan in ScanVisit.objects.filter(
+            user=user, booth__shop=shop, scanned_at__gte=at - window, scanned_at__lte=at
+        ).select_related("booth", "exhibit")
+    }
+    touch = rules.last_touch(
+        (
+            rules.Touch(s.pk, s.scanned_at, shop.pk, s.booth_id, s.exhibit_id)
+            for s in scans.values()
+        ),
+        shop=shop.pk,
+        ordered_at=at,
+        window=window,
+    )
+    return scans[touch.ref] if touch else None

@@ -19,7 +19,7 @@ row (scans and orders may point at it) and its code stops resolving.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,7 +34,7 @@ from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from designmall.events.models import Hall, Venue
 from designmall.o2o import rules
-from designmall.o2o.models import Booth, BoothStatus, Exhibit, ExhibitKind
+from designmall.o2o.models import Booth, BoothStatus, Exhibit, ExhibitKind, ScanVisit
 
 TITLE_MAX_ZH = 120
 TITLE_MAX_EN = 160
@@ -432,3 +432,63 @@ def exhibit_remove(*, exhibit: Exhibit, by: User) -> Exhibit:
     exhibit.save(update_fields=["is_active", "updated_at"])
     audit_record(actor=by, action="exhibit.removed", target=exhibit)
     return exhibit
+
+
+# --- scans ------------------------------------------------------------------------------------
+
+VISITOR_ID_MAX = 40
+# Opening the same page again within this long is one scan (a reload, a second tap).
+SCAN_REPEAT_SECONDS = 60
+
+
+def _visitor(visitor_id: str | None) -> str:
+    text = (visitor_id or "").strip()
+    return text if 16 <= len(text) <= VISITOR_ID_MAX and text.isascii() else ""
+
+
+def scan_record(
+    *, booth: Booth, exhibit: Exhibit | None, user: User | None, visitor_id: str | None
+) -> ScanVisit | None:
+    """Record that a visitor opened a booth's or exhibit's code: the logged-in ``user``, or
+    else the browser's cookie id. A repeat of the same page by the same visitor within
+    ``SCAN_REPEAT_SECONDS`` is not a new scan (returns None); so is a visitor we cannot
+    tell (no account, no cookie)."""
+    user = user if getattr(user, "pk", None) else None
+    visitor_id = _visitor(visitor_id)
+    if user is None and not visitor_id:
+        return None
+    now = clock.now()
+    recent = ScanVisit.objects.filter(
+        booth=booth,
+        exhibit=exhibit,
+        scanned_at__gt=now - timedelta(seconds=SCAN_REPEAT_SECONDS),
+    )
+    recent = recent.filter(user=user) if user else recent.filter(visitor_id=visitor_id)
+    if recent.exists():
+        return None
+    return ScanVisit.objects.create(
+        booth=booth, exhibit=exhibit, user=user, visitor_id=visitor_id, scanned_at=now
+    )
+
+
+@transaction.atomic
+def scans_merge(*, user: User, visitor_id: str | None) -> int:
+    """At login: the browser's anonymous scans become the account's. Returns how many."""
+    visitor_id = _visitor(visitor_id)
+    if not visitor_id or not getattr(user, "pk", None):
+        return 0
+    return ScanVisit.objects.filter(visitor_id=visitor_id, user__isnull=True).update(user=user)
+
+
+@transaction.atomic
+def scans_clear(*, user: User | None, visitor_id: str | None) -> int:
+    """The visitor clears their own scan history (the account's and this browser's
+    anonymous scans); returns how many scans were deleted."""
+    visitor_id = _visitor(visitor_id)
+    mine = ScanVisit.objects.none()
+    if getattr(user, "pk", None):
+        mine = ScanVisit.objects.filter(user=user)
+    if visitor_id:
+        mine = mine | ScanVisit.objects.filter(visitor_id=visitor_id, user__isnull=True)
+    deleted, _rows = ScanVisit.objects.filter(pk__in=mine.values("pk")).delete()
+    return deleted

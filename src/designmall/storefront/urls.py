@@ -154,6 +154,7 @@ urlpatterns = [
     # The show: what printed QR codes open (short codes), and the seller's booths.
     path("o/b/<str:code>/", show.booth, name="show_booth"),
     path("o/e/<str:code>/", show.exhibit, name="show_exhibit"),
+    path("o/my-scans/", show.my_scans, name="show_my_scans"),
     path("seller/booths/", show.seller_booths, name="seller_booths"),
     path(
         "seller/booths/<str:public_id>/exhibits/",

@@ -395,3 +395,70 @@ def operator_booth_sheet(request: HttpRequest, public_id: str):
     if booth.status != BoothStatus.ACTIVE:
         raise NotFound(_("没有找到这个展位。"), code="booth_not_found")
     return _pdf(sheets.booth_sheet_pdf(booth), f"booth-{booth.number}.pdf")
+
+
+# --- the visitor's scans ------------------------------------------------------------------------
+
+
+class ScanIn(Input):
+    code: ShortCode = Field(description="The short code of the booth or exhibit scanned.")
+    target: Literal["booth", "exhibit"]
+
+
+class ScanOut(Schema):
+    booth: str
+    booth_code: str
+    shop: ShopRef
+    exhibit: str | None
+    exhibit_code: str | None
+    title_zh: str = Field(description="The exhibit's title, or the shop's name for a booth.")
+    title_en: str
+    scanned_at: datetime
+
+
+class ScanRecordedOut(Schema):
+    recorded: bool = Field(description="False for a repeat within a minute (one scan).")
+
+
+class ClearedOut(Schema):
+    cleared: int
+
+
+def scan_out(scan) -> dict[str, Any]:
+    booth, exhibit = scan.booth, scan.exhibit
+    return {
+        "booth": booth.public_id,
+        "booth_code": booth.code,
+        "shop": shop_ref(booth.shop),
+        "exhibit": exhibit.public_id if exhibit else None,
+        "exhibit_code": exhibit.code if exhibit else None,
+        "title_zh": exhibit.title_zh_shown if exhibit else booth.shop.name_zh,
+        "title_en": exhibit.title_en_shown if exhibit else booth.shop.name_en,
+        "scanned_at": scan.scanned_at,
+    }
+
+
+@seller_router.post("/o2o/scans", response=with_errors({201: ScanRecordedOut}, 400, 401, 404, 422))
+def scan_create(request: HttpRequest, payload: ScanIn):
+    """Record that the caller scanned a booth's or exhibit's code (an app that read the QR
+    code itself; the web pages record their own scans)."""
+    if payload.target == "booth":
+        booth, exhibit = selectors.booth_by_code(payload.code), None
+    else:
+        exhibit = selectors.exhibit_by_code(payload.code)
+        booth = exhibit.booth
+    scan = services.scan_record(booth=booth, exhibit=exhibit, user=request.auth, visitor_id="")
+    return Status(201, {"recorded": scan is not None})
+
+
+@seller_router.get("/o2o/my-scans", response=with_errors({200: Page[ScanOut]}, 401, 422))
+def my_scans(request: HttpRequest, query: Query[PageQuery]):
+    """The caller's own scan history, newest first."""
+    scans = selectors.scans_of_visitor(user=request.auth, visitor_id=None)
+    return page_out(scans.order_by("-scanned_at", "-id"), query, scan_out)
+
+
+@seller_router.delete("/o2o/my-scans", response=with_errors({200: ClearedOut}, 401))
+def my_scans_clear(request: HttpRequest):
+    """Clear the caller's scan history."""
+    return {"cleared": services.scans_clear(user=request.auth, visitor_id=None)}

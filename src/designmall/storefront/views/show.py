@@ -4,12 +4,15 @@ the seller center's booths (list exhibits, download the print sheet). Rules are 
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from designmall.auctions.models import Lot
 from designmall.catalog.models import Product, ProductStatus
@@ -17,6 +20,37 @@ from designmall.catalog.services import shop_for_seller
 from designmall.core.errors import DomainError, NotFound
 from designmall.o2o import selectors, services, sheets
 from designmall.o2o.models import ExhibitKind
+
+# A year: long enough to span the week and the visitor's next one.
+VISITOR_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def visitor_id(request: HttpRequest) -> str:
+    """This browser's first-party visitor id (signed cookie), or ""."""
+    return request.get_signed_cookie(settings.O2O_VISITOR_COOKIE, default="", salt="o2o.visitor")
+
+
+def _scanned(request: HttpRequest, response: HttpResponse, booth, exhibit=None) -> HttpResponse:
+    """Record the scan; a visitor not logged in gets a cookie id to be known by."""
+    vid = visitor_id(request)
+    if not vid and not request.user.is_authenticated:
+        vid = secrets.token_urlsafe(18)
+        response.set_signed_cookie(
+            settings.O2O_VISITOR_COOKIE,
+            vid,
+            salt="o2o.visitor",
+            max_age=VISITOR_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    services.scan_record(booth=booth, exhibit=exhibit, user=request.user, visitor_id=vid)
+    return response
+
+
+def visitor_scans_merge(request: HttpRequest) -> None:
+    """After a login: this browser's anonymous scans become the account's."""
+    services.scans_merge(user=request.user, visitor_id=visitor_id(request))
 
 
 @require_GET
@@ -26,11 +60,12 @@ def booth(request: HttpRequest, code: str) -> HttpResponse:
         found = selectors.booth_by_code(code)
     except NotFound:
         raise Http404(_("没有找到这个展位。")) from None
-    return render(
+    response = render(
         request,
         "storefront/show/booth.html",
         {"booth": found, "is_open": selectors.booth_is_open(found)},
     )
+    return _scanned(request, response, found)
 
 
 @require_GET
@@ -41,7 +76,20 @@ def exhibit(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("没有找到这个展品。")) from None
     page = selectors.exhibit_page(exhibit=found, viewer=request.user)
-    return render(request, "storefront/show/exhibit.html", {"page": page, "exhibit": found})
+    response = render(request, "storefront/show/exhibit.html", {"page": page, "exhibit": found})
+    return _scanned(request, response, found.booth, found)
+
+
+@require_http_methods(["GET", "POST"])
+def my_scans(request: HttpRequest) -> HttpResponse:
+    """The visitor's own scan history (account and this browser); POST clears it."""
+    vid = visitor_id(request)
+    if request.method == "POST":
+        cleared = services.scans_clear(user=request.user, visitor_id=vid)
+        messages.success(request, _("已清除 %(n)d 条扫码记录。") % {"n": cleared})
+        return redirect("storefront:show_my_scans")
+    scans = list(selectors.scans_of_visitor(user=request.user, visitor_id=vid)[:200])
+    return render(request, "storefront/show/my_scans.html", {"scans": scans})
 
 
 # --- the seller center --------------------------------------------------------------------
