@@ -116,3 +116,27 @@ def test_the_seller_lists_and_removes_exhibits_on_its_booths_page(client):
     client.post(reverse("storefront:seller_exhibit_remove", args=[item.public_id]))
     item.refresh_from_db()
     assert not item.is_active
+
+
+def test_the_show_pages_in_english_have_no_chinese_of_ours(client):
+    shop = make_shop(name_zh="木与光", name_en="Wood and Light")
+    booth = assign(shop=shop)
+    product = make_product(shop=shop, title_zh="胡桃木椅", title_en="Walnut Chair")
+    item = services.exhibit_create(
+        booth=booth, by=shop.owner, kind="product", product=product.public_id, story_en="Story"
+    )
+    client.force_login(shop.owner)
+    client.cookies["django_language"] = "en"
+    for url in (
+        f"/o/b/{booth.code}/",
+        f"/o/e/{item.code}/",
+        reverse("storefront:show_my_scans"),
+        reverse("storefront:seller_booths"),
+    ):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        main = re.sub(r"<option[^>]*>[^<]*</option>", "", main)  # shop data in pickers
+        assert not re.search(r"[\u4e00-\u9fff]", main), (
+            url,
+            re.findall(r".{30}[\u4e00-\u9fff]+.{10}", main),
+        )
