@@ -51,6 +51,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "o2o.add_booth",
         "o2o.change_booth",
         "o2o.view_exhibit",
+        "o2o.view_orderattribution",
         "events.view_venue",
         "events.add_venue",
         "events.change_venue",

@@ -14,7 +14,7 @@ from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.errors import DomainError
 from designmall.events.models import Hall
 from designmall.o2o import services, sheets
-from designmall.o2o.models import Booth, BoothStatus, Exhibit
+from designmall.o2o.models import Booth, BoothStatus, Exhibit, OrderAttribution
 from designmall.o2o.selectors import booth_url, exhibit_url
 
 BOOTH_FIELDS = ("hall", "number", "opens_on", "closes_on", "opens_at", "closes_at")
@@ -169,3 +169,20 @@ class ExhibitAdmin(admin.ModelAdmin):
     def short_url(self, exhibit):
         url = exhibit_url(exhibit)
         return format_html('<a href="{}">{}</a>', url, url)
+
+
+@admin.register(OrderAttribution)
+class OrderAttributionAdmin(admin.ModelAdmin):
+    list_display = ("order", "source", "booth", "exhibit", "scanned_at", "attributed_at")
+    list_filter = ("source",)
+    list_select_related = ("order", "booth__venue", "booth__shop", "exhibit")
+    readonly_fields = [f.name for f in OrderAttribution._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -219,3 +219,55 @@ class ScanVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booth_id}/{self.exhibit_id or '-'} @ {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class OrderSource(models.TextChoices):
+    OFFLINE = "offline", _("现场")
+    ONLINE = "online", _("线上")
+
+
+class OrderAttribution(models.Model):
+    """Where an order came from, stored once per order: ``offline`` with the booth (and
+    exhibit) of the buyer's last scan of the shop within the window before the order, or
+    ``online``. Booth, exhibit and scan time are copied: a visitor may clear their scans."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        related_name="attribution",
+        verbose_name=_("订单"),
+    )
+    source = models.CharField(_("来源"), max_length=8, choices=OrderSource.choices)
+    booth = models.ForeignKey(
+        Booth,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributed_orders",
+        verbose_name=_("展位"),
+    )
+    exhibit = models.ForeignKey(
+        Exhibit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributed_orders",
+        verbose_name=_("展品"),
+    )
+    scanned_at = models.DateTimeField(_("扫码时间"), null=True, blank=True)
+    window_days = models.PositiveSmallIntegerField(_("归因窗口（天）"))
+    attributed_at = models.DateTimeField(_("归因时间"))
+
+    class Meta:
+        verbose_name = _("订单归因")
+        verbose_name_plural = _("订单归因")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="online", booth__isnull=True)
+                | Q(source="offline", booth__isnull=False),
+                name="o2o_attribution_source_matches",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.source}"

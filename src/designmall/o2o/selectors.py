@@ -197,3 +197,14 @@ def attribution_for(
         window=window,
     )
     return scans[touch.ref] if touch else None
+
+
+def orders_to_attribute(*, limit: int = 500) -> list[int]:
+    """Orders without a stored attribution yet, oldest first (the sweeper's work)."""
+    from designmall.orders.models import Order
+
+    return list(
+        Order.objects.filter(attribution__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

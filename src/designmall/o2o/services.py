@@ -33,8 +33,17 @@ from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from designmall.events.models import Hall, Venue
-from designmall.o2o import rules
-from designmall.o2o.models import Booth, BoothStatus, Exhibit, ExhibitKind, ScanVisit
+from designmall.o2o import rules, selectors
+from designmall.o2o.models import (
+    Booth,
+    BoothStatus,
+    Exhibit,
+    ExhibitKind,
+    OrderAttribution,
+    OrderSource,
+    ScanVisit,
+)
+from designmall.orders.models import Order
 
 TITLE_MAX_ZH = 120
 TITLE_MAX_EN = 160
@@ -492,3 +501,33 @@ def scans_clear(*, user: User | None, visitor_id: str | None) -> int:
         mine = mine | ScanVisit.objects.filter(visitor_id=visitor_id, user__isnull=True)
     deleted, _rows = ScanVisit.objects.filter(pk__in=mine.values("pk")).delete()
     return deleted
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+def order_attribute(*, order: Order) -> OrderAttribution:
+    """Store where ``order`` came from (see ``OrderAttribution``): the buyer's last scan of
+    the order's shop within the window before the order was placed, else online. Decided
+    at the order's own time, so a late run gives the same answer; idempotent (once per
+    order, the first answer stands)."""
+    found = OrderAttribution.objects.filter(order=order).first()
+    if found is not None:
+        return found
+    window = selectors.attribution_window()
+    scan = selectors.attribution_for(
+        user=order.buyer, shop=order.shop, at=order.created_at, window=window
+    )
+    try:
+        with transaction.atomic():
+            return OrderAttribution.objects.create(
+                order=order,
+                source=OrderSource.OFFLINE if scan else OrderSource.ONLINE,
+                booth=scan.booth if scan else None,
+                exhibit=scan.exhibit if scan else None,
+                scanned_at=scan.scanned_at if scan else None,
+                window_days=window.days,
+                attributed_at=clock.now(),
+            )
+    except IntegrityError:  # another worker stored it meanwhile
+        return OrderAttribution.objects.get(order=order)
