@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "designmall.auctions",
     "designmall.promotions",
     "designmall.presale",
+    "designmall.o2o",
     "designmall.payments",
     "designmall.ledger",
     "designmall.storefront",
@@ -352,6 +353,12 @@ IDEMPOTENCY_KEY_HOURS = max(24, int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"
 # --- inventory ------------------------------------------------------------------
 # How long a checkout's stock hold lasts; then it may be released.
 STOCK_HOLD_MINUTES = int(os.environ.get("STOCK_HOLD_MINUTES", "15"))
+
+# --- the show (o2o) ---------------------------------------------------------------
+# The show (o2o): an order is attributed to the shop's booth the buyer scanned last within
+# this many days (last touch); the anonymous visitor's first-party cookie.
+O2O_ATTRIBUTION_DAYS = int(os.environ.get("O2O_ATTRIBUTION_DAYS", "7"))
+O2O_VISITOR_COOKIE = "dm_vid"
 
 # --- events -----------------------------------------------------------------------
 # How long a priced reservation holds its seats for payment; then they are released.

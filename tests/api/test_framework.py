@@ -128,6 +128,17 @@ EXPECTED_PATHS = {
     "/api/v1/seller/coupons": {"get", "post"},
     "/api/v1/seller/coupons/{public_id}/status": {"post"},
     "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
+    "/api/v1/o2o/booths/{code}": {"get"},
+    "/api/v1/o2o/exhibits/{code}": {"get"},
+    "/api/v1/o2o/scans": {"post"},
+    "/api/v1/o2o/my-scans": {"get", "delete"},
+    "/api/v1/seller/booths": {"get"},
+    "/api/v1/seller/booths/{public_id}/exhibits": {"post"},
+    "/api/v1/seller/booths/{public_id}/sheet.pdf": {"get"},
+    "/api/v1/seller/exhibits/{public_id}": {"patch", "delete"},
+    "/api/v1/operator/booths": {"get", "post"},
+    "/api/v1/operator/booths/{public_id}/withdraw": {"post"},
+    "/api/v1/operator/booths/{public_id}/sheet.pdf": {"get"},
 }
 
 

@@ -206,7 +206,8 @@ def test_a_device_clock_a_little_ahead_is_accepted(door, devices, tickets):
 
 def test_an_upload_over_the_limit_is_refused_whole(door, devices, tickets, monkeypatch):
     device, _other = devices
-    monkeypatch.setattr(checkin, "UPLOAD_MAX", 2)
+    # The limit is read where uploads are recorded.
+    monkeypatch.setattr(checkin.recording, "UPLOAD_MAX", 2)
     at = clock.now() - MIN
     with pytest.raises(ValidationFailed) as refused:
         upload(door, device, *[offline(payload(t), at) for t in tickets[:3]])

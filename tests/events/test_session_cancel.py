@@ -28,12 +28,12 @@ from designmall.events.selectors import (
     session_verify,
 )
 from designmall.events.services import (
-    _cancel_for_session,
     event_cancel,
     reservation_create,
     session_cancel,
     waitlist_join,
 )
+from designmall.events.services.cancellation import _cancel_for_session
 from designmall.ledger.services import escrow_balance, ledger_verify
 from designmall.payments.gateways import sandbox
 from designmall.payments.models import RefundStatus
@@ -180,7 +180,9 @@ def test_an_interrupted_cancellation_is_finished_by_the_sweeper(booked, operator
             raise RuntimeError("the web process died")
         return _cancel_for_session(reservation_id, **kwargs)
 
-    monkeypatch.setattr("designmall.events.services._cancel_for_session", crash_after_one)
+    monkeypatch.setattr(
+        "designmall.events.services.cancellation._cancel_for_session", crash_after_one
+    )
     with pytest.raises(RuntimeError):
         session_cancel(session=session, by=operator, reason="取消")
     monkeypatch.undo()

@@ -40,3 +40,13 @@ class PublicIdDefault:
 
     def __hash__(self):
         return hash(self.prefix)
+
+
+SHORT_CODE_LENGTH = 10
+
+
+def new_short_code(length: int = SHORT_CODE_LENGTH) -> str:
+    """A short, unguessable code for a printed URL (a QR code stays small): Crockford base32
+    without a prefix; 10 characters carry 50 bits of randomness."""
+    number = int.from_bytes(secrets.token_bytes((length * 5 + 7) // 8), "big")
+    return "".join(_ALPHABET[(number >> (5 * n)) & 31] for n in range(length))

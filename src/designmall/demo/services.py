@@ -49,6 +49,7 @@ from designmall.demo.generator import (
     iter_products,
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.options import attributes_en as options_en
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
@@ -95,6 +96,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        o2o_wipe()
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -371,6 +373,7 @@ def demo_seed(
             programme_write(plan=plan, designers=designers, users=users, now=now, week=report.week)
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
+        counts.update(o2o_write(now=now, seed=plan.seed, week=report.week))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

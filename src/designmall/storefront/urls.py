@@ -13,6 +13,7 @@ from designmall.storefront.views import (
     seller,
     seller_orders,
     seller_settlement,
+    show,
 )
 
 app_name = "storefront"
@@ -150,6 +151,26 @@ urlpatterns = [
         name="auction_offer_decline",
     ),
     path("me/auctions/", auctions.my_auctions, name="my_auctions"),
+    # The show: what printed QR codes open (short codes), and the seller's booths.
+    path("o/b/<str:code>/", show.booth, name="show_booth"),
+    path("o/e/<str:code>/", show.exhibit, name="show_exhibit"),
+    path("o/my-scans/", show.my_scans, name="show_my_scans"),
+    path("seller/booths/", show.seller_booths, name="seller_booths"),
+    path(
+        "seller/booths/<str:public_id>/exhibits/",
+        show.seller_exhibit_add,
+        name="seller_exhibit_add",
+    ),
+    path(
+        "seller/booths/<str:public_id>/sheet.pdf",
+        show.seller_booth_sheet,
+        name="seller_booth_sheet",
+    ),
+    path(
+        "seller/exhibits/<str:public_id>/remove/",
+        show.seller_exhibit_remove,
+        name="seller_exhibit_remove",
+    ),
     path("seller/", seller.center, name="seller"),
     path("seller/apply/", seller.shop_apply, name="seller_apply"),
     path("seller/products/new/", seller.product_new, name="seller_product_new"),

@@ -19,6 +19,7 @@ from designmall.api.v1 import (
     checkin,
     events,
     finance,
+    o2o,
     operator,
     orders,
     payments,
@@ -69,6 +70,9 @@ api.add_router("", auctions.router)
 api.add_router("", promotions.router)
 api.add_router("", aftersales.router)
 api.add_router("/operator", aftersales.operator_router)
+api.add_router("", o2o.router)
+api.add_router("", o2o.seller_router)
+api.add_router("", o2o.operator_router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:

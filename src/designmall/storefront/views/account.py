@@ -19,6 +19,7 @@ from designmall.core.errors import DomainError
 from designmall.core.ratelimit import client_address, rate_limited
 from designmall.storefront.forms import LoginForm, RegisterForm
 from designmall.storefront.views.orders import session_cart_merge
+from designmall.storefront.views.show import visitor_scans_merge
 
 BACKEND = "designmall.accounts.backends.EmailOrMobileBackend"
 
@@ -76,6 +77,7 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
+            visitor_scans_merge(request)
             return _remembered(request, redirect(_next_url(request)), user)
     response = render(
         request, "storefront/login.html", {"form": form, "next": _next_url(request)}, status=status
@@ -101,6 +103,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
+            visitor_scans_merge(request)
             messages.success(request, _("注册成功，欢迎来到设计周。"))
             return _remembered(request, redirect(_next_url(request)), user)
     return render(request, "storefront/register.html", {"form": form, "next": _next_url(request)})
