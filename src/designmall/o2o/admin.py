@@ -61,7 +61,7 @@ class ExhibitInline(admin.TabularInline):
 
     @admin.display(description=_("名称"))
     def title_shown(self, exhibit):
-        return exhibit.title
+        return exhibit.shown_title
 
 
 @admin.register(Booth)
@@ -163,7 +163,7 @@ class ExhibitAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("名称"))
     def title_shown(self, exhibit):
-        return exhibit.title
+        return exhibit.shown_title
 
     @admin.display(description=_("短链接"))
     def short_url(self, exhibit):

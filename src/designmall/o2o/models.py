@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from designmall.catalog.models import _pick
+from designmall.core.bilingual import Bilingual, pick
 from designmall.core.fields import PublicIdField
 from designmall.core.ids import SHORT_CODE_LENGTH, new_short_code
 
@@ -124,10 +124,14 @@ class Exhibit(models.Model):
         verbose_name=_("拍品"),
     )
     # A product's or lot's own title is used when these are empty.
-    title_zh = models.CharField(_("中文名称"), max_length=120, blank=True)
-    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
-    story_zh = models.TextField(_("中文故事"), max_length=500, blank=True)
-    story_en = models.TextField(_("英文故事"), max_length=1000, blank=True)
+    title = Bilingual(
+        models.CharField(_("中文名称"), max_length=120, blank=True),
+        models.CharField(_("英文名称"), max_length=160, blank=True),
+    )
+    story = Bilingual(
+        models.TextField(_("中文故事"), max_length=500, blank=True),
+        models.TextField(_("英文故事"), max_length=1000, blank=True),
+    )
     position = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("展出中"), default=True)
     created_at = models.DateTimeField(_("创建时间"))
@@ -159,7 +163,7 @@ class Exhibit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
 
     @property
     def title_zh_shown(self) -> str:
@@ -176,12 +180,9 @@ class Exhibit(models.Model):
         return source.title_en if source else ""
 
     @property
-    def title(self) -> str:
-        return _pick(self.title_zh_shown, self.title_en_shown)
-
-    @property
-    def story(self) -> str:
-        return _pick(self.story_zh, self.story_en)
+    def shown_title(self) -> str:
+        """The exhibit's own title in the active language, else its product's or lot's."""
+        return pick(self.title_zh_shown, self.title_en_shown)
 
 
 class ScanVisit(models.Model):
