@@ -189,6 +189,18 @@ class Order(models.Model):
     received_at = models.DateTimeField(_("收货时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # A pre-sale's order (issue 12): the date the seller promised to ship by, and the
+    # payment made before the checkout's (the pre-order's deposit, already in escrow and
+    # part of ``total_fen``). Null for every other order.
+    promised_ship_by = models.DateField(_("承诺发货日期"), null=True, blank=True)
+    prepaid_payment = models.ForeignKey(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("预付款"),
+    )
 
     class Meta:
         verbose_name = _("订单")

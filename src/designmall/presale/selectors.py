@@ -58,7 +58,9 @@ def cancelled_campaigns_with_open_preorders(*, limit: int = SWEEP_BATCH) -> list
     open_statuses = (*HOLDING_STATUSES,)
     return list(
         Campaign.objects.filter(
-            status=CampaignStatus.CANCELLED, preorders__status__in=open_statuses
+            Q(preorders__order__isnull=True) | Q(preorders__order__status="paid"),
+            status=CampaignStatus.CANCELLED,
+            preorders__status__in=open_statuses,
         )
         .distinct()
         .order_by("id")
