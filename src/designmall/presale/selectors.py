@@ -1,11 +1,15 @@
-"""Pre-sale reads: what the sweepers work on, and a check that the counters agree."""
+"""Pre-sale reads: what the sweepers work on, what sellers have to ship by when (and what is
+late), and a check that the counters agree."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 
+from designmall.catalog.models import Shop
+from designmall.core import clock
+from designmall.presale import rules
 from designmall.presale.models import (
     HOLDING_STATUSES,
     Campaign,
@@ -49,6 +53,50 @@ def preorders_to_default(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int
             status=PreorderStatus.DEPOSIT_PAID, campaign__balance_ends_at__lte=now
         )
         .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- fulfilment: what to ship by when, and what is late ----------------------------------------
+
+
+def _waiting_to_ship(now: datetime | None) -> QuerySet[Preorder]:
+    """Fully paid pre-orders whose order the seller has not shipped (nor had ready at the
+    venue) yet, soonest promised date first, each with ``ship_by`` (the order's promised
+    ship date) and ``is_late`` (that date passed by the Beijing calendar)."""
+    today = rules.local_date(now or clock.now())
+    return (
+        Preorder.objects.filter(status=PreorderStatus.FULLY_PAID, order__status="paid")
+        .select_related("order", "campaign", "campaign__shop", "campaign_sku__sku", "buyer")
+        .annotate(
+            ship_by=F("order__promised_ship_by"),
+            is_late=Case(
+                When(order__promised_ship_by__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("order__promised_ship_by", "id")
+    )
+
+
+def to_ship_for_shop(shop: Shop, *, now: datetime | None = None) -> QuerySet[Preorder]:
+    """The seller center's list: the shop's pre-orders to ship, by promised date (each with
+    ``ship_by``, ``is_late`` and its ``order``, which the seller ships as any order)."""
+    return _waiting_to_ship(now).filter(campaign__shop=shop)
+
+
+def late_for_operator(*, now: datetime | None = None) -> QuerySet[Preorder]:
+    """The back office's list: every shop's pre-orders past their promised ship date and
+    still not shipped, the longest overdue first."""
+    return _waiting_to_ship(now).filter(is_late=True)
+
+
+def preorders_late_to_flag(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Late pre-orders (as ``late_for_operator``) whose seller and operators were not told."""
+    return list(
+        late_for_operator(now=now)
+        .filter(late_flagged_at__isnull=True)
         .values_list("pk", flat=True)[:limit]
     )
 

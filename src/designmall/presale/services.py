@@ -946,10 +946,13 @@ def _balance_refusal(preorder: Preorder, now: datetime) -> Conflict | None:
     return None
 
 
-def _balance_coupon(buyer: User, preorder: Preorder, coupon_id: Any) -> tuple[Coupon, int, int]:
+def _balance_coupon(
+    buyer: User, preorder: Preorder, coupon_id: Any, held_by: Payment | None
+) -> tuple[Coupon, int, int]:
     """The buyer's coupon against the pre-order's balance: (coupon, discount, the platform's
     share of it). The balance is the coupon's base (its threshold and its percentage); at
-    least one fen is left to pay. Refusals as at checkout (``orders.coupons``)."""
+    least one fen is left to pay. Refusals as at checkout (``orders.coupons``); a coupon
+    held by the pending balance payment ``held_by`` counts as available."""
     (public_id,) = clean_coupon_ids([coupon_id])
     now = clock.now()
     coupon = (
@@ -968,7 +971,12 @@ def _balance_coupon(buyer: User, preorder: Preorder, coupon_id: Any) -> tuple[Co
         raise Conflict(
             _("这张优惠券已过期。"), code="coupon_expired", details={"coupon": public_id}
         )
-    if coupon.state != CouponState.AVAILABLE or coupon.valid_from > now:
+    held = (
+        held_by is not None
+        and coupon.state == CouponState.LOCKED
+        and coupon.checkout_ref == _coupon_ref(held_by)
+    )
+    if (coupon.state != CouponState.AVAILABLE and not held) or coupon.valid_from > now:
         raise Conflict(
             _("这张优惠券已被使用、已过期或暂不可用。"),
             code="coupon_unavailable",
@@ -1030,14 +1038,16 @@ def preorder_balance_pay(
     changes: dict[str, Any] = {}
     if delivery is not None:
         changes["delivery"], changes["address"] = _clean_delivery_choice(delivery, address)
-    chosen = None
-    if coupon is not None:
-        chosen, discount, platform = _balance_coupon(buyer, preorder, coupon)
-        changes["balance_discount_fen"] = discount
-        changes["balance_platform_discount_fen"] = platform
     running = (
         balance is not None and balance.status == PaymentStatus.PENDING and now < balance.expires_at
     )
+    chosen = None
+    if coupon is not None:
+        chosen, discount, platform = _balance_coupon(
+            buyer, preorder, coupon, balance if running else None
+        )
+        changes["balance_discount_fen"] = discount
+        changes["balance_platform_discount_fen"] = platform
     if running:
         held = set(
             Coupon.objects.filter(checkout_ref=_coupon_ref(balance)).values_list("pk", flat=True)
@@ -1508,6 +1518,71 @@ def campaign_cancelled_sweep(*, campaign_id: int) -> int:
     return _cancel_rest(campaign_id, _("预售活动已取消"))
 
 
+# --- late shipping ------------------------------------------------------------------------------
+
+LATE_MAIL_JOB = "presale.mail_late"
+
+
+@transaction.atomic
+def preorder_flag_late(*, preorder: Preorder) -> bool:
+    """A fully paid pre-order whose order is still not shipped after its promised ship date
+    (the sweeper's step): flagged once; the buyer is told that they may cancel it with
+    everything refunded (``preorder_cancel``), the seller and the operators by email.
+    True if this call flagged it."""
+    _deposit, _balance, preorder = _locked_all(preorder.pk)
+    if preorder.status != PreorderStatus.FULLY_PAID or preorder.late_flagged_at is not None:
+        return False
+    order = Order.objects.filter(pk=preorder.order_id).first()
+    if (
+        order is None
+        or order.status != OrderStatus.PAID
+        or order.promised_ship_by is None
+        or rules.local_date(clock.now()) <= order.promised_ship_by
+    ):
+        return False
+    preorder.late_flagged_at = clock.now()
+    preorder.save(update_fields=["late_flagged_at"])
+    _notice(preorder, NoticeKind.SHIP_LATE)
+    enqueue(LATE_MAIL_JOB, {"preorder": preorder.public_id}, key=f"{LATE_MAIL_JOB}:{preorder.pk}")
+    audit_record(
+        actor=None,
+        action="presale.ship_late",
+        target=preorder,
+        to_state=preorder.status,
+        data={"order": order.public_id, "promised_ship_by": order.promised_ship_by.isoformat()},
+    )
+    return True
+
+
+@job_handler(LATE_MAIL_JOB, max_attempts=5)
+def mail_ship_late(payload: dict[str, Any]) -> None:
+    """Email the shop's owner and the operators that a pre-order is late to ship."""
+    preorder = (
+        Preorder.objects.select_related("order", "campaign__shop__owner")
+        .filter(public_id=payload["preorder"])
+        .first()
+    )
+    if preorder is None or preorder.order is None:
+        return
+    owner = preorder.campaign.shop.owner
+    operators = User.objects.filter(is_active=True, groups__name=Role.OPERATOR).exclude(email="")
+    to = sorted({owner.email, *operators.values_list("email", flat=True)} - {""})
+    if not to:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("预售订单逾期未发货：%(order)s") % {"order": preorder.order.public_id}
+        body = _(
+            "店铺「%(shop)s」的预售订单 %(order)s（%(title)s）承诺在 %(date)s 前发货，"
+            "至今仍未发货。买家现在可以申请取消并获得全额退款。"
+        ) % {
+            "shop": preorder.campaign.shop.name,
+            "order": preorder.order.public_id,
+            "title": preorder.campaign.title,
+            "date": preorder.order.promised_ship_by.isoformat(),
+        }
+    send_mail(subject, body, None, to)
+
+
 # --- the buyer's notices by email -------------------------------------------------------------
 
 
@@ -1536,6 +1611,12 @@ def notice_text(notice) -> tuple[str, str]:
         lines = [
             _("尾款支付已截止，你预订的「%(title)s」已关闭。") % {"title": title},
             _("按活动规则，定金不予退还。") if preorder.earnest else _("你的预付款将全额退回。"),
+        ]
+    elif notice.kind == NoticeKind.SHIP_LATE:
+        subject = _("卖家未按承诺日期发货：%(title)s") % {"title": title}
+        lines = [
+            _("你预订的「%(title)s」已过承诺发货日期，卖家仍未发货。") % {"title": title},
+            _("你可以在「我的预售」中申请取消，已付款项将全额原路退回。"),
         ]
     else:
         subject = _("预售订单已取消：%(title)s") % {"title": title}
