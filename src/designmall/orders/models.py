@@ -322,6 +322,8 @@ class IdempotencyScope(models.TextChoices):
 
     CHECKOUT = "checkout", _("结算")
     REFUND = "refund", _("退款")
+    # A pre-sale's pre-order (its result kept as ``result_ref``, the pre-order's public id).
+    PREORDER = "preorder", _("预售订单")
 
 
 class IdempotencyKey(models.Model):
@@ -351,6 +353,9 @@ class IdempotencyKey(models.Model):
         related_name="+",
         verbose_name=_("退款"),
     )
+    # The result of a scope whose result lives in another app (``idempotency.
+    # register_scope``): its public id.
+    result_ref = models.CharField(_("结果编号"), max_length=64, blank=True, default="")
     error_code = models.CharField(_("错误代码"), max_length=64, blank=True)
     error_message = models.CharField(_("错误信息"), max_length=500, blank=True)
     error_status = models.PositiveSmallIntegerField(_("错误状态码"), null=True, blank=True)
@@ -371,15 +376,29 @@ class IdempotencyKey(models.Model):
                     Q(scope=IdempotencyScope.CHECKOUT)
                     & Q(checkout__isnull=False)
                     & Q(refund__isnull=True)
+                    & Q(result_ref="")
                     & Q(error_code="")
                 )
                 | (
                     Q(scope=IdempotencyScope.REFUND)
                     & Q(checkout__isnull=True)
                     & Q(refund__isnull=False)
+                    & Q(result_ref="")
                     & Q(error_code="")
                 )
-                | (Q(checkout__isnull=True) & Q(refund__isnull=True) & ~Q(error_code="")),
+                | (
+                    Q(scope=IdempotencyScope.PREORDER)
+                    & Q(checkout__isnull=True)
+                    & Q(refund__isnull=True)
+                    & ~Q(result_ref="")
+                    & Q(error_code="")
+                )
+                | (
+                    Q(checkout__isnull=True)
+                    & Q(refund__isnull=True)
+                    & Q(result_ref="")
+                    & ~Q(error_code="")
+                ),
                 name="idempotency_key_has_one_result_of_its_scope",
             ),
         ]

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
+from designmall.accounts.roles import Role
 from designmall.catalog.models import Shop
 from designmall.core import clock
+from designmall.core.errors import NotFound
 from designmall.presale import rules
 from designmall.presale.models import (
     HOLDING_STATUSES,
@@ -114,6 +117,112 @@ def cancelled_campaigns_with_open_preorders(*, limit: int = SWEEP_BATCH) -> list
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- the API's reads ---------------------------------------------------------------------------
+
+
+def _with_rows(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    return campaigns.select_related("shop", "product").prefetch_related("skus__sku")
+
+
+def campaigns_public(*, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Approved campaigns of open shops' live products not yet over (taking deposits or
+    full payments, or balances, or about to), the soonest to start first."""
+    now = now or clock.now()
+    return _with_rows(
+        Campaign.objects.filter(
+            Q(ends_at__gt=now) | Q(balance_ends_at__gt=now),
+            status=CampaignStatus.APPROVED,
+            shop__status="approved",
+            product__status="live",
+        )
+    ).order_by("starts_at", "id")
+
+
+def campaign_public(public_id: str) -> Campaign:
+    """An approved campaign by public id (ended ones too); ``NotFound`` for any other."""
+    found = _with_rows(
+        Campaign.objects.filter(public_id=public_id, status=CampaignStatus.APPROVED)
+    ).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def campaigns_of_seller(user, *, status: str | None = None) -> QuerySet[Campaign]:
+    """The caller's shops' campaigns, newest first."""
+    found = Campaign.objects.filter(shop__owner=user)
+    if status:
+        found = found.filter(status=status)
+    return _with_rows(found).order_by("-created_at", "-id")
+
+
+def campaign_of_seller(user, public_id: str) -> Campaign:
+    """One of the caller's shops' campaigns; ``NotFound`` for another's."""
+    found = campaigns_of_seller(user).filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def campaigns_for_review(*, status: str | None = None) -> QuerySet[Campaign]:
+    """Every campaign (``status=submitted``: those to review), oldest submission first."""
+    found = Campaign.objects.all()
+    if status:
+        found = found.filter(status=status)
+    return _with_rows(found).order_by("submitted_at", "id")
+
+
+def campaign_any(public_id: str) -> Campaign:
+    found = _with_rows(Campaign.objects.filter(public_id=public_id)).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def _preorder_rows(found: QuerySet[Preorder]) -> QuerySet[Preorder]:
+    return found.select_related(
+        "campaign",
+        "campaign__shop",
+        "campaign_sku__sku",
+        "deposit_payment",
+        "balance_payment",
+        "order",
+    ).order_by("-created_at", "-id")
+
+
+def preorders_of_buyer(user, *, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.filter(buyer=user)
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
+
+
+def preorder_visible_to(user, public_id: str) -> Preorder:
+    """A pre-order its buyer, its campaign's seller or an operator may see; ``NotFound``
+    for anyone else."""
+    found = _preorder_rows(Preorder.objects.filter(public_id=public_id)).first()
+    is_operator = user.is_superuser or user.has_role(Role.OPERATOR)
+    if found is None or not (
+        is_operator or found.buyer_id == user.pk or found.campaign.shop.owner_id == user.pk
+    ):
+        raise NotFound(_("没有找到这个预售订单。"), code="preorder_not_found")
+    return found
+
+
+def preorders_of_campaign(campaign: Campaign, *, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.filter(campaign=campaign)
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
+
+
+def preorders_all(*, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.all()
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
 
 
 def campaign_skus_verify() -> list[str]:

@@ -61,6 +61,7 @@ from designmall.ledger.services import (
     refund_from_escrow,
     refund_from_seller,
 )
+from designmall.orders import idempotency
 from designmall.orders import rules as order_rules
 from designmall.orders.checkout import _clean_delivery, _orders_insert, clean_address
 from designmall.orders.coupons import _REFUSALS as COUPON_REFUSALS
@@ -68,6 +69,7 @@ from designmall.orders.coupons import clean_coupon_ids
 from designmall.orders.models import (
     Checkout,
     CheckoutStatus,
+    IdempotencyScope,
     Order,
     OrderEvent,
     OrderLine,
@@ -125,6 +127,12 @@ PROBLEM_MESSAGES = {
     "ship_days_invalid": gettext_lazy("发货天数须在 1 到 %(max)s 天之间。"),
     "ship_before_end": gettext_lazy("承诺发货日期须晚于预售最后阶段结束的日期。"),
 }
+
+
+# A pre-order made with an Idempotency-Key is its key's result (``orders.idempotency``).
+idempotency.register_scope(
+    IdempotencyScope.PREORDER, load=lambda ref: Preorder.objects.get(public_id=ref)
+)
 
 
 class CountersOutOfStep(RuntimeError):
@@ -1472,6 +1480,40 @@ def preorder_cancel(*, preorder: Preorder, by: User, reason: str = "") -> Preord
             _("这个预售订单已关闭。"), code="preorder_closed", details={"status": preorder.status}
         )
     return preorder
+
+
+@transaction.atomic
+def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preorder:
+    """An operator refunds a buyer in full whatever the campaign's terms: an open
+    pre-order is cancelled with everything paid refunded (``preorder_cancel``); a
+    defaulted one gets back what is left of its deposit (a forfeited 定金 then comes back
+    from the seller's balance, less the commission's share, see ``deposit_refund_
+    succeeded``). Refused: nothing left to refund (``nothing_to_refund``), an order the
+    seller has shipped (``order_in_fulfilment``)."""
+    _require_operator(by)
+    reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
+    deposit, balance, locked = _locked_all(preorder.pk)
+    if locked.status in CANCELLABLE:
+        return preorder_cancel(preorder=locked, by=by, reason=reason)
+    refunds = [
+        _refund_rest(deposit, reason=reason, by=by),
+        _refund_rest(balance, reason=reason, by=by),
+    ]
+    if not any(refunds):
+        raise Conflict(
+            _("这个预售订单没有可退的款项。"),
+            code="nothing_to_refund",
+            details={"status": locked.status},
+        )
+    audit_record(
+        actor=by,
+        action="presale.preorder_force_refunded",
+        target=locked,
+        to_state=locked.status,
+        reason=reason,
+        data={"refunds": [r.public_id for r in refunds if r is not None]},
+    )
+    return locked
 
 
 def _cancel_rest(campaign_id: int, reason: str) -> int:

@@ -22,6 +22,7 @@ from designmall.api.v1 import (
     operator,
     orders,
     payments,
+    presale,
     promotions,
     recovery,
     seller,
@@ -69,6 +70,9 @@ api.add_router("", auctions.router)
 api.add_router("", promotions.router)
 api.add_router("", aftersales.router)
 api.add_router("/operator", aftersales.operator_router)
+api.add_router("", presale.router)
+api.add_router("/seller", presale.seller_router)
+api.add_router("/operator", presale.operator_router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:
