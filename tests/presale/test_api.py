@@ -278,3 +278,20 @@ def test_an_operator_refunds_a_forfeited_deposit_in_full(api_as, campaign):
         "nothing_to_refund",
     )
     assert escrow_balance() == 0
+
+
+def test_a_full_payment_pre_sale_asks_for_the_whole_price(api_as, anon):
+    from tests.presale.test_fulfilment import full_campaign
+
+    campaign = full_campaign()
+    body = anon.get(f"/presales/{campaign.public_id}").json()
+    assert body["kind"] == "full"
+    (sku,) = body["skus"]
+    assert (sku["pay_now_fen"], sku["balance_fen"]) == (PRICE, 0)
+
+    made = api_as(make_user()).post(
+        f"/presales/{campaign.public_id}/preorders", {"sku": sku_of(campaign)}
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["deposit_payment"]["amount_fen"] == PRICE
+    assert made.json()["balance_fen"] == 0

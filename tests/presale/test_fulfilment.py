@@ -42,10 +42,11 @@ from designmall.presale.services import (
     preorder_balance_pay,
     preorder_cancel,
     preorder_deposit_create,
+    preorder_full_create,
 )
 from designmall.promotions.models import CouponState
 from designmall.promotions.services import coupon_claim
-from tests.factories import make_operator, make_user
+from tests.factories import make_operator, make_product, make_user
 from tests.presale.conftest import (
     CREDIT,
     DEPOSIT,
@@ -55,6 +56,7 @@ from tests.presale.conftest import (
     make_campaign,
     pay_deposit,
     run_jobs,
+    sku_line,
 )
 from tests.promotions.conftest import make_platform_coupon, make_shop_coupon
 
@@ -333,3 +335,71 @@ def test_a_replaced_or_closed_balance_payment_gives_its_coupon_back():
     assert fresh(coupon).state == CouponState.AVAILABLE
     assert pay(again) == NotifyOutcome.CREDITED
     assert fresh(preorder).order.total_fen == TOTAL
+
+
+def full_campaign(quantity=3, **changes):
+    """A full-payment campaign: the whole price now, shipped within 20 days of its end."""
+    product = make_product(skus=[(120_000, 0)])
+    line = sku_line(product, quantity=quantity, deposit=0, credit=0)
+    fields = {
+        "kind": "full",
+        "balance_starts_at": None,
+        "balance_ends_at": None,
+        "ship_days_after_end": 20,
+        **changes,
+    }
+    return make_campaign(product=product, skus=[line], **fields)
+
+
+def test_a_full_payment_pre_order_pays_the_price_and_becomes_an_order_at_once():
+    campaign = full_campaign()
+    buyer = make_user()
+    with pytest.raises(Conflict) as wrong_kind:
+        preorder_deposit_create(buyer=buyer, campaign_sku=first_sku(campaign))
+    assert wrong_kind.value.code == "not_a_deposit_presale"
+
+    preorder = preorder_full_create(
+        buyer=buyer, campaign_sku=first_sku(campaign), delivery="address", address=ADDRESS
+    )
+    assert preorder.deposit_payment.amount_fen == PRICE
+    assert (preorder.deposit_fen, preorder.credit_fen, preorder.balance_fen) == (PRICE, PRICE, 0)
+    assert pay_deposit(preorder) == NotifyOutcome.CREDITED
+
+    preorder = fresh(preorder)
+    order = preorder.order
+    assert preorder.status == PreorderStatus.FULLY_PAID
+    assert (order.status, order.total_fen, order.discount_fen) == (OrderStatus.PAID, PRICE, 0)
+    assert order.promised_ship_by == campaign.promised_ship_date
+    assert order.checkout.payment_id == preorder.deposit_payment_id
+    assert order.prepaid_payment_id is None
+    assert escrow_balance() == PRICE
+    with pytest.raises(Conflict) as limit:
+        preorder_full_create(buyer=buyer, campaign_sku=first_sku(campaign))
+    assert limit.value.code == "presale_limit_reached"
+    with pytest.raises(Conflict) as no_balance:
+        preorder_balance_pay(buyer=buyer, preorder=preorder)
+    assert no_balance.value.code == "balance_already_paid"
+
+    order_ship(order=order, by=campaign.shop.owner, carrier="SF", tracking_number="SF1234567890")
+    order_confirm_receipt(order=order, by=buyer)
+    seller_fen, _commission = split_commission(PRICE, order.commission_bp)
+    assert seller_balance(campaign.shop.public_id) == seller_fen
+    assert escrow_balance() == 0
+
+
+def test_a_late_full_payment_pre_order_is_cancelled_by_its_buyer_with_a_full_refund():
+    campaign = full_campaign()
+    preorder = preorder_full_create(buyer=make_user(), campaign_sku=first_sku(campaign))
+    assert pay_deposit(preorder) == NotifyOutcome.CREDITED
+    preorder = fresh(preorder)
+    clock.set_frozen(campaign.ends_at + timedelta(days=25))
+
+    assert tasks.ship_late() == 1
+    preorder_cancel(preorder=preorder, by=preorder.buyer)
+    run_jobs()
+
+    preorder = fresh(preorder)
+    assert preorder.status == PreorderStatus.CANCELLED
+    assert preorder.order.status == OrderStatus.REFUNDED
+    assert preorder.deposit_payment.refunded_fen == PRICE
+    assert escrow_balance() == 0

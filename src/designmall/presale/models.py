@@ -288,14 +288,16 @@ class Preorder(models.Model):
             models.CheckConstraint(
                 condition=Q(deposit_fen__gt=0)
                 & Q(credit_fen__gte=F("deposit_fen"))
-                & Q(balance_fen__gt=0)
-                & Q(balance_fen=F("price_fen") - F("credit_fen")),
+                & Q(balance_fen__gte=0)
+                & Q(balance_fen=F("price_fen") - F("credit_fen"))
+                # A full-payment pre-order pays the whole price as its "deposit".
+                & (Q(balance_fen__gt=0) | Q(deposit_fen=F("price_fen"))),
                 name="presale_preorder_amounts",
             ),
             models.CheckConstraint(
                 condition=Q(balance_platform_discount_fen__gte=0)
                 & Q(balance_discount_fen__gte=F("balance_platform_discount_fen"))
-                & Q(balance_discount_fen__lt=F("balance_fen")),
+                & (Q(balance_discount_fen=0) | Q(balance_discount_fen__lt=F("balance_fen"))),
                 name="presale_preorder_balance_discount",
             ),
         ]

@@ -589,7 +589,7 @@ def _unit_take_freeing_run_out(campaign_sku_id: int, now: datetime) -> bool:
 def _buyer_holding(campaign_id: int, buyer_id: int, now: datetime) -> int:
     """The buyer's pre-orders of the campaign that hold a unit by the clock."""
     return Preorder.objects.filter(
-        Q(status=PreorderStatus.DEPOSIT_PAID)
+        Q(status__in=(PreorderStatus.DEPOSIT_PAID, PreorderStatus.FULLY_PAID))
         | Q(status=PreorderStatus.PENDING_DEPOSIT, hold_expires_at__gt=now),
         campaign_id=campaign_id,
         buyer_id=buyer_id,
@@ -611,7 +611,26 @@ def _clean_delivery_choice(delivery: Any, address: Any) -> tuple[str, dict]:
     return delivery, clean_address(address) if delivery == Delivery.ADDRESS else {}
 
 
-@transaction.atomic
+def preorder_full_create(
+    *,
+    buyer: User,
+    campaign_sku: CampaignSku,
+    delivery: str | None = None,
+    address: dict | None = None,
+) -> Preorder:
+    """A pre-order by ``buyer`` of one unit of ``campaign_sku`` of a live full-payment
+    campaign (全款预售), holding the unit for the payment of the whole price.
+
+    The same as ``preorder_deposit_create`` but for the amounts: its ``deposit_payment``
+    asks for the whole locked price (deposit = credit = price, balance 0). Paid, the
+    pre-order is fully paid at once and becomes an order with the promised ship date
+    (``deposit_mark_paid``). Refused for a deposit campaign (``not_a_full_presale``),
+    else as ``preorder_deposit_create``."""
+    return _preorder_create(
+        buyer=buyer, campaign_sku=campaign_sku, delivery=delivery, address=address, full=True
+    )
+
+
 def preorder_deposit_create(
     *,
     buyer: User,
@@ -634,6 +653,20 @@ def preorder_deposit_create(
     ``delivery``/``address``: how the order it becomes is delivered (default: a venue
     pickup); the buyer may change it when paying the balance.
     """
+    return _preorder_create(
+        buyer=buyer, campaign_sku=campaign_sku, delivery=delivery, address=address, full=False
+    )
+
+
+@transaction.atomic
+def _preorder_create(
+    *,
+    buyer: User,
+    campaign_sku: CampaignSku,
+    delivery: str | None,
+    address: dict | None,
+    full: bool,
+) -> Preorder:
     _require_active_user(buyer)
     delivery, address = _clean_delivery_choice(delivery or Delivery.PICKUP, address)
     row = CampaignSku.objects.select_related(
@@ -645,7 +678,9 @@ def preorder_deposit_create(
         raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
     if campaign.shop.owner_id == buyer.pk:
         raise PermissionDenied(_("不能预订自己店铺的商品。"), code="own_campaign")
-    if campaign.kind != CampaignKind.DEPOSIT:
+    if full and campaign.kind != CampaignKind.FULL:
+        raise Conflict(_("这是定金预售，请支付定金。"), code="not_a_full_presale")
+    if not full and campaign.kind != CampaignKind.DEPOSIT:
         raise Conflict(_("这是全款预售，无需支付定金。"), code="not_a_deposit_presale")
     if now < campaign.starts_at:
         raise Conflict(
@@ -681,10 +716,14 @@ def preorder_deposit_create(
         now + timedelta(minutes=settings.PRESALE_DEPOSIT_HOLD_MINUTES), campaign.ends_at
     )
     public_id = new_public_id("po")
+    # A full payment is the whole price paid now: deposit = credit = price, no balance.
+    deposit_fen = row.price_fen if full else row.deposit_fen
+    credit_fen = row.price_fen if full else row.credit_fen
+    subject = _("预售全款 · %(title)s") if full else _("预售定金 · %(title)s")
     payment = payment_create(
         buyer=buyer,
-        amount_fen=row.deposit_fen,
-        subject=_("预售定金 · %(title)s") % {"title": campaign.title_zh},
+        amount_fen=deposit_fen,
+        subject=subject % {"title": campaign.title_zh},
         payable_type=DEPOSIT_PAYABLE,
         payable_id=public_id,
         expires_at=hold_expires_at,
@@ -695,10 +734,10 @@ def preorder_deposit_create(
         campaign=campaign,
         campaign_sku=row,
         price_fen=row.price_fen,
-        deposit_fen=row.deposit_fen,
-        credit_fen=row.credit_fen,
-        balance_fen=row.balance_fen,
-        earnest=campaign.earnest,
+        deposit_fen=deposit_fen,
+        credit_fen=credit_fen,
+        balance_fen=row.price_fen - credit_fen,
+        earnest=campaign.earnest and not full,
         deposit_payment=payment,
         delivery=delivery,
         address=address,
@@ -713,8 +752,8 @@ def preorder_deposit_create(
         data={
             "campaign": campaign.public_id,
             "price_fen": row.price_fen,
-            "deposit_fen": row.deposit_fen,
-            "credit_fen": row.credit_fen,
+            "deposit_fen": deposit_fen,
+            "credit_fen": credit_fen,
             "payment": payment.public_id,
         },
     )
@@ -756,17 +795,21 @@ def deposit_mark_paid(payment: Payment) -> Preorder:
     if not _deposit_payable(preorder):
         raise Conflict(_("这笔定金已无需支付。"), code="deposit_not_payable")
     now = clock.now()
-    preorder.status = PreorderStatus.DEPOSIT_PAID
+    full = preorder.balance_fen == 0  # a full payment: nothing is left to pay
+    preorder.status = PreorderStatus.FULLY_PAID if full else PreorderStatus.DEPOSIT_PAID
     preorder.deposit_paid_at = now
-    preorder.save(update_fields=["status", "deposit_paid_at"])
+    preorder.balance_paid_at = now if full else None
+    preorder.save(update_fields=["status", "deposit_paid_at", "balance_paid_at"])
     audit_record(
         actor=None,
-        action="presale.deposit_paid",
+        action="presale.full_payment_paid" if full else "presale.deposit_paid",
         target=preorder,
         from_state=PreorderStatus.PENDING_DEPOSIT,
-        to_state=PreorderStatus.DEPOSIT_PAID,
+        to_state=preorder.status,
         data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
     )
+    if full:
+        preorder_fully_paid(preorder, balance=None)
     return preorder
 
 
@@ -1132,7 +1175,7 @@ def _coupon_ref(payment: Payment) -> str:
     return f"presale:{payment.public_id}"
 
 
-def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
+def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order:
     """A fully paid pre-order (locked, ``fully_paid``) becomes an ordinary order of its
     shop, paid, in the caller's transaction (the balance payment's crediting).
 
@@ -1158,7 +1201,9 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
     now = clock.now()
     discount = (preorder.credit_fen - preorder.deposit_fen) + preorder.balance_discount_fen
     total = preorder.price_fen - discount
-    if total != preorder.deposit_fen + balance.amount_fen:
+    # A full-payment pre-order (``balance`` None): its one payment is the checkout's.
+    payment = balance if balance is not None else preorder.deposit_payment
+    if total != preorder.deposit_fen + (balance.amount_fen if balance is not None else 0):
         raise CountersOutOfStep(
             f"pre-order {preorder.public_id}: deposit + balance paid != price − discounts"
         )
@@ -1172,7 +1217,7 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
         shipping_fen=0,
         discount_fen=discount,
         total_fen=total,
-        payment=balance,
+        payment=payment,
         created_at=now,
         expires_at=now,
     )
@@ -1194,7 +1239,7 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
         created_at=now,
         paid_at=now,
         promised_ship_by=campaign.promised_ship_date,
-        prepaid_payment_id=preorder.deposit_payment_id,
+        prepaid_payment_id=preorder.deposit_payment_id if balance is not None else None,
     )
     _orders_insert([order])
     title = row.sku.product.title
@@ -1211,9 +1256,9 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
     money = {
         "preorder": preorder.public_id,
         "deposit_payment": preorder.deposit_payment.public_id,
-        "balance_payment": balance.public_id,
+        "balance_payment": balance.public_id if balance is not None else None,
         "deposit_fen": preorder.deposit_fen,
-        "balance_paid_fen": balance.amount_fen,
+        "balance_paid_fen": balance.amount_fen if balance is not None else 0,
     }
     OrderEvent.objects.create(
         order=order, from_status="", to_status=OrderStatus.PAID, by=None, data=money, at=now
@@ -1225,7 +1270,7 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment) -> Order:
         to_state=checkout.status,
         data={"orders": [order.public_id], "total_fen": total, **money},
     )
-    if preorder.balance_discount_fen:
+    if balance is not None and preorder.balance_discount_fen:
         coupons_use(checkout_ref=_coupon_ref(balance))
     preorder.order = order
     preorder.save(update_fields=["order"])

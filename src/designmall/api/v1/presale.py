@@ -103,7 +103,9 @@ class CampaignSkuOut(Schema):
     deposit_display: str
     credit_fen: int = Field(description="What the deposit counts for against the price.")
     credit_display: str
-    balance_fen: int = Field(description="Price − credit: the balance to pay later.")
+    pay_now_fen: int = Field(description="Paid on pre-ordering: the deposit, or the price.")
+    pay_now_display: str
+    balance_fen: int = Field(description="Price − credit: the balance to pay later (0: none).")
     balance_display: str
     quantity: int
     left: int
@@ -199,7 +201,8 @@ def _sku_out(row: CampaignSku) -> dict[str, Any]:
         **_money("price", row.price_fen),
         **_money("deposit", row.deposit_fen),
         **_money("credit", row.credit_fen),
-        **_money("balance", row.balance_fen if row.deposit_fen else row.price_fen),
+        **_money("pay_now", row.deposit_fen if row.deposit_fen else row.price_fen),
+        **_money("balance", row.balance_fen if row.deposit_fen else 0),
         "quantity": row.quantity,
         "left": row.left,
     }
@@ -433,18 +436,24 @@ def preorder_create(
     payload: PreorderIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ):
-    """Pre-order one unit of ``sku`` of a deposit pre-sale: the unit is held and the
-    deposit asked for (``deposit_payment.pay_url``) until ``hold_expires_at``; the price,
-    deposit and credit of this moment are locked. Refused: ``presale_not_started``,
-    ``presale_ended``, ``not_a_deposit_presale``, ``presale_limit_reached``,
+    """Pre-order one unit of ``sku``: the unit is held and the deposit (a deposit
+    pre-sale) or the whole price (a full-payment one) asked for
+    (``deposit_payment.pay_url``) until ``hold_expires_at``; the price, deposit and credit
+    of this moment are locked. A full payment paid makes the pre-order fully paid and its
+    order at once. Refused: ``presale_not_started``, ``presale_ended``,
+    ``presale_limit_reached``,
     ``presale_sold_out``, ``product_unavailable`` (409); the seller's own (403
     ``own_campaign``); ``invalid_address`` (422)."""
     campaign = selectors.campaign_public(public_id)
     row = _campaign_sku(campaign, payload.sku)
     address = payload.address.model_dump() if payload.address is not None else None
 
+    create = (
+        services.preorder_deposit_create if campaign.is_deposit else services.preorder_full_create
+    )
+
     def make() -> Preorder:
-        return services.preorder_deposit_create(
+        return create(
             buyer=request.auth, campaign_sku=row, delivery=payload.delivery, address=address
         )
 
