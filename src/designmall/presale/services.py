@@ -1449,7 +1449,7 @@ def _cancel_locked(
         # while the seller has not shipped it or had it ready at the venue, so a pre-order
         # is never both refunded and shipped; after that, the order's refunds and
         # after-sales apply.
-        order = Order.objects.select_for_update().select_related("shop", "checkout")
+        order = Order.objects.select_for_update(of=("self",)).select_related("shop", "checkout")
         order = order.get(pk=preorder.order_id)
         if order.status != OrderStatus.PAID:
             return False
