@@ -191,13 +191,17 @@ class Order(models.Model):
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     # A pre-sale's order (issue 12): the date the seller promised to ship by, and the
     # payment made before the checkout's (the pre-order's deposit, already in escrow and
-    # part of ``total_fen``). Null for every other order.
+    # part of ``total_fen``). Null for every other order. No database constraint: the
+    # order is written while its balance payment is being credited, and a foreign key check
+    # would take a share lock on the deposit's payment row, which a cancellation of the
+    # pre-order locks first (deadlock); payments are never deleted anyway (PROTECT).
     promised_ship_by = models.DateField(_("承诺发货日期"), null=True, blank=True)
     prepaid_payment = models.ForeignKey(
         "payments.Payment",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("预付款"),
     )

@@ -799,7 +799,9 @@ def deposit_mark_paid(payment: Payment) -> Preorder:
     preorder.status = PreorderStatus.FULLY_PAID if full else PreorderStatus.DEPOSIT_PAID
     preorder.deposit_paid_at = now
     preorder.balance_paid_at = now if full else None
-    preorder.save(update_fields=["status", "deposit_paid_at", "balance_paid_at"])
+    if full:
+        preorder_fully_paid(preorder, balance=None)
+    preorder.save(update_fields=["status", "deposit_paid_at", "balance_paid_at", "order"])
     audit_record(
         actor=None,
         action="presale.full_payment_paid" if full else "presale.deposit_paid",
@@ -808,8 +810,6 @@ def deposit_mark_paid(payment: Payment) -> Preorder:
         to_state=preorder.status,
         data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
     )
-    if full:
-        preorder_fully_paid(preorder, balance=None)
     return preorder
 
 
@@ -1177,7 +1177,9 @@ def _coupon_ref(payment: Payment) -> str:
 
 def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order:
     """A fully paid pre-order (locked, ``fully_paid``) becomes an ordinary order of its
-    shop, paid, in the caller's transaction (the balance payment's crediting).
+    shop, paid, in the caller's transaction (the balance payment's crediting; for a
+    full-payment pre-order, ``balance`` None, its one payment's). Sets ``preorder.order``;
+    the caller saves it.
 
     The order is made the way ``orders.lots`` makes an auction lot's: one checkout whose
     payment is the balance payment, one order with one line (the SKU at the locked
@@ -1272,8 +1274,11 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order
     )
     if balance is not None and preorder.balance_discount_fen:
         coupons_use(checkout_ref=_coupon_ref(balance))
+    # Saved by the caller with its own change of the pre-order, in one UPDATE: a second
+    # update of a row this transaction already updated makes PostgreSQL check every
+    # foreign key of it again, taking a share lock on the deposit's payment, which a
+    # cancellation locks first (a deadlock).
     preorder.order = order
-    preorder.save(update_fields=["order"])
     audit_record(
         actor=None,
         action="presale.preorder_ordered",
@@ -1292,7 +1297,8 @@ def balance_mark_paid(payment: Payment) -> Preorder:
     now = clock.now()
     preorder.status = PreorderStatus.FULLY_PAID
     preorder.balance_paid_at = now
-    preorder.save(update_fields=["status", "balance_paid_at"])
+    preorder_fully_paid(preorder, balance=payment)
+    preorder.save(update_fields=["status", "balance_paid_at", "order"])
     audit_record(
         actor=None,
         action="presale.balance_paid",
@@ -1301,7 +1307,6 @@ def balance_mark_paid(payment: Payment) -> Preorder:
         to_state=PreorderStatus.FULLY_PAID,
         data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
     )
-    preorder_fully_paid(preorder, balance=payment)
     return preorder
 
 
