@@ -35,7 +35,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, BaseModel, Field, Strict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Strict
 
 from designmall.api.auth import AUTHENTICATED, OPERATOR
 from designmall.api.errors import with_errors
@@ -82,9 +82,18 @@ PreorderStatusValue = Literal[
     "pending_deposit", "deposit_paid", "expired", "fully_paid", "defaulted", "cancelled"
 ]
 PhaseValue = Literal["upcoming", "deposit", "waiting_for_balance", "balance", "ended"]
+YEARS = range(2000, 2200)  # a campaign's times and dates fall in these years
+
+
+def _in_years(value: Any) -> Any:
+    if value.year not in YEARS:
+        raise ValueError(f"the year must be between {YEARS.start} and {YEARS.stop - 1}")
+    return value
+
+
 # An ISO 8601 time with its offset, a date (JSON has no such types: strict mode is lifted).
-When = Annotated[AwareDatetime, Strict(False)]
-Day = Annotated[date, Strict(False)]
+When = Annotated[AwareDatetime, Strict(False), AfterValidator(_in_years)]
+Day = Annotated[date, Strict(False), AfterValidator(_in_years)]
 
 
 def _money(name: str, fen: int) -> dict[str, Any]:
