@@ -19,9 +19,21 @@ conditional update, and only the update that moved it gives the unit back. A buy
 finds the SKU sold out first expires what has run out by the clock, so units that are
 free by the clock are never refused.
 
+Full-payment pre-orders (``preorder_full_create``) are the same with the whole price as
+their one payment (deposit = credit = price, no balance).
+
+Fulfilment. A fully paid pre-order becomes an ordinary paid order of its shop in the
+transaction that credits its last payment (``preorder_fully_paid``): the money already in
+escrow is what the order's total says, never credited twice; the shop ships it (or has it
+ready at the venue) by ``promised_ship_by``, receipt settles deposit + balance less the
+commission to the seller, and refunds naming the order are booked by orders. Late ones
+are flagged once (``preorder_flag_late``) and their buyer may cancel with everything
+refunded; once shipped, a pre-order is no longer cancelled (its order's refunds and
+after-sales apply).
+
 Locks are taken in one order everywhere: the buyer's user row, a payment, a pre-order,
-a campaign SKU's row (by its conditional update). Payments calls our handlers with the
-payment locked (``payables``).
+its order, a campaign SKU's row (by its conditional update). Payments calls our handlers
+with the payment locked (``payables``).
 """
 
 from __future__ import annotations
