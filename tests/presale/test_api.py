@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from designmall.catalog.models import Sku
 from designmall.core import clock
 from designmall.ledger.services import escrow_balance, ledger_verify
-from designmall.payments.models import NotifyOutcome
-from designmall.presale.models import Campaign, CampaignStatus, PreorderStatus
+from designmall.payments.models import NotifyOutcome, Payment
+from designmall.presale import tasks
+from designmall.presale.models import Campaign, CampaignStatus, Preorder, PreorderStatus
 from designmall.presale.selectors import campaign_skus_verify
 from tests.api.conftest import ABSENT_ID, assert_error
 from tests.api.conftest import anon as anon
@@ -31,7 +33,7 @@ from tests.presale.conftest import (
     sku_line,
     taken,
 )
-from tests.presale.test_fulfilment import pay
+from tests.presale.test_fulfilment import full_campaign, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -132,18 +134,13 @@ def test_the_balance_is_the_servers_and_refused_outside_its_window(api_as, campa
 
     assert api.post(f"{path}/deposit").json()["amount_fen"] == DEPOSIT
     assert_error(api.post(f"{path}/balance"), 409, "deposit_unpaid")
-    from designmall.presale.models import Preorder
-
     preorder = Preorder.objects.get(public_id=made["public_id"])
     assert pay_deposit(preorder) == NotifyOutcome.CREDITED
     assert_error(api.post(f"{path}/deposit"), 409, "deposit_not_payable")
     assert_error(api.post(f"{path}/balance", {"amount_fen": 1}), 409, "balance_not_open")
 
-    # A later price change does not touch the locked balance.
-    Campaign.objects.filter(pk=campaign.pk)  # (approved campaigns are fixed)
-    first_sku(campaign).sku.__class__.objects.filter(pk=first_sku(campaign).sku_id).update(
-        price_fen=1
-    )
+    # A later change of the catalog's price does not touch the locked balance.
+    Sku.objects.filter(pk=first_sku(campaign).sku_id).update(price_fen=1)
     clock.set_frozen(campaign.balance_starts_at + timedelta(minutes=1))
     balance = api.post(f"{path}/balance", {"amount_fen": 1})
     assert balance.status_code == 200, balance.content
@@ -169,9 +166,6 @@ def test_a_paid_balance_becomes_an_order_and_the_buyer_cancels_only_when_shippin
     api = api_as(buyer)
     made = api.post(f"/presales/{campaign.public_id}/preorders", {"sku": sku_of(campaign)}).json()
     path = f"/preorders/{made['public_id']}"
-    from designmall.payments.models import Payment
-    from designmall.presale.models import Preorder
-
     assert pay_deposit(Preorder.objects.get(public_id=made["public_id"])) == "credited"
     clock.set_frozen(campaign.balance_starts_at + timedelta(minutes=1))
     balance = api.post(f"{path}/balance").json()
@@ -258,9 +252,6 @@ def test_an_operator_refunds_a_forfeited_deposit_in_full(api_as, campaign):
         .post(f"/presales/{campaign.public_id}/preorders", {"sku": sku_of(campaign)})
         .json()
     )
-    from designmall.presale import tasks
-    from designmall.presale.models import Preorder
-
     preorder = Preorder.objects.get(public_id=made["public_id"])
     assert pay_deposit(preorder) == NotifyOutcome.CREDITED
     clock.set_frozen(campaign.balance_ends_at + timedelta(seconds=1))
@@ -281,8 +272,6 @@ def test_an_operator_refunds_a_forfeited_deposit_in_full(api_as, campaign):
 
 
 def test_a_full_payment_pre_sale_asks_for_the_whole_price(api_as, anon):
-    from tests.presale.test_fulfilment import full_campaign
-
     campaign = full_campaign()
     body = anon.get(f"/presales/{campaign.public_id}").json()
     assert body["kind"] == "full"
