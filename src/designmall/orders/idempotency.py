@@ -43,6 +43,16 @@ MAX_KEY_LENGTH = 255
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 # The field of ``IdempotencyKey`` that holds each scope's result.
 _RESULT_FIELD = {IdempotencyScope.CHECKOUT: "checkout", IdempotencyScope.REFUND: "refund"}
+# Scopes whose result lives in another app: its loader by public id (``register_scope``).
+_RESULT_LOADERS: dict[str, Callable[[str], Any]] = {}
+
+
+def register_scope(scope: str, *, load: Callable[[str], Any]) -> None:
+    """Let ``idempotent`` keep results of ``scope`` (an ``IdempotencyScope``) made by
+    another app: recorded by their ``public_id`` and loaded again by ``load(public_id)``."""
+    _RESULT_LOADERS[scope] = load
+
+
 # A replayed error is raised as the kind it was first raised as.
 _ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
     401: NotAuthenticated,
@@ -76,11 +86,10 @@ def fingerprint_of(**request: Any) -> str:
 
 def recorded(*, user: User, scope: str, key: str) -> IdempotencyKey | None:
     """The key's record, with its result, or None."""
-    return (
-        IdempotencyKey.objects.select_related(_RESULT_FIELD[scope])
-        .filter(user=user, scope=scope, key=key)
-        .first()
-    )
+    found = IdempotencyKey.objects.filter(user=user, scope=scope, key=key)
+    if scope in _RESULT_FIELD:
+        found = found.select_related(_RESULT_FIELD[scope])
+    return found.first()
 
 
 def replay(record: IdempotencyKey, fingerprint: str):
@@ -90,7 +99,10 @@ def replay(record: IdempotencyKey, fingerprint: str):
         raise Conflict(
             _("这个 Idempotency-Key 已用于另一个不同的请求。"), code="idempotency_key_reused"
         )
-    result = getattr(record, _RESULT_FIELD[record.scope])
+    if record.scope in _RESULT_FIELD:
+        result = getattr(record, _RESULT_FIELD[record.scope])
+    else:
+        result = _RESULT_LOADERS[record.scope](record.result_ref) if record.result_ref else None
     if result is not None:
         result.replayed = True
         return result
@@ -153,7 +165,11 @@ def idempotent(*, user: User, scope: str, key: str, fingerprint: str, make: Call
                             key=key,
                             fingerprint=fingerprint,
                             created_at=clock.now(),
-                            **{_RESULT_FIELD[scope]: result},
+                            **(
+                                {_RESULT_FIELD[scope]: result}
+                                if scope in _RESULT_FIELD
+                                else {"result_ref": result.public_id}
+                            ),
                         )
                     ]
                 )

@@ -193,6 +193,22 @@ class Order(models.Model):
     received_at = models.DateTimeField(_("收货时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # A pre-sale's order (issue 12): the date the seller promised to ship by, and the
+    # payment made before the checkout's (the pre-order's deposit, already in escrow and
+    # part of ``total_fen``). Null for every other order. No database constraint: the
+    # order is written while its balance payment is being credited, and a foreign key check
+    # would take a share lock on the deposit's payment row, which a cancellation of the
+    # pre-order locks first (deadlock); payments are never deleted anyway (PROTECT).
+    promised_ship_by = models.DateField(_("承诺发货日期"), null=True, blank=True)
+    prepaid_payment = models.ForeignKey(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("预付款"),
+    )
 
     class Meta:
         verbose_name = _("订单")
@@ -327,6 +343,8 @@ class IdempotencyScope(models.TextChoices):
 
     CHECKOUT = "checkout", _("结算")
     REFUND = "refund", _("退款")
+    # A pre-sale's pre-order (its result kept as ``result_ref``, the pre-order's public id).
+    PREORDER = "preorder", _("预售订单")
 
 
 class IdempotencyKey(models.Model):
@@ -356,6 +374,9 @@ class IdempotencyKey(models.Model):
         related_name="+",
         verbose_name=_("退款"),
     )
+    # The result of a scope whose result lives in another app (``idempotency.
+    # register_scope``): its public id.
+    result_ref = models.CharField(_("结果编号"), max_length=64, blank=True, default="")
     error_code = models.CharField(_("错误代码"), max_length=64, blank=True)
     error_message = models.CharField(_("错误信息"), max_length=500, blank=True)
     error_status = models.PositiveSmallIntegerField(_("错误状态码"), null=True, blank=True)
@@ -376,15 +397,29 @@ class IdempotencyKey(models.Model):
                     Q(scope=IdempotencyScope.CHECKOUT)
                     & Q(checkout__isnull=False)
                     & Q(refund__isnull=True)
+                    & Q(result_ref="")
                     & Q(error_code="")
                 )
                 | (
                     Q(scope=IdempotencyScope.REFUND)
                     & Q(checkout__isnull=True)
                     & Q(refund__isnull=False)
+                    & Q(result_ref="")
                     & Q(error_code="")
                 )
-                | (Q(checkout__isnull=True) & Q(refund__isnull=True) & ~Q(error_code="")),
+                | (
+                    Q(scope=IdempotencyScope.PREORDER)
+                    & Q(checkout__isnull=True)
+                    & Q(refund__isnull=True)
+                    & ~Q(result_ref="")
+                    & Q(error_code="")
+                )
+                | (
+                    Q(checkout__isnull=True)
+                    & Q(refund__isnull=True)
+                    & Q(result_ref="")
+                    & ~Q(error_code="")
+                ),
                 name="idempotency_key_has_one_result_of_its_scope",
             ),
         ]

@@ -290,8 +290,11 @@ def checkout_mark_paid(*, checkout: Checkout, payment: Payment) -> Checkout:
 
 def _refunds_committed_fen(order: Order) -> int:
     """Refunds of the order done or under way (a failed refund gives its part back)."""
+    payments = [order.checkout.payment_id]
+    if order.prepaid_payment_id is not None:  # a pre-sale's deposit, refunded with the order
+        payments.append(order.prepaid_payment_id)
     total = (
-        Refund.objects.filter(payment_id=order.checkout.payment_id, refs__order=order.public_id)
+        Refund.objects.filter(payment_id__in=payments, refs__order=order.public_id)
         .exclude(status=RefundStatus.FAILED)
         .aggregate(total=Sum("amount_fen"))["total"]
     )

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField
 from designmall.core.money import format_fen
+from designmall.orders.models import DELIVERY_CHOICES
+from designmall.orders.rules import Delivery
 from designmall.presale import rules
 
 
@@ -236,6 +238,26 @@ class Preorder(models.Model):
         on_delete=models.PROTECT,
         related_name="presale_balance_of",
     )
+    # How the order it becomes is delivered: chosen with the deposit or with the balance
+    # (``address`` for delivery to an address, ``{}`` for a venue pickup).
+    delivery = models.CharField(
+        _("配送方式"), max_length=16, choices=DELIVERY_CHOICES, default=Delivery.PICKUP.value
+    )
+    address = models.JSONField(_("收货地址"), default=dict, blank=True)
+    # A coupon taken off the balance (its payment asks for balance − discount); of it, the
+    # platform coupon's share, which the platform pays the seller on settlement.
+    balance_discount_fen = models.BigIntegerField(_("尾款优惠（分）"), default=0)
+    balance_platform_discount_fen = models.BigIntegerField(_("尾款平台优惠（分）"), default=0)
+    # Fully paid: the ordinary order of its shop it became (fulfilment, settlement).
+    order = models.OneToOneField(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preorder",
+    )
+    # When the seller and the operators were told it is past its promised ship date.
+    late_flagged_at = models.DateTimeField(_("逾期发货提醒时间"), null=True, blank=True)
     hold_expires_at = models.DateTimeField(_("定金支付截止"))
     created_at = models.DateTimeField(_("下单时间"))
     deposit_paid_at = models.DateTimeField(_("定金支付时间"), null=True, blank=True)
@@ -256,9 +278,17 @@ class Preorder(models.Model):
             models.CheckConstraint(
                 condition=Q(deposit_fen__gt=0)
                 & Q(credit_fen__gte=F("deposit_fen"))
-                & Q(balance_fen__gt=0)
-                & Q(balance_fen=F("price_fen") - F("credit_fen")),
+                & Q(balance_fen__gte=0)
+                & Q(balance_fen=F("price_fen") - F("credit_fen"))
+                # A full-payment pre-order pays the whole price as its "deposit".
+                & (Q(balance_fen__gt=0) | Q(deposit_fen=F("price_fen"))),
                 name="presale_preorder_amounts",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_platform_discount_fen__gte=0)
+                & Q(balance_discount_fen__gte=F("balance_platform_discount_fen"))
+                & (Q(balance_discount_fen=0) | Q(balance_discount_fen__lt=F("balance_fen"))),
+                name="presale_preorder_balance_discount",
             ),
         ]
 
@@ -269,11 +299,17 @@ class Preorder(models.Model):
     def price_display(self) -> str:
         return format_fen(self.price_fen)
 
+    @property
+    def balance_due_fen(self) -> int:
+        """What the balance payment asks for: the balance less its coupon."""
+        return self.balance_fen - self.balance_discount_fen
+
 
 class NoticeKind(models.TextChoices):
     BALANCE_OPEN = "balance_open", _("尾款已开始支付")
     DEFAULTED = "defaulted", _("预售订单已关闭")
     CANCELLED = "cancelled", _("预售订单已取消")
+    SHIP_LATE = "ship_late", _("卖家未按承诺日期发货")
 
 
 class PreorderNotice(models.Model):

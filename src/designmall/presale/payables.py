@@ -3,12 +3,16 @@
 - ``presale.deposit`` (``payable_id``: the pre-order's public id): payable while the
   pre-order waits for its deposit, its hold running by the clock and its campaign live;
   paid → ``deposit_paid`` (the money waits in escrow); expired (closed unpaid) → the
-  pre-order expires and its unit goes back to the campaign, once; refunded → booked out of
-  escrow.
+  pre-order expires and its unit goes back to the campaign, once; refunded → booked by the
+  order when the refund names it, else out of escrow (or out of the seller's balance for a
+  forfeited one). A full-payment pre-order's one payment is of this type too: paid, the
+  pre-order is fully paid and becomes an order at once.
 - ``presale.balance`` (``payable_id``: the pre-order's public id): payable while the
   pre-order's deposit is paid, its balance window open by the clock and its campaign live;
-  paid → ``fully_paid`` (in escrow, like the deposit); expired → nothing (another may be
-  made while the window is open); refunded → booked out of escrow.
+  paid → ``fully_paid`` (in escrow, like the deposit) and an ordinary paid order of its
+  shop (``services.preorder_fully_paid``); expired → a coupon it held goes back (another
+  payment may be made while the window is open); refunded → booked by the order when the
+  refund names it, else out of escrow.
 
 Payments calls them in its own transactions with the payment locked; each handler locks
 the pre-order next (see the lock order in ``services``).

@@ -1,11 +1,18 @@
-"""Pre-sale reads: what the sweepers work on, and a check that the counters agree."""
+"""Pre-sale reads: what the sweepers work on, what sellers have to ship by when (and what is
+late), and a check that the counters agree."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
+from designmall.accounts.roles import Role
+from designmall.catalog.models import Shop
+from designmall.core import clock
+from designmall.core.errors import NotFound
+from designmall.presale import rules
 from designmall.presale.models import (
     HOLDING_STATUSES,
     Campaign,
@@ -53,17 +60,169 @@ def preorders_to_default(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int
     )
 
 
+# --- fulfilment: what to ship by when, and what is late ----------------------------------------
+
+
+def _waiting_to_ship(now: datetime | None) -> QuerySet[Preorder]:
+    """Fully paid pre-orders whose order the seller has not shipped (nor had ready at the
+    venue) yet, soonest promised date first, each with ``ship_by`` (the order's promised
+    ship date) and ``is_late`` (that date passed by the Beijing calendar)."""
+    today = rules.local_date(now or clock.now())
+    return (
+        Preorder.objects.filter(status=PreorderStatus.FULLY_PAID, order__status="paid")
+        .select_related("order", "campaign", "campaign__shop", "campaign_sku__sku", "buyer")
+        .annotate(
+            ship_by=F("order__promised_ship_by"),
+            is_late=Case(
+                When(order__promised_ship_by__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("order__promised_ship_by", "id")
+    )
+
+
+def to_ship_for_shop(shop: Shop, *, now: datetime | None = None) -> QuerySet[Preorder]:
+    """The seller center's list: the shop's pre-orders to ship, by promised date (each with
+    ``ship_by``, ``is_late`` and its ``order``, which the seller ships as any order)."""
+    return _waiting_to_ship(now).filter(campaign__shop=shop)
+
+
+def late_for_operator(*, now: datetime | None = None) -> QuerySet[Preorder]:
+    """The back office's list: every shop's pre-orders past their promised ship date and
+    still not shipped, the longest overdue first."""
+    return _waiting_to_ship(now).filter(is_late=True)
+
+
+def preorders_late_to_flag(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Late pre-orders (as ``late_for_operator``) whose seller and operators were not told."""
+    return list(
+        late_for_operator(now=now)
+        .filter(late_flagged_at__isnull=True)
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def cancelled_campaigns_with_open_preorders(*, limit: int = SWEEP_BATCH) -> list[int]:
     """Cancelled campaigns some pre-order of which is still open (it raced the cancel)."""
     open_statuses = (*HOLDING_STATUSES,)
     return list(
         Campaign.objects.filter(
-            status=CampaignStatus.CANCELLED, preorders__status__in=open_statuses
+            Q(preorders__order__isnull=True) | Q(preorders__order__status="paid"),
+            status=CampaignStatus.CANCELLED,
+            preorders__status__in=open_statuses,
         )
         .distinct()
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- the API's reads ---------------------------------------------------------------------------
+
+
+def _with_rows(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    return campaigns.select_related("shop", "product").prefetch_related("skus__sku")
+
+
+def campaigns_public(*, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Approved campaigns of open shops' live products not yet over (taking deposits or
+    full payments, or balances, or about to), the soonest to start first."""
+    now = now or clock.now()
+    return _with_rows(
+        Campaign.objects.filter(
+            Q(ends_at__gt=now) | Q(balance_ends_at__gt=now),
+            status=CampaignStatus.APPROVED,
+            shop__status="approved",
+            product__status="live",
+        )
+    ).order_by("starts_at", "id")
+
+
+def campaign_public(public_id: str) -> Campaign:
+    """An approved campaign by public id (ended ones too); ``NotFound`` for any other."""
+    found = _with_rows(
+        Campaign.objects.filter(public_id=public_id, status=CampaignStatus.APPROVED)
+    ).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def campaigns_of_seller(user, *, status: str | None = None) -> QuerySet[Campaign]:
+    """The caller's shops' campaigns, newest first."""
+    found = Campaign.objects.filter(shop__owner=user)
+    if status:
+        found = found.filter(status=status)
+    return _with_rows(found).order_by("-created_at", "-id")
+
+
+def campaign_of_seller(user, public_id: str) -> Campaign:
+    """One of the caller's shops' campaigns; ``NotFound`` for another's."""
+    found = campaigns_of_seller(user).filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def campaigns_for_review(*, status: str | None = None) -> QuerySet[Campaign]:
+    """Every campaign (``status=submitted``: those to review), oldest submission first."""
+    found = Campaign.objects.all()
+    if status:
+        found = found.filter(status=status)
+    return _with_rows(found).order_by("submitted_at", "id")
+
+
+def campaign_any(public_id: str) -> Campaign:
+    found = _with_rows(Campaign.objects.filter(public_id=public_id)).first()
+    if found is None:
+        raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
+    return found
+
+
+def _preorder_rows(found: QuerySet[Preorder]) -> QuerySet[Preorder]:
+    return found.select_related(
+        "campaign",
+        "campaign__shop",
+        "campaign_sku__sku",
+        "deposit_payment",
+        "balance_payment",
+        "order",
+    ).order_by("-created_at", "-id")
+
+
+def preorders_of_buyer(user, *, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.filter(buyer=user)
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
+
+
+def preorder_visible_to(user, public_id: str) -> Preorder:
+    """A pre-order its buyer, its campaign's seller or an operator may see; ``NotFound``
+    for anyone else."""
+    found = _preorder_rows(Preorder.objects.filter(public_id=public_id)).first()
+    is_operator = user.is_superuser or user.has_role(Role.OPERATOR)
+    if found is None or not (
+        is_operator or found.buyer_id == user.pk or found.campaign.shop.owner_id == user.pk
+    ):
+        raise NotFound(_("没有找到这个预售订单。"), code="preorder_not_found")
+    return found
+
+
+def preorders_of_campaign(campaign: Campaign, *, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.filter(campaign=campaign)
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
+
+
+def preorders_all(*, status: str | None = None) -> QuerySet[Preorder]:
+    found = Preorder.objects.all()
+    if status:
+        found = found.filter(status=status)
+    return _preorder_rows(found)
 
 
 def campaign_skus_verify() -> list[str]:

@@ -19,9 +19,21 @@ conditional update, and only the update that moved it gives the unit back. A buy
 finds the SKU sold out first expires what has run out by the clock, so units that are
 free by the clock are never refused.
 
+Full-payment pre-orders (``preorder_full_create``) are the same with the whole price as
+their one payment (deposit = credit = price, no balance).
+
+Fulfilment. A fully paid pre-order becomes an ordinary paid order of its shop in the
+transaction that credits its last payment (``preorder_fully_paid``): the money already in
+escrow is what the order's total says, never credited twice; the shop ships it (or has it
+ready at the venue) by ``promised_ship_by``, receipt settles deposit + balance less the
+commission to the seller, and refunds naming the order are booked by orders. Late ones
+are flagged once (``preorder_flag_late``) and their buyer may cancel with everything
+refunded; once shipped, a pre-order is no longer cancelled (its order's refunds and
+after-sales apply).
+
 Locks are taken in one order everywhere: the buyer's user row, a payment, a pre-order,
-a campaign SKU's row (by its conditional update). Payments calls our handlers with the
-payment locked (``payables``).
+its order, a campaign SKU's row (by its conditional update). Payments calls our handlers
+with the payment locked (``payables``).
 """
 
 from __future__ import annotations
@@ -39,7 +51,7 @@ from django.utils.translation import gettext_lazy
 
 from designmall.accounts.models import User
 from designmall.accounts.roles import Role
-from designmall.catalog.models import Product, ProductStatus, ShopStatus, Sku
+from designmall.catalog.models import Product, ProductStatus, Shop, ShopStatus, Sku
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import (
@@ -61,6 +73,23 @@ from designmall.ledger.services import (
     refund_from_escrow,
     refund_from_seller,
 )
+from designmall.orders import idempotency
+from designmall.orders import rules as order_rules
+from designmall.orders.checkout import _clean_delivery, _orders_insert, clean_address
+from designmall.orders.coupons import _REFUSALS as COUPON_REFUSALS
+from designmall.orders.coupons import clean_coupon_ids
+from designmall.orders.models import (
+    Checkout,
+    CheckoutStatus,
+    IdempotencyScope,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from designmall.orders.rules import Delivery
+from designmall.orders.services import _record as order_record
+from designmall.orders.services import order_refund_succeeded
 from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import payment_close, payment_create, refund_create
 from designmall.presale import rules
@@ -74,6 +103,10 @@ from designmall.presale.models import (
     PreorderNotice,
     PreorderStatus,
 )
+from designmall.promotions import coupon_math
+from designmall.promotions.models import Coupon, CouponState
+from designmall.promotions.selectors import math_coupon, math_lines
+from designmall.promotions.services import coupons_lock, coupons_release, coupons_use
 
 DEPOSIT_PAYABLE = "presale.deposit"
 REASON_MAX = 1000
@@ -106,6 +139,12 @@ PROBLEM_MESSAGES = {
     "ship_days_invalid": gettext_lazy("发货天数须在 1 到 %(max)s 天之间。"),
     "ship_before_end": gettext_lazy("承诺发货日期须晚于预售最后阶段结束的日期。"),
 }
+
+
+# A pre-order made with an Idempotency-Key is its key's result (``orders.idempotency``).
+idempotency.register_scope(
+    IdempotencyScope.PREORDER, load=lambda ref: Preorder.objects.get(public_id=ref)
+)
 
 
 class CountersOutOfStep(RuntimeError):
@@ -562,7 +601,7 @@ def _unit_take_freeing_run_out(campaign_sku_id: int, now: datetime) -> bool:
 def _buyer_holding(campaign_id: int, buyer_id: int, now: datetime) -> int:
     """The buyer's pre-orders of the campaign that hold a unit by the clock."""
     return Preorder.objects.filter(
-        Q(status=PreorderStatus.DEPOSIT_PAID)
+        Q(status__in=(PreorderStatus.DEPOSIT_PAID, PreorderStatus.FULLY_PAID))
         | Q(status=PreorderStatus.PENDING_DEPOSIT, hold_expires_at__gt=now),
         campaign_id=campaign_id,
         buyer_id=buyer_id,
@@ -577,8 +616,40 @@ def _sold_out(campaign_sku: CampaignSku) -> Conflict:
     )
 
 
-@transaction.atomic
-def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preorder:
+def _clean_delivery_choice(delivery: Any, address: Any) -> tuple[str, dict]:
+    """The buyer's way of delivery for the order a pre-order becomes: ``"pickup"`` at the
+    venue, or ``"address"`` with a full address (refusals as at checkout)."""
+    delivery = _clean_delivery(delivery)
+    return delivery, clean_address(address) if delivery == Delivery.ADDRESS else {}
+
+
+def preorder_full_create(
+    *,
+    buyer: User,
+    campaign_sku: CampaignSku,
+    delivery: str | None = None,
+    address: dict | None = None,
+) -> Preorder:
+    """A pre-order by ``buyer`` of one unit of ``campaign_sku`` of a live full-payment
+    campaign (全款预售), holding the unit for the payment of the whole price.
+
+    The same as ``preorder_deposit_create`` but for the amounts: its ``deposit_payment``
+    asks for the whole locked price (deposit = credit = price, balance 0). Paid, the
+    pre-order is fully paid at once and becomes an order with the promised ship date
+    (``deposit_mark_paid``). Refused for a deposit campaign (``not_a_full_presale``),
+    else as ``preorder_deposit_create``."""
+    return _preorder_create(
+        buyer=buyer, campaign_sku=campaign_sku, delivery=delivery, address=address, full=True
+    )
+
+
+def preorder_deposit_create(
+    *,
+    buyer: User,
+    campaign_sku: CampaignSku,
+    delivery: str | None = None,
+    address: dict | None = None,
+) -> Preorder:
     """A pre-order by ``buyer`` of one unit of ``campaign_sku`` of a live deposit campaign,
     holding the unit for its deposit's payment.
 
@@ -590,8 +661,26 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
     (``presale_not_started``, ``presale_ended``), the product or shop no longer on sale
     (``product_unavailable``), the buyer's limit reached (``presale_limit_reached``), no
     unit left (``presale_sold_out``) (``Conflict``).
+
+    ``delivery``/``address``: how the order it becomes is delivered (default: a venue
+    pickup); the buyer may change it when paying the balance.
     """
+    return _preorder_create(
+        buyer=buyer, campaign_sku=campaign_sku, delivery=delivery, address=address, full=False
+    )
+
+
+@transaction.atomic
+def _preorder_create(
+    *,
+    buyer: User,
+    campaign_sku: CampaignSku,
+    delivery: str | None,
+    address: dict | None,
+    full: bool,
+) -> Preorder:
     _require_active_user(buyer)
+    delivery, address = _clean_delivery_choice(delivery or Delivery.PICKUP, address)
     row = CampaignSku.objects.select_related(
         "campaign", "campaign__shop", "campaign__product", "sku"
     ).get(pk=campaign_sku.pk)
@@ -601,7 +690,9 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
         raise NotFound(_("没有找到这个预售活动。"), code="campaign_not_found")
     if campaign.shop.owner_id == buyer.pk:
         raise PermissionDenied(_("不能预订自己店铺的商品。"), code="own_campaign")
-    if campaign.kind != CampaignKind.DEPOSIT:
+    if full and campaign.kind != CampaignKind.FULL:
+        raise Conflict(_("这是定金预售，请支付定金。"), code="not_a_full_presale")
+    if not full and campaign.kind != CampaignKind.DEPOSIT:
         raise Conflict(_("这是全款预售，无需支付定金。"), code="not_a_deposit_presale")
     if now < campaign.starts_at:
         raise Conflict(
@@ -637,10 +728,14 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
         now + timedelta(minutes=settings.PRESALE_DEPOSIT_HOLD_MINUTES), campaign.ends_at
     )
     public_id = new_public_id("po")
+    # A full payment is the whole price paid now: deposit = credit = price, no balance.
+    deposit_fen = row.price_fen if full else row.deposit_fen
+    credit_fen = row.price_fen if full else row.credit_fen
+    subject = _("预售全款 · %(title)s") if full else _("预售定金 · %(title)s")
     payment = payment_create(
         buyer=buyer,
-        amount_fen=row.deposit_fen,
-        subject=_("预售定金 · %(title)s") % {"title": campaign.title_zh},
+        amount_fen=deposit_fen,
+        subject=subject % {"title": campaign.title_zh},
         payable_type=DEPOSIT_PAYABLE,
         payable_id=public_id,
         expires_at=hold_expires_at,
@@ -651,11 +746,13 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
         campaign=campaign,
         campaign_sku=row,
         price_fen=row.price_fen,
-        deposit_fen=row.deposit_fen,
-        credit_fen=row.credit_fen,
-        balance_fen=row.balance_fen,
-        earnest=campaign.earnest,
+        deposit_fen=deposit_fen,
+        credit_fen=credit_fen,
+        balance_fen=row.price_fen - credit_fen,
+        earnest=campaign.earnest and not full,
         deposit_payment=payment,
+        delivery=delivery,
+        address=address,
         hold_expires_at=hold_expires_at,
         created_at=now,
     )
@@ -667,8 +764,8 @@ def preorder_deposit_create(*, buyer: User, campaign_sku: CampaignSku) -> Preord
         data={
             "campaign": campaign.public_id,
             "price_fen": row.price_fen,
-            "deposit_fen": row.deposit_fen,
-            "credit_fen": row.credit_fen,
+            "deposit_fen": deposit_fen,
+            "credit_fen": credit_fen,
             "payment": payment.public_id,
         },
     )
@@ -710,15 +807,19 @@ def deposit_mark_paid(payment: Payment) -> Preorder:
     if not _deposit_payable(preorder):
         raise Conflict(_("这笔定金已无需支付。"), code="deposit_not_payable")
     now = clock.now()
-    preorder.status = PreorderStatus.DEPOSIT_PAID
+    full = preorder.balance_fen == 0  # a full payment: nothing is left to pay
+    preorder.status = PreorderStatus.FULLY_PAID if full else PreorderStatus.DEPOSIT_PAID
     preorder.deposit_paid_at = now
-    preorder.save(update_fields=["status", "deposit_paid_at"])
+    preorder.balance_paid_at = now if full else None
+    if full:
+        preorder_fully_paid(preorder, balance=None)
+    preorder.save(update_fields=["status", "deposit_paid_at", "balance_paid_at", "order"])
     audit_record(
         actor=None,
-        action="presale.deposit_paid",
+        action="presale.full_payment_paid" if full else "presale.deposit_paid",
         target=preorder,
         from_state=PreorderStatus.PENDING_DEPOSIT,
-        to_state=PreorderStatus.DEPOSIT_PAID,
+        to_state=preorder.status,
         data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
     )
     return preorder
@@ -769,7 +870,11 @@ def deposit_refund_succeeded(refund: Refund) -> None:
     preorder = Preorder.objects.filter(deposit_payment_id=payment.pk).first()
     refs = {"payment": payment.public_id, "preorder": payment.payable_id}
     forfeit = LedgerTransaction.objects.filter(key=f"forfeit:{payment.payable_id}").first()
-    if forfeit is None:
+    if (refund.refs or {}).get("order"):
+        # The pre-order became an order, whose total the deposit is part of: the order's
+        # books (out of escrow before its release, out of the seller's balance after).
+        order_refund_succeeded(refund=refund)
+    elif forfeit is None:
         refund_from_escrow(
             refund_ref=refund.public_id,
             gateway=payment.gateway,
@@ -904,8 +1009,73 @@ def _balance_refusal(preorder: Preorder, now: datetime) -> Conflict | None:
     return None
 
 
+def _balance_coupon(
+    buyer: User, preorder: Preorder, coupon_id: Any, held_by: Payment | None
+) -> tuple[Coupon, int, int]:
+    """The buyer's coupon against the pre-order's balance: (coupon, discount, the platform's
+    share of it). The balance is the coupon's base (its threshold and its percentage); at
+    least one fen is left to pay. Refusals as at checkout (``orders.coupons``); a coupon
+    held by the pending balance payment ``held_by`` counts as available."""
+    (public_id,) = clean_coupon_ids([coupon_id])
+    now = clock.now()
+    coupon = (
+        Coupon.objects.select_related("template")
+        .prefetch_related("template__categories", "template__products")
+        .filter(buyer=buyer, public_id=public_id)
+        .first()
+    )
+    if coupon is None:
+        raise NotFound(
+            _("没有找到这张优惠券。"), code="coupon_not_found", details={"coupon": public_id}
+        )
+    if coupon.state == CouponState.EXPIRED or (
+        coupon.state == CouponState.AVAILABLE and coupon.valid_until <= now
+    ):
+        raise Conflict(
+            _("这张优惠券已过期。"), code="coupon_expired", details={"coupon": public_id}
+        )
+    held = (
+        held_by is not None
+        and coupon.state == CouponState.LOCKED
+        and coupon.checkout_ref == _coupon_ref(held_by)
+    )
+    if (coupon.state != CouponState.AVAILABLE and not held) or coupon.valid_from > now:
+        raise Conflict(
+            _("这张优惠券已被使用、已过期或暂不可用。"),
+            code="coupon_unavailable",
+            details={"coupon": public_id},
+        )
+    product_id = Sku.objects.values_list("product_id", flat=True).get(
+        pk=preorder.campaign_sku.sku_id
+    )
+    lines = math_lines([(preorder.pk, product_id, preorder.balance_fen)])
+    try:
+        outcome = coupon_math.apply([math_coupon(coupon)], lines)
+    except coupon_math.CouponRefused as refused:
+        raise ValidationFailed(
+            _(COUPON_REFUSALS[refused.code]), code=refused.code.value, details={"coupon": public_id}
+        ) from None
+    discount = min(outcome.discount_fen, preorder.balance_fen - 1)
+    if discount <= 0:
+        raise ValidationFailed(
+            _("这张优惠券对所选商品没有优惠。"),
+            code="coupon_saves_nothing",
+            details={"coupon": public_id},
+        )
+    platform = discount if coupon.template.issuer == coupon_math.Issuer.PLATFORM else 0
+    return coupon, discount, platform
+
+
 @transaction.atomic
-def preorder_balance_pay(*, buyer: User, preorder: Preorder, amount_fen: Any = None) -> Payment:
+def preorder_balance_pay(
+    *,
+    buyer: User,
+    preorder: Preorder,
+    amount_fen: Any = None,
+    coupon: str | None = None,
+    delivery: str | None = None,
+    address: dict | None = None,
+) -> Payment:
     """The balance payment of the buyer's pre-order: its locked balance (price − credit),
     computed here; ``amount_fen`` (whatever a client sent) is ignored. A pending balance
     payment still running is returned again rather than a second one made.
@@ -913,7 +1083,12 @@ def preorder_balance_pay(*, buyer: User, preorder: Preorder, amount_fen: Any = N
     Refused (``Conflict``): the deposit unpaid (``deposit_unpaid``), before the balance
     window (``balance_not_open``), after it (``balance_closed``), already paid
     (``balance_already_paid``), the pre-order closed (``preorder_closed``). Someone
-    else's pre-order is ``NotFound``."""
+    else's pre-order is ``NotFound``.
+
+    ``coupon``: the public id of one of the buyer's coupons to take off the balance
+    (``_balance_coupon``), held for this payment, used when it is paid and given back when
+    it is closed unpaid. ``delivery``/``address`` change how the order is delivered. Given
+    either, a pending balance payment that differs is replaced by a new one."""
     del amount_fen  # the server alone says what is owed
     _require_active_user(buyer)
     if not Preorder.objects.filter(pk=preorder.pk, buyer_id=buyer.pk).exists():
@@ -923,30 +1098,62 @@ def preorder_balance_pay(*, buyer: User, preorder: Preorder, amount_fen: Any = N
     refusal = _balance_refusal(preorder, now)
     if refusal is not None:
         raise refusal
-    if balance is not None and balance.status == PaymentStatus.PENDING and now < balance.expires_at:
-        return balance
+    changes: dict[str, Any] = {}
+    if delivery is not None:
+        changes["delivery"], changes["address"] = _clean_delivery_choice(delivery, address)
+    running = (
+        balance is not None and balance.status == PaymentStatus.PENDING and now < balance.expires_at
+    )
+    chosen = None
+    if coupon is not None:
+        chosen, discount, platform = _balance_coupon(
+            buyer, preorder, coupon, balance if running else None
+        )
+        changes["balance_discount_fen"] = discount
+        changes["balance_platform_discount_fen"] = platform
+    if running:
+        held = set(
+            Coupon.objects.filter(checkout_ref=_coupon_ref(balance)).values_list("pk", flat=True)
+        )
+        same = all(getattr(preorder, name) == value for name, value in changes.items())
+        if same and (chosen is None or held == {chosen.pk}):
+            return balance
     if balance is not None and balance.status == PaymentStatus.PENDING:
+        # Its handler gives back a coupon it held (``balance_payment_expired``).
         payment_close(payment=balance, reason="presale balance payment replaced")
+    if chosen is None:  # a new payment without a coupon
+        changes.setdefault("balance_discount_fen", 0)
+        changes.setdefault("balance_platform_discount_fen", 0)
+    for name, value in changes.items():
+        setattr(preorder, name, value)
     expires_at = min(
         now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
         preorder.campaign.balance_ends_at,
     )
     payment = payment_create(
         buyer=buyer,
-        amount_fen=preorder.balance_fen,
+        amount_fen=preorder.balance_due_fen,
         subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title_zh},
         payable_type=BALANCE_PAYABLE,
         payable_id=preorder.public_id,
         expires_at=expires_at,
     )
+    if chosen is not None:
+        # Held for this payment, or the whole transaction rolls back (``coupon_unavailable``).
+        coupons_lock(buyer=buyer, coupon_ids=[chosen.pk], checkout_ref=_coupon_ref(payment))
     preorder.balance_payment = payment
-    preorder.save(update_fields=["balance_payment"])
+    preorder.save(update_fields=["balance_payment", *changes])
     audit_record(
         actor=buyer,
         action="presale.balance_payment_created",
         target=preorder,
         to_state=preorder.status,
-        data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
+        data={
+            "payment": payment.public_id,
+            "amount_fen": payment.amount_fen,
+            "discount_fen": preorder.balance_discount_fen,
+            **({"coupon": chosen.public_id} if chosen is not None else {}),
+        },
     )
     return payment
 
@@ -975,10 +1182,123 @@ def balance_is_payable(payment: Payment) -> bool:
     return _balance_payable(_balance_preorder_of(payment))
 
 
-def preorder_fully_paid(preorder: Preorder) -> None:
-    """The hook for fulfilment (issue 12, item 5): a fully paid pre-order becomes an ordinary
-    order of its shop with its promised ship date. Not built yet: the pre-order waits as
-    ``fully_paid``, its deposit and balance in escrow."""
+def _coupon_ref(payment: Payment) -> str:
+    """Whose coupons these are, for promotions: the balance payment's."""
+    return f"presale:{payment.public_id}"
+
+
+def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order:
+    """A fully paid pre-order (locked, ``fully_paid``) becomes an ordinary order of its
+    shop, paid, in the caller's transaction (the balance payment's crediting; for a
+    full-payment pre-order, ``balance`` None, its one payment's). Sets ``preorder.order``;
+    the caller saves it.
+
+    The order is made the way ``orders.lots`` makes an auction lot's: one checkout whose
+    payment is the balance payment, one order with one line (the SKU at the locked
+    pre-sale price, quantity 1), its history and audit rows; the shop fulfils it as any
+    order (shipping or a venue pickup with its pickup code), receipt completes it and
+    settles it. The pre-sale price includes shipping.
+
+    Money. Nothing is credited again: the deposit and the balance each went into escrow
+    when they were paid. The order says what that money is: ``items_fen`` the locked
+    price, ``discount_fen`` the deposit's boost (credit − deposit, the seller's) plus the
+    balance's coupon (``platform_discount_fen`` its platform share), so ``total_fen`` =
+    deposit + balance paid = what escrow holds for it. ``prepaid_payment`` names the
+    deposit's payment, ``promised_ship_by`` the campaign's promised ship date. On
+    completion ``_complete`` releases the total less refunds to the seller less the
+    commission; refunds of either payment that name the order are booked by
+    ``order_refund_succeeded``.
+    """
+    campaign = preorder.campaign
+    shop = Shop.objects.get(pk=campaign.shop_id)
+    row = CampaignSku.objects.select_related("sku__product").get(pk=preorder.campaign_sku_id)
+    now = clock.now()
+    discount = (preorder.credit_fen - preorder.deposit_fen) + preorder.balance_discount_fen
+    total = preorder.price_fen - discount
+    # A full-payment pre-order (``balance`` None): its one payment is the checkout's.
+    payment = balance if balance is not None else preorder.deposit_payment
+    if total != preorder.deposit_fen + (balance.amount_fen if balance is not None else 0):
+        raise CountersOutOfStep(
+            f"pre-order {preorder.public_id}: deposit + balance paid != price − discounts"
+        )
+    pickup = preorder.delivery == Delivery.PICKUP
+    checkout = Checkout.objects.create(
+        public_id=new_public_id("co"),
+        buyer_id=preorder.buyer_id,
+        status=CheckoutStatus.PAID,
+        delivery=preorder.delivery,
+        items_fen=preorder.price_fen,
+        shipping_fen=0,
+        discount_fen=discount,
+        total_fen=total,
+        payment=payment,
+        created_at=now,
+        expires_at=now,
+    )
+    order = Order(
+        public_id=new_public_id("o"),
+        checkout=checkout,
+        buyer_id=preorder.buyer_id,
+        shop=shop,
+        status=OrderStatus.PAID,
+        delivery=preorder.delivery,
+        address={} if pickup else preorder.address,
+        pickup_code=order_rules.new_pickup_code() if pickup else "",
+        items_fen=preorder.price_fen,
+        shipping_fen=0,
+        discount_fen=discount,
+        platform_discount_fen=preorder.balance_platform_discount_fen,
+        total_fen=total,
+        commission_bp=shop.commission_bp,
+        created_at=now,
+        paid_at=now,
+        promised_ship_by=campaign.promised_ship_date,
+        prepaid_payment_id=preorder.deposit_payment_id if balance is not None else None,
+    )
+    _orders_insert([order])
+    title = row.sku.product.title
+    OrderLine.objects.create(
+        order=order,
+        sku=row.sku,
+        product_title=title[:120],
+        sku_label=row.sku.label[:200],
+        unit_price_fen=preorder.price_fen,
+        quantity=1,
+        line_total_fen=preorder.price_fen,
+        discount_fen=discount,
+    )
+    money = {
+        "preorder": preorder.public_id,
+        "deposit_payment": preorder.deposit_payment.public_id,
+        "balance_payment": balance.public_id if balance is not None else None,
+        "deposit_fen": preorder.deposit_fen,
+        "balance_paid_fen": balance.amount_fen if balance is not None else 0,
+    }
+    OrderEvent.objects.create(
+        order=order, from_status="", to_status=OrderStatus.PAID, by=None, data=money, at=now
+    )
+    audit_record(
+        actor=None,
+        action="checkout.paid",
+        target=checkout,
+        to_state=checkout.status,
+        data={"orders": [order.public_id], "total_fen": total, **money},
+    )
+    if balance is not None and preorder.balance_discount_fen:
+        coupons_use(checkout_ref=_coupon_ref(balance))
+    # Saved by the caller with its own change of the pre-order, in one UPDATE: a second
+    # update of a row this transaction already updated makes PostgreSQL check every
+    # foreign key of it again, taking a share lock on the deposit's payment, which a
+    # cancellation locks first (a deadlock).
+    preorder.order = order
+    audit_record(
+        actor=None,
+        action="presale.preorder_ordered",
+        target=preorder,
+        to_state=preorder.status,
+        data={"order": order.public_id, "promised_ship_by": str(order.promised_ship_by)},
+    )
+    return order
 
 
 def balance_mark_paid(payment: Payment) -> Preorder:
@@ -989,7 +1309,8 @@ def balance_mark_paid(payment: Payment) -> Preorder:
     now = clock.now()
     preorder.status = PreorderStatus.FULLY_PAID
     preorder.balance_paid_at = now
-    preorder.save(update_fields=["status", "balance_paid_at"])
+    preorder_fully_paid(preorder, balance=payment)
+    preorder.save(update_fields=["status", "balance_paid_at", "order"])
     audit_record(
         actor=None,
         action="presale.balance_paid",
@@ -998,18 +1319,23 @@ def balance_mark_paid(payment: Payment) -> Preorder:
         to_state=PreorderStatus.FULLY_PAID,
         data={"payment": payment.public_id, "amount_fen": payment.amount_fen},
     )
-    preorder_fully_paid(preorder)
     return preorder
 
 
 def balance_payment_expired(payment: Payment) -> None:
-    """A balance payment closed unpaid: the buyer may make another while the window is open;
-    the default sweeper closes the pre-order when it ends."""
+    """A balance payment closed unpaid: a coupon it held goes back to the buyer; the buyer
+    may make another while the window is open; the default sweeper closes the pre-order
+    when it ends."""
+    coupons_release(checkout_ref=_coupon_ref(payment))
 
 
 def balance_refund_succeeded(refund: Refund) -> None:
-    """A refund of a balance the pre-sale asked for went through: out of escrow."""
+    """A refund of a balance went through: one of the order the pre-order became (its
+    seller's, or the pre-order's cancellation) is the order's to book; else out of escrow."""
     payment = refund.payment
+    if (refund.refs or {}).get("order"):
+        order_refund_succeeded(refund=refund)
+        return
     refund_from_escrow(
         refund_ref=refund.public_id,
         gateway=payment.gateway,
@@ -1021,14 +1347,16 @@ def balance_refund_succeeded(refund: Refund) -> None:
 # --- default and cancellation ----------------------------------------------------------------
 
 
-def _refund_rest(payment: Payment | None, *, reason: str, by: User | None) -> Refund | None:
+def _refund_rest(
+    payment: Payment | None, *, reason: str, by: User | None, refs: dict | None = None
+) -> Refund | None:
     """Refund what is left of a locked payment if it was paid (never more than that)."""
     if payment is None or payment.status != PaymentStatus.PAID:
         return None
     rest = rules.refund_cap(paid_fen=payment.amount_fen, refunded_fen=payment.refunded_fen)
     if rest <= 0:
         return None
-    return refund_create(payment=payment, amount_fen=rest, reason=reason, by=by)
+    return refund_create(payment=payment, amount_fen=rest, reason=reason, refs=refs, by=by)
 
 
 def _close_pending(payment: Payment | None, reason: str) -> None:
@@ -1132,6 +1460,16 @@ def _cancel_locked(
     was = preorder.status
     if was not in CANCELLABLE:
         return False
+    order = None
+    if preorder.order_id is not None:
+        # The order it became, locked after the pre-order (the lock order): cancelled only
+        # while the seller has not shipped it or had it ready at the venue, so a pre-order
+        # is never both refunded and shipped; after that, the order's refunds and
+        # after-sales apply.
+        order = Order.objects.select_for_update(of=("self",)).select_related("shop", "checkout")
+        order = order.get(pk=preorder.order_id)
+        if order.status != OrderStatus.PAID:
+            return False
     if not _close(preorder, PreorderStatus.CANCELLED, from_states=CANCELLABLE, reason=reason):
         return False
     _unit_give_back(preorder.campaign_sku_id)
@@ -1140,8 +1478,26 @@ def _cancel_locked(
     _close_pending(deposit, "presale pre-order cancelled")
     _close_pending(balance, "presale pre-order cancelled")
     refund_reason = _("预售订单已取消，已付款项全额退回。")
-    _refund_rest(deposit, reason=refund_reason, by=by)
-    _refund_rest(balance, reason=refund_reason, by=by)
+    # Refunds of an order's money name the order: its books take them (``order_refund_
+    # succeeded``), and once both are through the order is refunded.
+    refs = {"order": order.public_id} if order is not None else None
+    refunds = [
+        _refund_rest(deposit, reason=refund_reason, by=by, refs=refs),
+        _refund_rest(balance, reason=refund_reason, by=by, refs=refs),
+    ]
+    if order is not None:
+        order_record(
+            order,
+            before=order.status,
+            by=by,
+            reason=reason,
+            data={
+                "preorder": preorder.public_id,
+                "refunds": [r.public_id for r in refunds if r is not None],
+                "amount_fen": sum(r.amount_fen for r in refunds if r is not None),
+            },
+            action="order.refund_requested",
+        )
     if was != PreorderStatus.PENDING_DEPOSIT:
         _notice(preorder, NoticeKind.CANCELLED)
     return True
@@ -1176,16 +1532,57 @@ def preorder_cancel(*, preorder: Preorder, by: User, reason: str = "") -> Preord
     deposit, balance, preorder = _locked_all(preorder.pk)
     text = _text(reason, field="reason", max_length=REASON_MAX) or _("预售订单已取消")
     if not _cancel_locked(deposit, balance, preorder, reason=text, by=by):
+        if preorder.status in CANCELLABLE:
+            raise Conflict(
+                _("卖家已发货或已备货待自提，不能取消预售订单；请通过订单申请售后。"),
+                code="order_in_fulfilment",
+                details={"order": preorder.order.public_id if preorder.order_id else None},
+            )
         raise Conflict(
             _("这个预售订单已关闭。"), code="preorder_closed", details={"status": preorder.status}
         )
     return preorder
 
 
+@transaction.atomic
+def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preorder:
+    """An operator refunds a buyer in full whatever the campaign's terms: an open
+    pre-order is cancelled with everything paid refunded (``preorder_cancel``); a
+    defaulted one gets back what is left of its deposit (a forfeited 定金 then comes back
+    from the seller's balance, less the commission's share, see ``deposit_refund_
+    succeeded``). Refused: nothing left to refund (``nothing_to_refund``), an order the
+    seller has shipped (``order_in_fulfilment``)."""
+    _require_operator(by)
+    reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
+    deposit, balance, locked = _locked_all(preorder.pk)
+    if locked.status in CANCELLABLE:
+        return preorder_cancel(preorder=locked, by=by, reason=reason)
+    refunds = [
+        _refund_rest(deposit, reason=reason, by=by),
+        _refund_rest(balance, reason=reason, by=by),
+    ]
+    if not any(refunds):
+        raise Conflict(
+            _("这个预售订单没有可退的款项。"),
+            code="nothing_to_refund",
+            details={"status": locked.status},
+        )
+    audit_record(
+        actor=by,
+        action="presale.preorder_force_refunded",
+        target=locked,
+        to_state=locked.status,
+        reason=reason,
+        data={"refunds": [r.public_id for r in refunds if r is not None]},
+    )
+    return locked
+
+
 def _cancel_rest(campaign_id: int, reason: str) -> int:
     done = 0
     ids = list(
         Preorder.objects.filter(campaign_id=campaign_id, status__in=CANCELLABLE)
+        .filter(Q(order__isnull=True) | Q(order__status=OrderStatus.PAID))
         .order_by("id")
         .values_list("pk", flat=True)
     )
@@ -1225,6 +1622,71 @@ def campaign_cancelled_sweep(*, campaign_id: int) -> int:
     return _cancel_rest(campaign_id, _("预售活动已取消"))
 
 
+# --- late shipping ------------------------------------------------------------------------------
+
+LATE_MAIL_JOB = "presale.mail_late"
+
+
+@transaction.atomic
+def preorder_flag_late(*, preorder: Preorder) -> bool:
+    """A fully paid pre-order whose order is still not shipped after its promised ship date
+    (the sweeper's step): flagged once; the buyer is told that they may cancel it with
+    everything refunded (``preorder_cancel``), the seller and the operators by email.
+    True if this call flagged it."""
+    _deposit, _balance, preorder = _locked_all(preorder.pk)
+    if preorder.status != PreorderStatus.FULLY_PAID or preorder.late_flagged_at is not None:
+        return False
+    order = Order.objects.filter(pk=preorder.order_id).first()
+    if (
+        order is None
+        or order.status != OrderStatus.PAID
+        or order.promised_ship_by is None
+        or rules.local_date(clock.now()) <= order.promised_ship_by
+    ):
+        return False
+    preorder.late_flagged_at = clock.now()
+    preorder.save(update_fields=["late_flagged_at"])
+    _notice(preorder, NoticeKind.SHIP_LATE)
+    enqueue(LATE_MAIL_JOB, {"preorder": preorder.public_id}, key=f"{LATE_MAIL_JOB}:{preorder.pk}")
+    audit_record(
+        actor=None,
+        action="presale.ship_late",
+        target=preorder,
+        to_state=preorder.status,
+        data={"order": order.public_id, "promised_ship_by": order.promised_ship_by.isoformat()},
+    )
+    return True
+
+
+@job_handler(LATE_MAIL_JOB, max_attempts=5)
+def mail_ship_late(payload: dict[str, Any]) -> None:
+    """Email the shop's owner and the operators that a pre-order is late to ship."""
+    preorder = (
+        Preorder.objects.select_related("order", "campaign__shop__owner")
+        .filter(public_id=payload["preorder"])
+        .first()
+    )
+    if preorder is None or preorder.order is None:
+        return
+    owner = preorder.campaign.shop.owner
+    operators = User.objects.filter(is_active=True, groups__name=Role.OPERATOR).exclude(email="")
+    to = sorted({owner.email, *operators.values_list("email", flat=True)} - {""})
+    if not to:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("预售订单逾期未发货：%(order)s") % {"order": preorder.order.public_id}
+        body = _(
+            "店铺「%(shop)s」的预售订单 %(order)s（%(title)s）承诺在 %(date)s 前发货，"
+            "至今仍未发货。买家现在可以申请取消并获得全额退款。"
+        ) % {
+            "shop": preorder.campaign.shop.name,
+            "order": preorder.order.public_id,
+            "title": preorder.campaign.title,
+            "date": preorder.order.promised_ship_by.isoformat(),
+        }
+    send_mail(subject, body, None, to)
+
+
 # --- the buyer's notices by email -------------------------------------------------------------
 
 
@@ -1253,6 +1715,12 @@ def notice_text(notice) -> tuple[str, str]:
         lines = [
             _("尾款支付已截止，你预订的「%(title)s」已关闭。") % {"title": title},
             _("按活动规则，定金不予退还。") if preorder.earnest else _("你的预付款将全额退回。"),
+        ]
+    elif notice.kind == NoticeKind.SHIP_LATE:
+        subject = _("卖家未按承诺日期发货：%(title)s") % {"title": title}
+        lines = [
+            _("你预订的「%(title)s」已过承诺发货日期，卖家仍未发货。") % {"title": title},
+            _("你可以在「我的预售」中申请取消，已付款项将全额原路退回。"),
         ]
     else:
         subject = _("预售订单已取消：%(title)s") % {"title": title}

@@ -14,6 +14,7 @@ from designmall.core.tasks import periodic, sweep
 from designmall.presale.models import Preorder
 from designmall.presale.selectors import (
     cancelled_campaigns_with_open_preorders,
+    preorders_late_to_flag,
     preorders_to_default,
     preorders_to_expire,
     preorders_to_notify,
@@ -23,6 +24,7 @@ from designmall.presale.services import (
     preorder_balance_notify,
     preorder_default,
     preorder_expire,
+    preorder_flag_late,
 )
 
 
@@ -64,4 +66,15 @@ def cancelled_campaigns() -> int:
         cancelled_campaigns_with_open_preorders(),
         lambda pk: campaign_cancelled_sweep(campaign_id=pk),
         "cancelling what is left of campaign",
+    )
+
+
+@periodic(every=timedelta(minutes=10), name="presale.ship_late")
+def ship_late() -> int:
+    """Fully paid pre-orders still not shipped after their promised date are flagged to the
+    seller and the operators; the buyer is told they may cancel with a full refund."""
+    return sweep(
+        preorders_late_to_flag(now=clock.now()),
+        lambda pk: preorder_flag_late(preorder=Preorder(pk=pk)),
+        "flagging late pre-order",
     )

@@ -23,6 +23,7 @@ from designmall.api.v1 import (
     operator,
     orders,
     payments,
+    presale,
     promotions,
     recovery,
     seller,
@@ -73,6 +74,9 @@ api.add_router("/operator", aftersales.operator_router)
 api.add_router("", o2o.router)
 api.add_router("", o2o.seller_router)
 api.add_router("", o2o.operator_router)
+api.add_router("", presale.router)
+api.add_router("/seller", presale.seller_router)
+api.add_router("/operator", presale.operator_router)
 
 
 def urls() -> tuple[list[URLPattern], str, str]:
