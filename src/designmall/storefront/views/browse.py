@@ -18,8 +18,10 @@ from designmall.catalog.selectors import (
     designer_by_public_id,
     shop_open_by_public_id,
 )
+from designmall.core import clock
 from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
+from designmall.presale import selectors as presale_selectors
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors, mark_live_part, page_csrf_token
@@ -156,13 +158,38 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _search_page(request, category=found, category_ids=ids)
 
 
+def _presale_block(request: HttpRequest, skus: list) -> str:
+    """The product's pre-sale, if one is live or coming: price, deposit and its credit, the
+    windows with countdowns, the promised ship date, what a missed balance costs, units
+    left, and the pre-order button (drawn on every request, with the stock)."""
+    if not skus:
+        return ""
+    now = clock.now()
+    campaign = presale_selectors.campaign_on_product_page(product_id=skus[0].product_id, now=now)
+    if campaign is None:
+        return ""
+    rows = [row for row in campaign.skus.all() if row.sku.is_active]
+    return render_to_string(
+        "storefront/includes/product_presale.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "chosen": next((r for r in rows if r.left > 0), rows[0] if rows else None),
+            "phase": presale_selectors.campaign_phase(campaign, now),
+            "ship": campaign.promised_ship_date,
+            "hold_minutes": settings.PRESALE_DEPOSIT_HOLD_MINUTES,
+            "csrf_token": page_csrf_token(request),
+        },
+    )
+
+
 def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
     """The price, SKU choice with current stock, and add-to-cart form of a product page."""
     skus = choices.skus
     available = available_by_sku(sku.id for sku in skus)
     for sku in skus:
         sku.available = available[sku.id]
-    return render_to_string(
+    return _presale_block(request, skus) + render_to_string(
         "storefront/includes/product_buy.html",
         {
             "skus": skus,
