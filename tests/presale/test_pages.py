@@ -73,7 +73,7 @@ def test_the_product_page_shows_the_presale_block(client, campaign):
     assert "尾款 ¥850.00" in text
     assert "定金不退" in text  # what a missed balance costs, before paying
     assert "剩余 3 / 3 件" in text
-    assert f'data-countdown-to="{campaign.ends_at.isoformat()}' in text or "data-countdown-to" in text
+    assert "data-countdown-to" in text
     ship = campaign.promised_ship_date.isoformat()
     assert f"{ship} 前发货" in text
     assert reverse("storefront:presale_preorder", args=[campaign.public_id]) in text
@@ -317,7 +317,8 @@ def test_a_broken_rule_is_shown_with_everything_typed_kept(client, seller_produc
     url = reverse("storefront:seller_presale_new") + f"?product={seller_product.public_id}"
     sku = seller_product.skus.order_by("id").first()
 
-    page = client.post(url, campaign_post(seller_product, **{f"sku_{sku.public_id}_deposit": "300"}))
+    typed = campaign_post(seller_product, **{f"sku_{sku.public_id}_deposit": "300"})
+    page = client.post(url, typed)
 
     text = text_of(page)
     assert page.status_code == 200
@@ -330,7 +331,8 @@ def test_a_typo_in_a_price_is_a_field_error(client, seller_product):
     url = reverse("storefront:seller_presale_new") + f"?product={seller_product.public_id}"
     sku = seller_product.skus.order_by("id").first()
 
-    page = client.post(url, campaign_post(seller_product, **{f"sku_{sku.public_id}_price": "12x"}))
+    typed = campaign_post(seller_product, **{f"sku_{sku.public_id}_price": "12x"})
+    page = client.post(url, typed)
 
     assert "请输入正确的金额" in text_of(page)
     assert not Campaign.objects.exists()
@@ -377,7 +379,9 @@ def test_a_submitted_campaign_cannot_be_edited(client, seller_product):
 def test_another_sellers_campaign_is_not_found(client, seller_product):
     theirs = make_campaign()
 
-    assert client.get(reverse("storefront:seller_presale", args=[theirs.public_id])).status_code == 404
+    page = client.get(reverse("storefront:seller_presale", args=[theirs.public_id]))
+
+    assert page.status_code == 404
 
 
 def test_the_seller_cancels_a_live_campaign_and_buyers_are_refunded(client, campaign):
