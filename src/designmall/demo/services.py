@@ -49,6 +49,7 @@ from designmall.demo.generator import (
     iter_products,
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.presale import presale_wipe, presale_write
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
 from designmall.events.week import WeekDates, week_dates, week_place
@@ -94,6 +95,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        presale_wipe()
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -311,7 +313,8 @@ def demo_seed(
     on_stage: Callable[[str], None] | None = None,
 ) -> SeedReport:
     """Build the demo design week: accounts, designers, shops, categories, products, the
-    week's programme (venues, events, sessions, some reservations) and the auction sale,
+    week's programme (venues, events, sessions, some reservations), the auction sale and
+    the pre-sales (one in every phase, ``demo.presale``),
     all dated around the clock's now: the week's dates are stored (``events.week``) with
     today as its third day.
 
@@ -369,6 +372,7 @@ def demo_seed(
             programme_write(plan=plan, designers=designers, users=users, now=now, week=report.week)
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
+        counts.update(presale_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")
