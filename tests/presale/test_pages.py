@@ -471,3 +471,16 @@ def test_force_refund_gives_back_a_forfeited_deposit(client, campaign):
 
     payment = fresh(preorder.deposit_payment)
     assert payment.status == PaymentStatus.PAID and payment.refunded_fen == 10_000
+
+
+def test_the_presales_page_lists_live_campaigns_and_the_header_links_it(client, campaign):
+    draft = make_campaign(approved=False, title_zh="还没通过的预售")
+
+    page = client.get(reverse("storefront:presales"))
+
+    text = text_of(page)
+    assert page.status_code == 200
+    assert campaign.title_zh in text and draft.title_zh not in text
+    assert reverse("storefront:product", args=[campaign.product.public_id]) in text
+    assert "定金 ¥100.00 抵 ¥150.00" in text
+    assert reverse("storefront:presales") in text  # the header

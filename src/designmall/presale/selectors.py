@@ -191,3 +191,15 @@ def campaign_figures(*, campaign_id: int) -> dict[str, int]:
         cancelled=Count("pk", filter=Q(status=PreorderStatus.CANCELLED)),
     )
     return {name: value or 0 for name, value in figures.items()}
+
+
+def campaigns_listed(*, now: datetime, limit: int = 60) -> list[Campaign]:
+    """Approved campaigns a buyer can still act on (taking pre-orders, about to, or taking
+    balances), soonest to close first, with their products, shops and SKUs."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.APPROVED)
+        .filter(Q(ends_at__gt=now) | Q(balance_ends_at__gt=now))
+        .select_related("product", "shop")
+        .prefetch_related("skus")
+        .order_by("ends_at", "id")[:limit]
+    )

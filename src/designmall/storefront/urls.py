@@ -152,6 +152,7 @@ urlpatterns = [
     ),
     path("me/auctions/", auctions.my_auctions, name="my_auctions"),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
+    path("presales/", presale.campaigns, name="presales"),
     path("presale/<str:public_id>/preorder/", presale.preorder, name="presale_preorder"),
     path("me/presales/", presale.my_presales, name="my_presales"),
     path("me/presales/<str:public_id>/deposit/", presale.pay_deposit, name="presale_pay_deposit"),

@@ -47,6 +47,24 @@ def _product_url(campaign: Campaign) -> str:
 # --- the buyer ------------------------------------------------------------------------------
 
 
+@require_GET
+def campaigns(request: HttpRequest) -> HttpResponse:
+    """The pre-sales on now: taking deposits or pre-orders, about to, or taking balances."""
+    now = clock.now()
+    rows = []
+    for campaign in selectors.campaigns_listed(now=now):
+        skus = list(campaign.skus.all())
+        rows.append(
+            {
+                "campaign": campaign,
+                "phase": selectors.campaign_phase(campaign, now),
+                "sku": min(skus, key=lambda r: r.price_fen) if skus else None,
+                "left": sum(r.left for r in skus),
+            }
+        )
+    return render(request, "storefront/presale/list.html", {"rows": rows})
+
+
 @require_POST
 def preorder(request: HttpRequest, public_id: str) -> HttpResponse:
     """Pre-order one unit of a SKU of a live deposit campaign and go to the cashier to pay
