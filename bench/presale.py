@@ -149,7 +149,8 @@ def rush(base: str, folder: Path, *, buyers: int, units: int, clients: int) -> d
         for key in sessions
     ]
     started = timezone.now()
-    result = wrk(base, lines, clients=clients, folder=folder)
+    result = wrk(base, lines, clients=clients, folder=folder, seconds=1_800)
+    answered = sum(result["statuses"].values())
     row = CampaignSku.objects.get(campaign=campaign)
     holding = Preorder.objects.filter(campaign=campaign, status__in=HOLDING_STATUSES)
     made = Preorder.objects.filter(campaign=campaign)
@@ -157,7 +158,8 @@ def rush(base: str, folder: Path, *, buyers: int, units: int, clients: int) -> d
     window = (last - started).total_seconds() if last else float("nan")
     deposits = Payment.objects.filter(payable_type=DEPOSIT_PAYABLE).count()
     result.update(
-        per_second=buyers / result["seconds"],
+        answered=answered,
+        per_second=answered / result["seconds"],
         preorders=made.count(),
         holding=holding.count(),
         taken=row.taken,
@@ -172,6 +174,7 @@ def rush(base: str, folder: Path, *, buyers: int, units: int, clients: int) -> d
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     figure("answers by status", statuses(result))
+    figure(f"buyers answered (must be {buyers:,})", answered)
     figure(f"pre-orders made (must be {units})", result["preorders"])
     figure(f"pre-orders holding a unit (must be {units})", result["holding"])
     figure(
