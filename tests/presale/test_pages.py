@@ -484,3 +484,24 @@ def test_the_presales_page_lists_live_campaigns_and_the_header_links_it(client, 
     assert reverse("storefront:product", args=[campaign.product.public_id]) in text
     assert "定金 ¥100.00 抵 ¥150.00" in text
     assert reverse("storefront:presales") in text  # the header
+
+
+def test_an_operator_cancels_a_live_campaign_with_a_reason(client, campaign):
+    preorder = preorder_deposit_create(buyer=make_user(), campaign_sku=first_sku(campaign))
+    pay_deposit(preorder)
+    client.force_login(make_user(role=Role.OPERATOR))
+
+    client.post(
+        reverse("admin:presale_campaign_changelist"),
+        {
+            "action": "cancel",
+            "_selected_action": [campaign.pk],
+            "apply": "1",
+            "reason": "作品未通过质检",
+        },
+    )
+
+    assert fresh(campaign).status == CampaignStatus.CANCELLED
+    assert fresh(preorder).status == PreorderStatus.CANCELLED
+    run_jobs()
+    assert fresh(preorder.deposit_payment).refunded_fen == 10_000
