@@ -203,3 +203,14 @@ def campaigns_listed(*, now: datetime, limit: int = 60) -> list[Campaign]:
         .prefetch_related("skus")
         .order_by("ends_at", "id")[:limit]
     )
+
+
+def product_ids_on_presale(*, now: datetime) -> list[int]:
+    """The products with an approved campaign not yet over (upcoming, taking pre-orders,
+    or taking balances): the product page asks for its campaign only when it is one."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.APPROVED)
+        .filter(Q(ends_at__gt=now) | Q(balance_ends_at__gt=now))
+        .values_list("product_id", flat=True)
+        .distinct()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -158,6 +159,20 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _search_page(request, category=found, category_ids=ids)
 
 
+# Which products are on pre-sale is kept this long, so a product page not on pre-sale costs
+# no statement for it: a campaign approved shows on its product's page within this time.
+PRESALE_PRODUCTS_KEY = "presale:product-ids:1"
+PRESALE_PRODUCTS_SECONDS = 30
+
+
+def _on_presale(product_id: int, now) -> bool:
+    ids = cache.get(PRESALE_PRODUCTS_KEY)
+    if ids is None:
+        ids = presale_selectors.product_ids_on_presale(now=now)
+        cache.set(PRESALE_PRODUCTS_KEY, ids, PRESALE_PRODUCTS_SECONDS)
+    return product_id in ids
+
+
 def _presale_block(request: HttpRequest, skus: list) -> str:
     """The product's pre-sale, if one is live or coming: price, deposit and its credit, the
     windows with countdowns, the promised ship date, what a missed balance costs, units
@@ -165,7 +180,10 @@ def _presale_block(request: HttpRequest, skus: list) -> str:
     if not skus:
         return ""
     now = clock.now()
-    campaign = presale_selectors.campaign_on_product_page(product_id=skus[0].product_id, now=now)
+    product_id = skus[0].product_id
+    if not _on_presale(product_id, now):
+        return ""
+    campaign = presale_selectors.campaign_on_product_page(product_id=product_id, now=now)
     if campaign is None:
         return ""
     rows = [row for row in campaign.skus.all() if row.sku.is_active]
