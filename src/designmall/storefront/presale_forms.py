@@ -41,7 +41,9 @@ class _Yuan(forms.CharField):
 
 
 class CampaignForm(Form):
-    kind = forms.ChoiceField(label=_("预售类型"), choices=CampaignKind.choices)
+    kind = forms.ChoiceField(
+        label=_("预售类型"), choices=CampaignKind.choices, initial=CampaignKind.DEPOSIT
+    )
     title_zh = forms.CharField(label=_("中文标题"), max_length=120)
     title_en = forms.CharField(label=_("英文标题"), max_length=160, required=False)
     earnest = forms.BooleanField(
