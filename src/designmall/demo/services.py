@@ -51,6 +51,7 @@ from designmall.demo.generator import (
 from designmall.demo.images import ensure_portraits, ensure_product_images
 from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.options import attributes_en as options_en
+from designmall.demo.presale import presale_wipe, presale_write
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
 from designmall.events.week import WeekDates, week_dates, week_place
@@ -97,6 +98,7 @@ def catalog_wipe() -> None:
     """
     try:
         o2o_wipe()
+        presale_wipe()
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -315,7 +317,8 @@ def demo_seed(
     on_stage: Callable[[str], None] | None = None,
 ) -> SeedReport:
     """Build the demo design week: accounts, designers, shops, categories, products, the
-    week's programme (venues, events, sessions, some reservations) and the auction sale,
+    week's programme (venues, events, sessions, some reservations), the auction sale and
+    the pre-sales (one in every phase, ``demo.presale``),
     all dated around the clock's now: the week's dates are stored (``events.week``) with
     today as its third day.
 
@@ -374,6 +377,7 @@ def demo_seed(
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
         counts.update(o2o_write(now=now, seed=plan.seed, week=report.week))
+        counts.update(presale_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -1,15 +1,51 @@
-"""The back office's pre-sale pages: campaigns to review (approve, or reject with a reason)
-and every pre-order, read-only. Every change goes through the services."""
+"""The back office's pre-sale pages: campaigns to review (approve, or reject with a reason;
+cancel a live one, refunding every buyer) and every pre-order, read-only, with a
+force-refund action. Every change goes through the services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core.adminactions import ask_reason, run_each
+from designmall.core.errors import Conflict
 from designmall.core.money import format_fen
-from designmall.presale import services
-from designmall.presale.models import Campaign, CampaignSku, CampaignStatus, Preorder
+from designmall.payments.models import PaymentStatus
+from designmall.payments.services import refund_create
+from designmall.presale import rules, services
+from designmall.presale.models import (
+    Campaign,
+    CampaignSku,
+    CampaignStatus,
+    Preorder,
+    PreorderStatus,
+)
+
+
+def force_refund(preorder: Preorder, *, by, reason: str) -> None:
+    """An operator refunds a buyer in full: an open pre-order is cancelled (the service
+    closes what is unpaid and refunds everything paid, the unit back); a closed one has
+    what is left of its paid deposit and balance refunded (a forfeited deposit comes back
+    out of the seller's balance, less the commission returned: ``deposit_refunded``).
+    Never more than what was paid, per payment."""
+    if preorder.status in services.CANCELLABLE:
+        services.preorder_cancel(preorder=preorder, by=by, reason=reason)
+        return
+    done = 0
+    with transaction.atomic():
+        for payment in (preorder.deposit_payment, preorder.balance_payment):
+            if payment is None:
+                continue
+            payment.refresh_from_db()
+            if payment.status != PaymentStatus.PAID:
+                continue
+            rest = rules.refund_cap(paid_fen=payment.amount_fen, refunded_fen=payment.refunded_fen)
+            if rest > 0:
+                refund_create(payment=payment, amount_fen=rest, reason=reason, by=by)
+                done += 1
+    if not done:
+        raise Conflict(_("这个预售订单没有可退的款项。"), code="nothing_to_refund")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,7 +113,7 @@ class CampaignAdmin(ReadOnlyAdmin):
     list_select_related = ("shop",)
     readonly_fields = [f.name for f in Campaign._meta.fields] + ["promised_ship"]
     inlines = [CampaignSkuInline]
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "cancel"]
 
     @admin.display(description=_("承诺发货日期"))
     def promised_ship(self, campaign):
@@ -116,6 +152,27 @@ class CampaignAdmin(ReadOnlyAdmin):
             max_length=services.REASON_MAX,
         )
 
+    @admin.action(description=_("取消预售活动并全额退款…"), permissions=["review"])
+    def cancel(self, request, queryset):
+        def apply(campaigns, reason):
+            run_each(
+                request,
+                campaigns.filter(status=CampaignStatus.APPROVED),
+                lambda campaign: services.campaign_cancel(
+                    campaign=campaign, by=request.user, reason=reason
+                ),
+                _("已取消 %(n)d 个预售活动，买家已付款项将全额退回。"),
+            )
+
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=_("取消预售活动"),
+            apply=apply,
+            max_length=services.REASON_MAX,
+        )
+
 
 @admin.register(Preorder)
 class PreorderAdmin(ReadOnlyAdmin):
@@ -132,8 +189,9 @@ class PreorderAdmin(ReadOnlyAdmin):
         "deposit_paid_at",
         "created_at",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "campaign__kind")
     search_fields = ("public_id", "buyer__email", "buyer__mobile", "campaign__public_id")
+    actions = ["force_refund"]
     date_hierarchy = "created_at"
     list_select_related = ("buyer", "campaign")
     readonly_fields = [f.name for f in Preorder._meta.fields]
@@ -153,3 +211,27 @@ class PreorderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("尾款"), ordering="balance_fen")
     def balance(self, preorder):
         return format_fen(preorder.balance_fen)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("presale.review_campaign")
+
+    @admin.action(description=_("强制全额退款…"), permissions=["review"])
+    def force_refund(self, request, queryset):
+        def apply(preorders, reason):
+            run_each(
+                request,
+                preorders.exclude(status=PreorderStatus.EXPIRED).select_related(
+                    "deposit_payment", "balance_payment"
+                ),
+                lambda preorder: force_refund(preorder, by=request.user, reason=reason),
+                _("已为 %(n)d 个预售订单发起全额退款。"),
+            )
+
+        return ask_reason(
+            self,
+            request,
+            queryset,
+            title=_("强制全额退款"),
+            apply=apply,
+            max_length=services.REASON_MAX,
+        )

@@ -20,8 +20,15 @@ the pre-order next (see the lock order in ``services``).
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from designmall.payments import payables
 from designmall.presale import services
+
+
+def preorder_return_url(payment) -> str:
+    """Where the cashier sends the buyer back: "我的预售"."""
+    return reverse("storefront:my_presales")
 
 
 def register() -> None:
@@ -31,6 +38,7 @@ def register() -> None:
         on_paid=services.deposit_mark_paid,
         on_refunded=services.deposit_refund_succeeded,
         on_expired=services.deposit_payment_expired,
+        return_url=preorder_return_url,
     )
     payables.register(
         services.BALANCE_PAYABLE,
@@ -38,4 +46,5 @@ def register() -> None:
         on_paid=services.balance_mark_paid,
         on_refunded=services.balance_refund_succeeded,
         on_expired=services.balance_payment_expired,
+        return_url=preorder_return_url,
     )

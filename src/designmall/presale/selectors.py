@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from designmall.accounts.roles import Role
@@ -19,6 +19,7 @@ from designmall.presale.models import (
     CampaignSku,
     CampaignStatus,
     Preorder,
+    PreorderNotice,
     PreorderStatus,
 )
 
@@ -236,3 +237,139 @@ def campaign_skus_verify() -> list[str]:
         for pk, taken, holding, quantity in rows
         if taken != holding or taken > quantity
     ]
+
+
+# --- what the pages show -----------------------------------------------------------------
+
+
+class Phase:
+    """Where a campaign stands by the clock (``campaign_phase``)."""
+
+    UPCOMING = "upcoming"  # approved, its first window not open yet
+    DEPOSIT = "deposit"  # taking deposits (or, full payment, taking pre-orders)
+    WAITING = "waiting"  # deposits closed, the balance window not open yet
+    BALANCE = "balance"  # taking balances
+    CLOSED = "closed"
+
+
+def campaign_phase(campaign: Campaign, now: datetime) -> str:
+    if campaign.status != CampaignStatus.APPROVED:
+        return Phase.CLOSED
+    if now < campaign.starts_at:
+        return Phase.UPCOMING
+    if now < campaign.ends_at:
+        return Phase.DEPOSIT
+    if campaign.balance_starts_at is None or campaign.balance_ends_at is None:
+        return Phase.CLOSED
+    if now < campaign.balance_starts_at:
+        return Phase.WAITING
+    if now < campaign.balance_ends_at:
+        return Phase.BALANCE
+    return Phase.CLOSED
+
+
+def campaign_on_product_page(*, product_id: int, now: datetime) -> Campaign | None:
+    """The approved campaign of the product a buyer sees on its page: the one taking
+    deposits (or pre-orders) now, else the next to open, else one in its balance window;
+    with its SKUs. ``None`` when there is none."""
+    rows = list(
+        Campaign.objects.filter(product_id=product_id, status=CampaignStatus.APPROVED)
+        .filter(Q(ends_at__gt=now) | Q(balance_ends_at__gt=now))
+        .prefetch_related("skus__sku")
+        .order_by("starts_at", "id")[:5]
+    )
+    for wanted in (Phase.DEPOSIT, Phase.UPCOMING, Phase.WAITING, Phase.BALANCE):
+        for campaign in rows:
+            if campaign_phase(campaign, now) == wanted:
+                return campaign
+    return None
+
+
+def buyer_preorders(*, buyer_id: int, limit: int = 100) -> list[Preorder]:
+    """The buyer's pre-orders, newest first, with what their page shows."""
+    return list(
+        Preorder.objects.filter(buyer_id=buyer_id)
+        .select_related("campaign", "campaign__shop", "campaign__product", "campaign_sku__sku")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def buyer_notices(*, buyer_id: int, limit: int = 20) -> list[PreorderNotice]:
+    return list(
+        PreorderNotice.objects.filter(buyer_id=buyer_id)
+        .select_related("preorder__campaign")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def seller_campaigns(*, shop_id: int) -> list[Campaign]:
+    """The shop's campaigns, newest first, with their pre-orders counted by state."""
+    counts = {
+        f"n_{status}": Count("preorders", filter=Q(preorders__status=status), distinct=True)
+        for status in PreorderStatus.values
+    }
+    return list(
+        Campaign.objects.filter(shop_id=shop_id)
+        .select_related("product")
+        .annotate(**counts)
+        .order_by("-created_at", "-id")
+    )
+
+
+def campaign_of_shop(*, shop_id: int, public_id: str) -> Campaign | None:
+    return (
+        Campaign.objects.filter(shop_id=shop_id, public_id=public_id)
+        .select_related("product", "shop")
+        .prefetch_related("skus__sku")
+        .first()
+    )
+
+
+def campaign_preorders(*, campaign_id: int, limit: int = 500) -> list[Preorder]:
+    return list(
+        Preorder.objects.filter(campaign_id=campaign_id)
+        .select_related("buyer", "campaign_sku__sku")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def campaign_figures(*, campaign_id: int) -> dict[str, int]:
+    """What the seller sees of a campaign's money: deposits paid (held, applied or
+    forfeited), balances paid, defaults and what they forfeited, pre-orders waiting."""
+    rows = Preorder.objects.filter(campaign_id=campaign_id)
+    paid = Q(deposit_paid_at__isnull=False)
+    figures = rows.aggregate(
+        deposits=Count("pk", filter=paid),
+        deposits_fen=Sum("deposit_fen", filter=paid),
+        waiting=Count("pk", filter=Q(status=PreorderStatus.PENDING_DEPOSIT)),
+        held=Count("pk", filter=Q(status=PreorderStatus.DEPOSIT_PAID)),
+        balances=Count("pk", filter=Q(status=PreorderStatus.FULLY_PAID)),
+        balances_fen=Sum("balance_fen", filter=Q(status=PreorderStatus.FULLY_PAID)),
+        defaults=Count("pk", filter=Q(status=PreorderStatus.DEFAULTED)),
+        forfeited_fen=Sum("deposit_fen", filter=Q(status=PreorderStatus.DEFAULTED, earnest=True)),
+        cancelled=Count("pk", filter=Q(status=PreorderStatus.CANCELLED)),
+    )
+    return {name: value or 0 for name, value in figures.items()}
+
+
+def campaigns_listed(*, now: datetime, limit: int = 60) -> list[Campaign]:
+    """Approved campaigns a buyer can still act on (taking pre-orders, about to, or taking
+    balances), soonest to close first, with their products, shops and SKUs."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.APPROVED)
+        .filter(Q(ends_at__gt=now) | Q(balance_ends_at__gt=now))
+        .select_related("product", "shop")
+        .prefetch_related("skus")
+        .order_by("ends_at", "id")[:limit]
+    )
+
+
+def product_ids_on_presale(*, now: datetime) -> list[int]:
+    """The products with an approved campaign not yet over (upcoming, taking pre-orders,
+    or taking balances): the product page asks for its campaign only when it is one."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.APPROVED)
+        .filter(Q(ends_at__gt=now) | Q(balance_ends_at__gt=now))
+        .values_list("product_id", flat=True)
+        .distinct()
+    )

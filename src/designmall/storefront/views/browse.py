@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -18,8 +19,10 @@ from designmall.catalog.selectors import (
     designer_by_public_id,
     shop_open_by_public_id,
 )
+from designmall.core import clock
 from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
+from designmall.presale import selectors as presale_selectors
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors, mark_live_part, page_csrf_token
@@ -156,13 +159,55 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _search_page(request, category=found, category_ids=ids)
 
 
+# Which products are on pre-sale is kept this long, so a product page not on pre-sale costs
+# no statement for it: a campaign approved shows on its product's page within this time.
+PRESALE_PRODUCTS_KEY = "presale:product-ids:1"
+PRESALE_PRODUCTS_SECONDS = 30
+
+
+def _on_presale(product_id: int, now) -> bool:
+    ids = cache.get(PRESALE_PRODUCTS_KEY)
+    if ids is None:
+        ids = presale_selectors.product_ids_on_presale(now=now)
+        cache.set(PRESALE_PRODUCTS_KEY, ids, PRESALE_PRODUCTS_SECONDS)
+    return product_id in ids
+
+
+def _presale_block(request: HttpRequest, skus: list) -> str:
+    """The product's pre-sale, if one is live or coming: price, deposit and its credit, the
+    windows with countdowns, the promised ship date, what a missed balance costs, units
+    left, and the pre-order button (drawn on every request, with the stock)."""
+    if not skus:
+        return ""
+    now = clock.now()
+    product_id = skus[0].product_id
+    if not _on_presale(product_id, now):
+        return ""
+    campaign = presale_selectors.campaign_on_product_page(product_id=product_id, now=now)
+    if campaign is None:
+        return ""
+    rows = [row for row in campaign.skus.all() if row.sku.is_active]
+    return render_to_string(
+        "storefront/includes/product_presale.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "chosen": next((r for r in rows if r.left > 0), rows[0] if rows else None),
+            "phase": presale_selectors.campaign_phase(campaign, now),
+            "ship": campaign.promised_ship_date,
+            "hold_minutes": settings.PRESALE_DEPOSIT_HOLD_MINUTES,
+            "csrf_token": page_csrf_token(request),
+        },
+    )
+
+
 def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
     """The price, SKU choice with current stock, and add-to-cart form of a product page."""
     skus = choices.skus
     available = available_by_sku(sku.id for sku in skus)
     for sku in skus:
         sku.available = available[sku.id]
-    return render_to_string(
+    return _presale_block(request, skus) + render_to_string(
         "storefront/includes/product_buy.html",
         {
             "skus": skus,

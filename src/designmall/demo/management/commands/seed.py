@@ -20,6 +20,9 @@ def _summary(report: SeedReport, seed: int) -> str:
         f"programme: {c.get('venues', 0)} venues, {c.get('halls', 0)} halls, "
         f"{c.get('events', 0)} events, {c.get('sessions', 0):,} sessions, "
         f"{c.get('reservations', 0):,} reservations, {c.get('checkin_lists', 0)} check-in lists",
+        f"pre-sales: {c.get('presale campaigns', 0)} campaigns (taking deposits, in the "
+        f"balance window, full payment, closed with a forfeited deposit), "
+        f"{c.get('pre-orders', 0)} pre-orders",
         f"pictures {t['pictures']:.1f} s ({report.pictures_drawn} drawn), "
         f"rows {t['rows']:.1f} s ({report.rows / max(t['rows'], 1e-9):,.0f} rows/s, "
         f"{c['products'] / max(t['rows'], 1e-9):,.0f} products/s), "

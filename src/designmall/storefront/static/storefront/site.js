@@ -47,6 +47,25 @@
     document.querySelectorAll(".filters-box").forEach(function (box) { box.open = true; });
   }
 
+  // Pre-sale countdowns: "2天 03:04:05" to a moment; the page drawn by the server says the
+  // dates, this only ticks. A countdown that reaches zero reloads nothing: it says so.
+  var countdowns = document.querySelectorAll("[data-countdown-to]");
+  if (countdowns.length) {
+    var pad = function (n) { return n < 10 ? "0" + n : String(n); };
+    var english = document.documentElement.lang === "en";
+    var tick = function () {
+      countdowns.forEach(function (el) {
+        var left = new Date(el.getAttribute("data-countdown-to")).getTime() - Date.now();
+        if (!(left > 0)) { el.textContent = english ? "now" : "已到"; return; }
+        var s = Math.floor(left / 1000), d = Math.floor(s / 86400);
+        el.textContent = (d ? d + (english ? "d " : "天 ") : "") + pad(Math.floor((s % 86400) / 3600)) +
+          ":" + pad(Math.floor((s % 3600) / 60)) + ":" + pad(s % 60);
+      });
+    };
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
