@@ -87,6 +87,20 @@ def make_campaign(*, product=None, approved=True, quantity=50, skus=None, **chan
     return campaign
 
 
+def full_campaign(quantity=3, **changes):
+    """A full-payment campaign: the whole price now, shipped within 20 days of its end."""
+    product = make_product(skus=[(120_000, 0)])
+    line = sku_line(product, quantity=quantity, deposit=0, credit=0)
+    fields = {
+        "kind": "full",
+        "balance_starts_at": None,
+        "balance_ends_at": None,
+        "ship_days_after_end": 20,
+        **changes,
+    }
+    return make_campaign(product=product, skus=[line], **fields)
+
+
 def first_sku(campaign: Campaign) -> CampaignSku:
     return campaign.skus.order_by("id").first()
 

@@ -27,13 +27,14 @@ from tests.presale.conftest import (
     deposit_fields,
     first_sku,
     fresh,
+    full_campaign,
     make_campaign,
     pay_deposit,
     run_jobs,
     sku_line,
     taken,
 )
-from tests.presale.test_fulfilment import full_campaign, pay
+from tests.presale.test_fulfilment import pay
 
 pytestmark = pytest.mark.django_db
 

@@ -46,17 +46,17 @@ from designmall.presale.services import (
 )
 from designmall.promotions.models import CouponState
 from designmall.promotions.services import coupon_claim
-from tests.factories import make_operator, make_product, make_user
+from tests.factories import make_operator, make_user
 from tests.presale.conftest import (
     CREDIT,
     DEPOSIT,
     PRICE,
     first_sku,
     fresh,
+    full_campaign,
     make_campaign,
     pay_deposit,
     run_jobs,
-    sku_line,
 )
 from tests.promotions.conftest import make_platform_coupon, make_shop_coupon
 
@@ -335,20 +335,6 @@ def test_a_replaced_or_closed_balance_payment_gives_its_coupon_back():
     assert fresh(coupon).state == CouponState.AVAILABLE
     assert pay(again) == NotifyOutcome.CREDITED
     assert fresh(preorder).order.total_fen == TOTAL
-
-
-def full_campaign(quantity=3, **changes):
-    """A full-payment campaign: the whole price now, shipped within 20 days of its end."""
-    product = make_product(skus=[(120_000, 0)])
-    line = sku_line(product, quantity=quantity, deposit=0, credit=0)
-    fields = {
-        "kind": "full",
-        "balance_starts_at": None,
-        "balance_ends_at": None,
-        "ship_days_after_end": 20,
-        **changes,
-    }
-    return make_campaign(product=product, skus=[line], **fields)
 
 
 def test_a_full_payment_pre_order_pays_the_price_and_becomes_an_order_at_once():

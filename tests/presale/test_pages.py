@@ -23,7 +23,14 @@ from designmall.presale.services import (
     preorder_deposit_create,
 )
 from tests.factories import make_product, make_user
-from tests.presale.conftest import first_sku, fresh, make_campaign, pay_deposit, run_jobs
+from tests.presale.conftest import (
+    first_sku,
+    fresh,
+    full_campaign,
+    make_campaign,
+    pay_deposit,
+    run_jobs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +118,21 @@ def test_the_preorder_button_sends_the_buyer_to_the_cashier_for_the_deposit(
     assert response.status_code == 302
     assert preorder.deposit_payment.out_trade_no in response["Location"]
     assert preorder.deposit_payment.amount_fen == 10_000
+
+
+def test_a_full_payment_preorder_goes_to_the_cashier_for_the_whole_price(client, buyer):
+    campaign = full_campaign()
+    assert "全款预订" in text_of(product_page(client, campaign))
+
+    response = client.post(
+        reverse("storefront:presale_preorder", args=[campaign.public_id]),
+        {"sku": first_sku(campaign).sku.public_id},
+    )
+
+    preorder = Preorder.objects.get(buyer=buyer)
+    assert response.status_code == 302
+    assert preorder.deposit_payment.out_trade_no in response["Location"]
+    assert preorder.deposit_payment.amount_fen == first_sku(campaign).price_fen
 
 
 def test_a_visitor_is_asked_to_log_in_first(client, campaign):

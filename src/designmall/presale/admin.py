@@ -5,15 +5,11 @@ force-refund action. Every change goes through the services."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core.adminactions import ask_reason, run_each
-from designmall.core.errors import Conflict
 from designmall.core.money import format_fen
-from designmall.payments.models import PaymentStatus
-from designmall.payments.services import refund_create
-from designmall.presale import rules, services
+from designmall.presale import services
 from designmall.presale.models import (
     Campaign,
     CampaignSku,
@@ -21,31 +17,6 @@ from designmall.presale.models import (
     Preorder,
     PreorderStatus,
 )
-
-
-def force_refund(preorder: Preorder, *, by, reason: str) -> None:
-    """An operator refunds a buyer in full: an open pre-order is cancelled (the service
-    closes what is unpaid and refunds everything paid, the unit back); a closed one has
-    what is left of its paid deposit and balance refunded (a forfeited deposit comes back
-    out of the seller's balance, less the commission returned: ``deposit_refunded``).
-    Never more than what was paid, per payment."""
-    if preorder.status in services.CANCELLABLE:
-        services.preorder_cancel(preorder=preorder, by=by, reason=reason)
-        return
-    done = 0
-    with transaction.atomic():
-        for payment in (preorder.deposit_payment, preorder.balance_payment):
-            if payment is None:
-                continue
-            payment.refresh_from_db()
-            if payment.status != PaymentStatus.PAID:
-                continue
-            rest = rules.refund_cap(paid_fen=payment.amount_fen, refunded_fen=payment.refunded_fen)
-            if rest > 0:
-                refund_create(payment=payment, amount_fen=rest, reason=reason, by=by)
-                done += 1
-    if not done:
-        raise Conflict(_("这个预售订单没有可退的款项。"), code="nothing_to_refund")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -223,7 +194,9 @@ class PreorderAdmin(ReadOnlyAdmin):
                 preorders.exclude(status=PreorderStatus.EXPIRED).select_related(
                     "deposit_payment", "balance_payment"
                 ),
-                lambda preorder: force_refund(preorder, by=request.user, reason=reason),
+                lambda preorder: services.preorder_force_refund(
+                    preorder=preorder, by=request.user, reason=reason
+                ),
                 _("已为 %(n)d 个预售订单发起全额退款。"),
             )
 

@@ -67,8 +67,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def preorder(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Pre-order one unit of a SKU of a live deposit campaign and go to the cashier to pay
-    its deposit."""
+    """Pre-order one unit of a SKU of a live campaign and go to the cashier to pay its
+    deposit (定金预售) or its whole price (全款预售)."""
     campaign = (
         Campaign.objects.filter(public_id=public_id[:40], status=CampaignStatus.APPROVED)
         .select_related("product")
@@ -87,7 +87,12 @@ def preorder(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("请选择预售的规格。"))
         return redirect(back)
     try:
-        made = services.preorder_deposit_create(buyer=request.user, campaign_sku=row)
+        create = (
+            services.preorder_deposit_create
+            if campaign.is_deposit
+            else services.preorder_full_create
+        )
+        made = create(buyer=request.user, campaign_sku=row)
         url = payment_start(payment=made.deposit_payment, channel="page").url
     except DomainError as exc:
         messages.error(request, exc.message)
