@@ -63,9 +63,19 @@ def makers_matching(query: str, *, limit: int = MAX_MAKERS) -> Makers:
         .annotate(live_count=Count("products", filter=Q(products__status=ProductStatus.LIVE)))
         .order_by("-live_count", "name_en", "id")[:limit]
     )
-    designers = Designer.objects.filter(condition).order_by("-is_renowned", "name_en", "id")[
-        :limit
-    ]
+    designers = Designer.objects.filter(condition).order_by("-is_renowned", "name_en", "id")[:limit]
     return Makers(
         shops=_exact_first(list(shops), query), designers=_exact_first(list(designers), query)
     )
+
+
+def designers_named(query: str, *, limit: int = 20) -> list[Designer]:
+    """Designers for a picker: those whose names hold every word of ``query``, renowned
+    first; a blank query gives the first ``limit`` by name."""
+    designers = Designer.objects.order_by("-is_renowned", "name_en", "id")
+    if isinstance(query, str) and query.strip():
+        condition = _name_condition(query)
+        if condition is None:
+            return []
+        designers = designers.filter(condition)
+    return list(designers[:limit])

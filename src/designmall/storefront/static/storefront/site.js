@@ -42,6 +42,73 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // The product form's designer picker: a search box over the seller center's designer
+  // lookup (a small JSON endpoint) with the matches as suggestions; the list it replaces
+  // stays in the form, hidden, and carries the chosen designer.
+  document.querySelectorAll("select[data-designer-picker]").forEach(function (select) {
+    var url = select.dataset.lookup;
+    if (!url || !window.fetch) return;
+    var byLabel = {};
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (option.value) byLabel[option.text] = option.value;
+    });
+    var input = document.createElement("input");
+    var list = document.createElement("datalist");
+    input.type = "search";
+    input.id = select.id + "-search";
+    input.autocomplete = "off";
+    input.placeholder = select.dataset.placeholder || "";
+    input.setAttribute("list", list.id = select.id + "-options");
+    input.setAttribute("data-designer-search", "");
+    if (select.getAttribute("aria-describedby")) {
+      input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
+    }
+    input.value = select.value ? select.options[select.selectedIndex].text : "";
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) label.htmlFor = input.id;
+    select.hidden = true;
+    select.insertAdjacentElement("afterend", list);
+    select.insertAdjacentElement("afterend", input);
+
+    var timer = null;
+    var asked = "";
+    function choose() {
+      var text = input.value.trim();
+      if (!text) { select.value = ""; return true; }
+      if (byLabel[text]) { select.value = byLabel[text]; return true; }
+      return false;
+    }
+    function lookup() {
+      var text = input.value.trim();
+      if (text === asked) return;
+      asked = text;
+      fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { designers: [] }; })
+        .then(function (data) {
+          if (asked !== text) return;
+          list.textContent = "";
+          data.designers.forEach(function (designer) {
+            byLabel[designer.label] = designer.id;
+            var option = document.createElement("option");
+            option.value = designer.label;
+            list.appendChild(option);
+          });
+          choose();
+        })
+        .catch(function () {});
+    }
+    input.addEventListener("input", function () {
+      if (choose()) return;
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 150);
+    });
+    input.addEventListener("focus", lookup);
+    input.addEventListener("change", function () {
+      // A name that is no designer's: back to the designer chosen before.
+      if (!choose()) input.value = select.value ? select.options[select.selectedIndex].text : "";
+    });
+  });
+
   // The filter panel starts open where there is room for it.
   if (window.matchMedia("(min-width: 1000px)").matches) {
     document.querySelectorAll(".filters-box").forEach(function (box) { box.open = true; });
