@@ -22,12 +22,12 @@
 
   // SKU choice: show the chosen SKU's price and stock.
   document.querySelectorAll("[data-sku-choice]").forEach(function (choice) {
-    var price = document.querySelector("[data-sku-price]");
+    var prices = document.querySelectorAll("[data-sku-price], [data-sku-price-bar]");
     var stock = document.querySelector("[data-sku-stock]");
     choice.addEventListener("change", function (event) {
       var input = event.target;
       if (!input.matches("input[type=radio]")) return;
-      if (price) price.textContent = input.dataset.price;
+      prices.forEach(function (price) { price.textContent = input.dataset.price; });
       if (stock) {
         var n = parseInt(input.dataset.stock, 10) || 0;
         stock.textContent = n <= 0 ? stock.dataset.soldOut
@@ -107,6 +107,21 @@
       // A name that is no designer's: back to the designer chosen before.
       if (!choose()) input.value = select.value ? select.options[select.selectedIndex].text : "";
     });
+  });
+
+  // The category bar: scroll the current category into view, and fade the edge with more.
+  document.querySelectorAll(".cats-row").forEach(function (row) {
+    var current = row.querySelector('[aria-current="page"]');
+    if (current && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = Math.max(0, current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2);
+    }
+    function edges() {
+      row.classList.toggle("more-left", row.scrollLeft > 2);
+      row.classList.toggle("more-right", row.scrollLeft + row.clientWidth < row.scrollWidth - 2);
+    }
+    edges();
+    row.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
   });
 
   // The filter panel starts open where there is room for it.
