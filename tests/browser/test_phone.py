@@ -1,3 +1,5 @@
+# The browser tests' fixtures are imported by name, so tests taking them redefine the names.
+# ruff: noqa: F811
 """On a 390-px phone: the product page keeps its buy bar at the bottom of the screen (as
 Tmall and JD do), and the category bar scrolls sideways instead of being cut off."""
 
