@@ -1,7 +1,8 @@
-# The browser tests' fixtures are imported by name, so tests taking them redefine the names.
-# ruff: noqa: F811
 """On a 390-px phone: the product page keeps its buy bar at the bottom of the screen (as
 Tmall and JD do), and the category bar scrolls sideways instead of being cut off."""
+
+# The browser tests' fixtures are imported by name, so tests taking them redefine the names.
+# ruff: noqa: F811
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_the_category_bar_scrolls_sideways_on_a_phone(many_categories, page):
     last = row.locator("a").last
     last.scroll_into_view_if_needed()
     box = last.bounding_box()
-    assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert row.evaluate("el => el.scrollLeft") > 0
     page.wait_for_function("!document.querySelector('.cats-row').classList.contains('more-right')")
     page.screenshot(path=SHOTS / "phone-categories.png")
@@ -86,4 +87,4 @@ def test_a_category_page_shows_its_category_in_the_bar(many_categories, page):
     current = page.locator('.cats-row a[aria-current="page"]')
     assert current.inner_text() == "艺术版画"
     box = current.bounding_box()
-    assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
