@@ -48,7 +48,7 @@ from designmall.demo.generator import (
     build_plan,
     iter_products,
 )
-from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.images import ensure_portraits, ensure_product_images, ensure_sketches
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
 from designmall.events.week import WeekDates, week_dates, week_place
@@ -327,8 +327,10 @@ def demo_seed(
     started = time.perf_counter()
     plan = build_plan(seed=seed, products=products)
     stage("pictures")
-    report.pictures_drawn = ensure_product_images() + ensure_portraits(
-        (d.initials, d.portrait_colour) for d in plan.designers
+    report.pictures_drawn = (
+        ensure_product_images()
+        + ensure_portraits((d.initials, d.portrait_colour) for d in plan.designers)
+        + ensure_sketches()
     )
     report.seconds["pictures"] = time.perf_counter() - started
     now = clock.now()
