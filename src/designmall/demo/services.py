@@ -49,6 +49,7 @@ from designmall.demo.generator import (
     iter_products,
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images, ensure_sketches
+from designmall.demo.orders import orders_wipe, orders_write
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
 from designmall.events.week import WeekDates, week_dates, week_place
@@ -94,6 +95,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        orders_wipe()  # the demo accounts' orders and their money, only theirs
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -371,6 +373,8 @@ def demo_seed(
             programme_write(plan=plan, designers=designers, users=users, now=now, week=report.week)
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
+        stage("orders")
+        counts.update(orders_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")
