@@ -17,11 +17,10 @@ from designmall.catalog.models import (
     Sku,
 )
 from designmall.catalog.selectors import products_on_sale
+from designmall.demo.accounts import SELLER_EMAIL
 from designmall.demo.generator import DESIGNER_COUNT, RENOWNED_COUNT, SHOP_COUNT
 from designmall.inventory.models import StockLevel
 from designmall.inventory.selectors import stock_verify
-
-from designmall.demo.accounts import SELLER_EMAIL
 
 from .conftest import SMALL_CATALOG
 
