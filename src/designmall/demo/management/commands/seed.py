@@ -10,7 +10,6 @@ from designmall.demo.services import SeedReport, database_tidy, demo_seed
 from designmall.demo.week import week_line
 from designmall.events.week import local_today
 
-
 # What the progress bar says at each step of ``demo_seed`` (its ``on_stage`` names); a step
 # another module adds shows its own name.
 STEP_LABELS = {
