@@ -8,7 +8,12 @@ from PIL import Image
 from designmall.demo import data, images
 
 # The real drawing functions (the demo tests' fixture swaps in stand-ins for speed).
-from designmall.demo.images import render_portrait, render_product_image
+from designmall.demo.images import (
+    render_portrait,
+    render_product_image,
+    render_sketch,
+    sketch_name,
+)
 
 
 def test_a_product_picture_is_an_800px_square_jpeg():
@@ -53,8 +58,6 @@ def test_a_portrait_is_a_drawn_figure_not_letters_and_looks_vary():
 
 
 def test_a_lot_sketch_is_a_square_jpeg():
-    from designmall.demo.images import render_sketch, sketch_name
-
     sketch = Image.open(io.BytesIO(render_sketch(2)))
     assert (sketch.format, sketch.size) == ("JPEG", (800, 800))
     assert sketch_name(10) == "demo/lots/sketch-02.jpg"

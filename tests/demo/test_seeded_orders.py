@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 
 from designmall.auctions.models import Lot
 from designmall.catalog.models import Designer
+from designmall.core.models import Job
 from designmall.demo.accounts import SELLER_EMAIL
 from designmall.demo.orders import BUYER_EMAIL, STATES
 from designmall.demo.services import catalog_wipe
@@ -54,3 +55,4 @@ def test_a_reset_wipes_the_demo_orders_with_the_catalog():
     """Last in the module: the catalog wipe takes the demo's orders and money with it."""
     catalog_wipe()
     assert not Order.objects.exists()
+    assert not Job.objects.filter(name__startswith="payments.").exists()

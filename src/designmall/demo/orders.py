@@ -26,6 +26,7 @@ from django.db.models import ProtectedError, RestrictedError
 from designmall.accounts.models import User
 from designmall.catalog.models import ProductStatus, Shop, ShopStatus, Sku
 from designmall.core import clock
+from designmall.core.models import Job
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, SELLER_EMAIL
 from designmall.inventory.models import StockHold, StockLevel
 from designmall.orders.aftersales import aftersales_create
@@ -215,6 +216,9 @@ def orders_wipe() -> None:
     models = [m for app in _MONEY_APPS for m in apps.get_app_config(app).get_models()]
     _delete_all(models, lambda model: model._default_manager.all().delete())
     StockHold.objects.all().delete()  # the unpaid checkouts' holds on stock
+    # Work queued about those payments (notifications, refunds, reconciliations) has
+    # nothing left to work on.
+    Job.objects.filter(name__startswith="payments.").delete()
 
 
 def _delete_all(models: list, delete: Callable) -> None:
