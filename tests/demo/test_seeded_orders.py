@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from designmall.auctions.models import Lot
 from designmall.catalog.models import Designer
-from designmall.core.models import Job
+from designmall.core.models import AuditEvent, Job
 from designmall.demo.accounts import SELLER_EMAIL
 from designmall.demo.orders import BUYER_EMAIL, STATES
 from designmall.demo.services import catalog_wipe
@@ -56,3 +56,4 @@ def test_a_reset_wipes_the_demo_orders_with_the_catalog():
     catalog_wipe()
     assert not Order.objects.exists()
     assert not Job.objects.filter(name__startswith="payments.").exists()
+    assert not AuditEvent.objects.filter(action="checkout.created").exists()

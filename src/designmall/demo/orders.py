@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, Q, RestrictedError
 
 from designmall.accounts.models import User
 from designmall.catalog.models import ProductStatus, Shop, ShopStatus, Sku
 from designmall.core import clock
-from designmall.core.models import Job
+from designmall.core.models import AuditEvent, Job
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, SELLER_EMAIL
 from designmall.inventory.models import StockHold, StockLevel
 from designmall.orders.aftersales import aftersales_create
@@ -219,6 +219,11 @@ def orders_wipe() -> None:
     # Work queued about those payments (notifications, refunds, reconciliations) has
     # nothing left to work on.
     Job.objects.filter(name__startswith="payments.").delete()
+    # And their history: the audit trail of records that no longer exist.
+    history = Q()
+    for app in _MONEY_APPS:
+        history |= Q(target_type__startswith=f"{app}.")
+    AuditEvent.objects.filter(history).delete()
 
 
 def _delete_all(models: list, delete: Callable) -> None:
