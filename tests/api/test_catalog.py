@@ -255,3 +255,19 @@ def test_open_shop_is_shown(anon):
 def test_shop_that_is_not_open_is_404(anon, status):
     shop = make_shop(status=status)
     assert_error(anon.get(f"/shops/{shop.public_id}"), 404, "shop_not_found")
+
+
+def test_search_names_shops_and_designers_matching_the_query(anon):
+    designer = make_designer(name_zh="朱小杰", name_en="Zhu Xiaojie")
+    shop = make_shop(designer=designer, name_zh="木作实验室", name_en="Wood Lab")
+    make_product(shop=shop, designer=designer, title_zh="胡桃木餐椅")
+    body = anon.get("/products", {"q": "木作"}).json()
+    assert [s["public_id"] for s in body["shops"]] == [shop.public_id]
+    assert body["designers"] == []
+    body = anon.get("/products", {"q": "zhu"}).json()
+    assert body["designers"] == [
+        {"public_id": designer.public_id, "name_zh": "朱小杰", "name_en": "Zhu Xiaojie"}
+    ]
+    assert body["items"] and body["items"][0]["designer"]["public_id"] == designer.public_id
+    assert anon.get("/products").json()["shops"] == []
+    assert anon.get("/products", {"q": "木作", "page": 2}).json()["shops"] == []

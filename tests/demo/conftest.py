@@ -27,7 +27,8 @@ def cheap_pictures():
     """Seeding draws stand-in pictures; test_images.py tests the real drawing."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(images, "render_product_image", lambda top, index: _tiny_jpeg())
-        patch.setattr(images, "render_portrait", lambda initials, colour: _tiny_jpeg())
+        patch.setattr(images, "render_portrait", lambda colour, variant: _tiny_jpeg())
+        patch.setattr(images, "render_sketch", lambda index: _tiny_jpeg())
         yield
 
 

@@ -93,3 +93,39 @@ def test_seed_can_leave_the_accounts_out_of_its_report():
     out = io.StringIO()
     call_command("seed", products=PRODUCTS, seed=TEST_SEED, no_accounts=True, stdout=out)
     assert DEMO_ACCOUNTS[0].email not in out.getvalue()
+
+
+def test_the_summary_lists_everything_the_readme_promises_and_the_steps_are_labelled():
+    from designmall.demo.management.commands import seed
+    from designmall.demo.services import demo_seed
+
+    stages = []
+    report = demo_seed(seed=TEST_SEED, products=PRODUCTS, on_stage=stages.append)
+    labels = [seed._label(stage) for stage in stages]
+    assert stages[:2] == ["pictures", "rows"] and "orders" in stages
+    assert all(label != stage for label, stage in zip(labels, stages, strict=True))
+    assert all("/6 " in label for label in labels)
+    text = seed._summary(report, TEST_SEED)
+    for promised in (
+        "products",
+        "designers",
+        "shops",
+        "events",
+        "sessions",
+        "venues",
+        "auction sale: 24 lots" if report.counts["auction lots"] == 24 else "auction sale:",
+        "bids by simulated bidders",
+        "orders: 8 of the demo buyer",
+        "pending payment",
+        "after-sales",
+        "check-in lists",
+    ):
+        assert promised in text, promised
+    report.counts["presale campaigns"] = 3  # another module's rows are listed too
+    assert "also: 3 presale campaigns" in seed._summary(report, TEST_SEED)
+
+
+def test_the_command_prints_the_summary(capsys):
+    out = io.StringIO()
+    call_command("seed", products=PRODUCTS, verbosity=1, no_accounts=True, stdout=out)
+    assert "auction sale:" in out.getvalue() and "orders:" in out.getvalue()

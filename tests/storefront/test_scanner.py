@@ -91,6 +91,44 @@ def test_staff_without_lists_are_told_whom_to_ask(client, staff):
     assert "您还没有被分配到任何检票清单" in client.get(LISTS).content.decode()
 
 
+def test_the_scanner_is_a_staff_page_without_the_shops_header(client, staff, door):
+    for url in (LISTS, page_of(door)):
+        text = client.get(url).content.decode()
+        assert "data-staff-header" in text
+        assert 'class="site-header"' not in text and 'role="search"' not in text
+        assert 'class="site-footer"' not in text
+
+
+def test_todays_lists_come_first_then_those_to_come_then_the_past(client, staff):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    noon = timezone.make_aware(datetime(2026, 12, 5, 12, 0))
+    clock.set_frozen(noon)
+
+    def door_at(hours: int, name: str):
+        starts = noon + timedelta(hours=hours)
+        session = make_session(
+            starts_at=starts,
+            reservation_opens_at=starts - timedelta(days=5),
+            cancel_until=starts - timedelta(days=1),
+        )
+        return make_list(session, staff=[staff], name=name)
+
+    past = door_at(-48, "A 旧门")
+    later = door_at(72, "B 后天门")
+    tonight = door_at(7, "C 晚场门")
+    morning = door_at(-3, "D 早场门")
+    page = client.get(LISTS)
+    assert page.context["today"] == [morning, tonight]
+    assert page.context["later"] == [later]
+    assert page.context["past"] == [past]
+    text = page.content.decode()
+    order = [text.index(name) for name in ("D 早场门", "C 晚场门", "B 后天门", "A 旧门")]
+    assert order == sorted(order)
+
+
 # --- the page -----------------------------------------------------------------------------
 
 

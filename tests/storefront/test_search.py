@@ -169,3 +169,24 @@ def test_the_api_says_when_a_search_total_is_capped(client, monkeypatch, db):
         make_product(title_zh=f"椅子{n}号")
     body = client.get("/api/v1/products", {"q": "椅子"}).json()
     assert (body["total"], body["total_capped"]) == (2, True)
+
+
+def test_search_shows_a_named_shop_and_designer_above_the_products(client, catalog):
+    response = client.get(SEARCH, {"q": "木作实验室"})
+    text = response.text
+    assert response.status_code == 200
+    shop_link = reverse("storefront:shop", args=[catalog.shop.public_id])
+    assert f'href="{shop_link}" data-maker="shop"' in text
+    response = client.get(SEARCH, {"q": "Zhu Xiaojie"})
+    designer_link = reverse("storefront:designer", args=[catalog.designer.public_id])
+    assert f'href="{designer_link}" data-maker="designer"' in response.text
+    # Above the products: the makers' section comes before the result grid.
+    response = client.get(SEARCH, {"q": "朱小杰"})
+    assert response.text.index("data-makers") < response.text.index("card-title")
+
+
+def test_search_names_no_maker_without_a_query_or_past_the_first_page(client, catalog):
+    assert "data-makers" not in client.get(SEARCH).text
+    assert "data-makers" not in client.get(SEARCH, {"q": "餐椅"}).text
+    in_shop = client.get(SEARCH, {"q": "木作", "shop": catalog.shop.public_id})
+    assert "data-makers" not in in_shop.text

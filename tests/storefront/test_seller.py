@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from designmall.catalog.models import Product, ProductStatus, Shop, ShopStatus
+from designmall.catalog.models import Product, ProductImage, ProductStatus, Shop, ShopStatus
 from designmall.inventory.models import StockAdjustment
 from designmall.inventory.selectors import available_by_sku, stock_of
 from tests.factories import make_category, make_designer, make_product, make_shop, make_user
@@ -404,3 +404,48 @@ def test_delisting_a_live_product(client, shop):
     live.refresh_from_db()
     assert (live.status, live.moderation_note) == (ProductStatus.DELISTED, "换季")
     assert "商品已下架" in response.text
+
+
+# --- the product form fits the work ---------------------------------------------------------
+
+
+def test_the_form_asks_for_the_country_only_and_the_origin_follows(client, shop):
+    make_category(slug="chairs")
+    page = client.get(reverse("storefront:seller_product_new")).text
+    assert 'name="product-origin"' not in page and 'name="product-country"' in page
+    client.post(
+        reverse("storefront:seller_product_new"),
+        {"product-title_zh": "和纸灯", "product-category": "chairs", "product-country": "JP"},
+    )
+    product = Product.objects.get(shop=shop)
+    assert (product.origin, product.country) == ("international", "JP")
+
+
+def test_the_designer_picker_searches_a_small_json_endpoint(client, shop):
+    zhu = make_designer(name_zh="朱小杰", name_en="Zhu Xiaojie", is_renowned=True)
+    make_designer(name_zh="林晓禾", name_en="Lin Xiaohe")
+    lookup = reverse("storefront:seller_designer_lookup")
+    page = client.get(reverse("storefront:seller_product_new")).text
+    assert f'data-designer-picker data-lookup="{lookup}"' in page or (
+        "data-designer-picker" in page and f'data-lookup="{lookup}"' in page
+    )
+    body = client.get(lookup, {"q": "小杰"}).json()
+    assert body == {"designers": [{"id": zhu.public_id, "label": "朱小杰 · Zhu Xiaojie"}]}
+    assert [d["id"] for d in client.get(lookup, {"q": "zhu"}).json()["designers"]] == [
+        zhu.public_id
+    ]
+    assert len(client.get(lookup).json()["designers"]) == 2  # blank: the first few, renowned first
+    assert client.get(lookup, {"q": "!!!"}).json() == {"designers": []}
+    client.logout()
+    assert client.get(lookup).status_code == 302
+
+
+def test_the_submit_hints_go_away_once_done(client, shop, product):
+    page = client.get(editor(product)).text
+    assert 'data-hint="sku"' in page and 'data-hint="image"' in page
+    add_sku(client, product)
+    page = client.get(editor(product)).text
+    assert 'data-hint="sku"' not in page and 'data-hint="image"' in page
+    ProductImage.objects.create(product=product, image="products/chair.png")
+    page = client.get(editor(product)).text
+    assert "data-hints" not in page and "data-ready" in page

@@ -55,3 +55,20 @@ def test_a_buyer_without_a_shop_gets_404(client, buyer):
 
 def test_the_settlement_page_needs_a_login(client):
     assert client.get(SETTLEMENT).status_code == 302
+
+
+def test_the_commission_is_shown_as_a_percentage(client, store):
+    store.shop_a.commission_bp = 850
+    store.shop_a.save(update_fields=["commission_bp"])
+    client.force_login(store.shop_a.owner)
+    page = client.get(SETTLEMENT).text
+    assert '<dd data-commission="850"><strong>8.5%</strong>' in page
+
+
+@pytest.mark.parametrize(
+    ("bp", "shown"), [(800, "8%"), (850, "8.5%"), (1234, "12.34%"), (5, "0.05%"), (0, "0%")]
+)
+def test_basis_points_read_as_percentages(bp, shown):
+    from designmall.storefront.templatetags.storefront_tags import bp_percent
+
+    assert bp_percent(bp) == shown

@@ -36,3 +36,20 @@ def next_product_status(current: str, action: ProductAction) -> str | None:
 REVIEWED_FIELDS = frozenset(
     {"title_zh", "title_en", "description_zh", "description_en", "category", "designer"}
 )
+
+
+# --- where a product is from --------------------------------------------------------------
+
+# A product's origin (国内 / 国际) follows its country or region of origin: made in mainland
+# China is domestic, anywhere else international. The two are stored for filtering, and
+# must never disagree.
+DOMESTIC_COUNTRY = "CN"
+
+
+def origin_for_country(country: str) -> str:
+    """``"domestic"`` for a product made in China, else ``"international"``."""
+    return "domestic" if (country or "").upper() == DOMESTIC_COUNTRY else "international"
+
+
+def origin_agrees(origin: str, country: str) -> bool:
+    return origin == origin_for_country(country)

@@ -26,11 +26,14 @@ from designmall.catalog.models import (
     Sku,
 )
 from designmall.catalog.rules import (
+    DOMESTIC_COUNTRY,
     OPERATOR_ACTIONS,
     REVIEWED_FIELDS,
     SELLER_ACTIONS,
     ProductAction,
     next_product_status,
+    origin_agrees,
+    origin_for_country,
 )
 from designmall.core import clock
 from designmall.core.audit import audit_record
@@ -266,6 +269,18 @@ def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _origin_from_country(clean: dict[str, Any], *, country: str) -> None:
+    """Set ``clean["origin"]`` from the product's country; an origin given that disagrees
+    with it is refused (``origin_country_mismatch``)."""
+    origin = origin_for_country(country)
+    _require(
+        clean.get("origin", origin) == origin,
+        _("产地与国家/地区不一致：中国制造的商品为国内商品，其他国家/地区的为国际商品。"),
+        "origin_country_mismatch",
+    )
+    clean["origin"] = origin
+
+
 @transaction.atomic
 def product_create(*, shop: Shop, by: User, **fields: Any) -> Product:
     """A seller drafts a product in their shop. It is sold only after review."""
@@ -273,11 +288,20 @@ def product_create(*, shop: Shop, by: User, **fields: Any) -> Product:
         raise NotFound(_("没有找到你的店铺。"), code="shop_not_found")
     if shop.status != ShopStatus.APPROVED:
         raise Conflict(_("店铺开通后才能发布商品。"), code="shop_not_open")
-    fields.setdefault("origin", Origin.DOMESTIC if shop.country == "CN" else Origin.INTERNATIONAL)
-    fields.setdefault("country", shop.country)
+    if "country" not in fields:
+        # Made where the shop is, unless the origin says otherwise (a domestic product of a
+        # shop abroad is made in China; an international one of a Chinese shop needs its
+        # country named).
+        origin = fields.get("origin")
+        if origin is None or origin_agrees(origin, shop.country):
+            fields["country"] = shop.country
+        elif origin == Origin.DOMESTIC:
+            fields["country"] = DOMESTIC_COUNTRY
     _require("title_zh" in fields, _("title_zh 不能为空。"), "required")
     _require("category" in fields, _("请选择分类。"), "required")
+    _require("country" in fields, _("国际商品请填写产地所在的国家/地区。"), "country_required")
     clean = _clean_product_fields(fields)
+    _origin_from_country(clean, country=clean["country"])
     now = clock.now()
     product = Product.objects.create(
         shop=shop, status=ProductStatus.DRAFT, created_at=now, updated_at=now, **clean
@@ -292,6 +316,8 @@ def product_update(*, product: Product, by: User, **fields: Any) -> Product:
     """A seller edits their product; a text change to a live product goes back to review."""
     product = product_for_seller(user=by, product_public_id=product.public_id, lock=True)
     clean = _clean_product_fields(fields)
+    if "country" in clean or "origin" in clean:
+        _origin_from_country(clean, country=clean.get("country", product.country))
     changed = {k for k, v in clean.items() if getattr(product, k) != v}
     if not changed:
         return product

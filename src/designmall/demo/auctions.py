@@ -51,6 +51,7 @@ from designmall.auctions.simulation import BIDDER_EMAIL, BIDDERS
 from designmall.auctions.snapshot import lot_rules, snapshot_set, steps_rows
 from designmall.catalog.models import Designer, Product, ProductStatus, Shop, ShopStatus
 from designmall.demo.accounts import DEMO_PASSWORD, SELLER_EMAIL
+from designmall.demo.images import sketch_name
 
 SALE_TITLE = ("设计周夜场拍卖", "Design Week Evening Sale")
 ENCORE_TITLE = ("设计周夜场拍卖 · 加场", "Design Week Evening Sale · Encore")
@@ -258,8 +259,11 @@ def _write_sale(
             scheduled_end_at=ends_at,
         )
         pictures = list(work.product.images.values_list("image", "alt")) if work.product else []
-        if not pictures and work.designer.portrait:
-            pictures = [(work.designer.portrait.name, work.designer.name_zh)]
+        if not pictures:
+            # Manuscripts and prototypes: a sheet of the designer's sketches, then the designer.
+            pictures = [(sketch_name(index), f"{work.designer.name_zh}的手稿")]
+            if work.designer.portrait:
+                pictures.append((work.designer.portrait.name, work.designer.name_zh))
         LotImage.objects.bulk_create(
             LotImage(lot=lot, image=name, alt=alt[:120], position=n)
             for n, (name, alt) in enumerate(pictures, start=1)

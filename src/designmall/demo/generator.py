@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from designmall.accounts.roles import STAFF_ROLES, Role
-from designmall.demo import data
+from designmall.demo import coherence, data
 from designmall.demo.accounts import DEMO_ACCOUNTS, DEMO_EMAIL_DOMAIN, SELLER_EMAIL, SUPERUSER
 from designmall.demo.data import Pair
 from designmall.demo.images import (
@@ -157,8 +157,6 @@ _INTL_WEIGHTS = list(accumulate(c.weight for c in _INTL_COUNTRIES))
 LEAVES: dict[str, tuple[data.Top, data.Leaf]] = {
     leaf.slug: (top, leaf) for top in data.CATEGORIES for leaf in top.children
 }
-_ALL_LEAVES = list(LEAVES.values())
-_ALL_LEAF_WEIGHTS = list(accumulate(leaf.weight for _top, leaf in _ALL_LEAVES))
 _TOP_WEIGHTS = list(accumulate(sum(leaf.weight for leaf in t.children) for t in data.CATEGORIES))
 _LEAF_WEIGHTS_BY_TOP = {
     top.slug: list(accumulate(leaf.weight for leaf in top.children)) for top in data.CATEGORIES
@@ -356,7 +354,10 @@ def _plan_shops(rng: random.Random, designers: list[DesignerPlan]) -> list[ShopP
             name = (word[0] + suffix[0], f"{word[1]} {suffix[1]}")
             city, top = rng.choice(country.cities), _pick(rng, data.CATEGORIES, _TOP_WEIGHTS)
             d, studio, owner_name = None, False, name[0]
-            roster = rng.sample(range(1, DESIGNER_COUNT), rng.randint(2, 5))
+            # A brand sells the work of designers of its own field.
+            same = [i for i in range(1, DESIGNER_COUNT) if designers[i].specialty is top]
+            same = same if len(same) >= 5 else list(range(1, DESIGNER_COUNT))
+            roster = rng.sample(same, rng.randint(2, 5))
         if name[0] in names:
             if d is not None:
                 free_designers.append(d)
@@ -496,6 +497,7 @@ def _description(
     leaf: data.Leaf,
     title: Pair,
     material: Pair | None,
+    noun: str,
     designer: DesignerPlan | None,
     shop: ShopPlan,
 ) -> Pair:
@@ -507,8 +509,13 @@ def _description(
         )
     else:
         intro = (f"{title[0]}由{shop.name_zh}出品。", f"The {title[1]} is made by {shop.name_en}.")
-    crafts = rng.sample(top.crafts, 2 if rng.random() < 0.5 else 1)
-    use, care = rng.choice(top.uses), rng.choice(top.cares)
+    # Only the lines that fit this product: its leaf, material and noun (coherence).
+    fits = coherence.Product(leaf=leaf.slug, material=material[0] if material else "", noun=noun)
+    craft_lines = coherence.fitting(top.crafts, fits)
+    crafts = rng.sample(craft_lines, min(len(craft_lines), 2 if rng.random() < 0.5 else 1))
+    uses, cares = coherence.fitting(top.uses, fits), coherence.fitting(top.cares, fits)
+    use = rng.choice(uses) if uses else ("", "")
+    care = rng.choice(cares) if cares else ("", "")
     w, d, h = _sizes(rng, leaf)
     country = COUNTRIES[shop.country]
     zh = (
@@ -518,11 +525,11 @@ def _description(
         + f"\n\n尺寸：约 {w} × {d} × {h} cm\n产地：{country.name[0]}{shop.city[0]}\n\n{care[0]}"
     )
     en = (
-        " ".join([intro[1], *(c[1].format(m=m_en) for c in crafts), use[1]])
+        " ".join(t for t in [intro[1], *(c[1].format(m=m_en) for c in crafts), use[1]] if t)
         + f"\n\nSize: approx. {w} × {d} × {h} cm\n"
         + f"Made in {shop.city[1]}, {country.name[1]}\n\n{care[1]}"
     )
-    return zh, en
+    return zh.rstrip(), en.rstrip()
 
 
 def _product(
@@ -572,7 +579,14 @@ def _product(
         product_image_name(top.slug, i) for i in rng.sample(range(POOL_PER_CATEGORY), image_count)
     ]
     description = _description(
-        rng, top=top, leaf=leaf, title=title, material=material, designer=designer, shop=shop
+        rng,
+        top=top,
+        leaf=leaf,
+        title=title,
+        material=material,
+        noun=noun[0],
+        designer=designer,
+        shop=shop,
     )
     age = min(
         rng.randint(1, 180) * MINUTES_PER_DAY + rng.randrange(MINUTES_PER_DAY), shop.age_minutes
@@ -635,9 +649,7 @@ def iter_products(plan: Plan) -> Iterator[ProductPlan]:
     while number < total:
         number += 1
         shop_index = _pick(rng, shop_indexes, shop_weights)
+        # A shop sells its own kind of work ("More from this shop" shows more of it).
         top = plan.shops[shop_index].specialty
-        if rng.random() < 0.7:
-            leaf = _pick(rng, top.children, _LEAF_WEIGHTS_BY_TOP[top.slug])
-        else:
-            _top, leaf = _pick(rng, _ALL_LEAVES, _ALL_LEAF_WEIGHTS)
+        leaf = _pick(rng, top.children, _LEAF_WEIGHTS_BY_TOP[top.slug])
         yield _product(plan, number=number, shop_index=shop_index, leaf_slug=leaf.slug)

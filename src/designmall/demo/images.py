@@ -3,7 +3,8 @@
 A small pool of abstract still lifes per top category (a gradient backdrop, a
 ground line, a soft shadow and a simple object motif in the category's palette)
 is written once to the default storage under ``demo/``; many products share a
-picture. Designer portraits are initials on a colour. Each file's content
+picture. Designer portraits are drawn heads and shoulders on a colour; the
+auction's manuscript lots get sheets of pencil sketches. Each file's content
 follows from its name alone, so an existing file is never drawn again.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 import functools
 import io
 import random
+import zlib
 from collections.abc import Callable, Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from designmall.demo import data
 
@@ -45,7 +47,8 @@ def product_image_name(top_slug: str, index: int) -> str:
 
 
 def portrait_name(initials: str, colour: int) -> str:
-    return f"demo/designers/{initials}-{colour}.jpg"
+    """A designer's drawn portrait: the file follows from the colour and the look."""
+    return portrait_name_of(colour, portrait_variant(initials))
 
 
 def _rgb(hex_colour: str) -> RGB:
@@ -364,15 +367,155 @@ def render_product_image(top: data.Top, index: int) -> bytes:
     return _jpeg(image)
 
 
-def render_portrait(initials: str, colour: int) -> bytes:
-    """Initials in white on one of the portrait colours, 400×400."""
+# Skin tones, hair colours and clothes of the drawn portraits: a variant picks one of each
+# and a hair style, so the 340 designers do not all look alike.
+_SKINS = ("#f1d0b5", "#e5b99a", "#d19f7c", "#b47b57", "#8d5a3b", "#f6dcc6")
+_HAIRS = ("#2b2220", "#3b2a21", "#5a3d2b", "#8a6a4f", "#c9c2b8", "#1d1d1f", "#a0522d")
+_CLOTHES = ("#f4f1ea", "#2f3e46", "#d6c9a8", "#1d1d1f", "#a7c4bc", "#c97b63", "#e9dfd1")
+PORTRAIT_VARIANTS = 48
+
+
+def portrait_variant(initials: str) -> int:
+    """The look of a designer's portrait, from their initials (stable across runs)."""
+    return zlib.crc32(initials.encode()) % PORTRAIT_VARIANTS
+
+
+def render_portrait(colour: int, variant: int) -> bytes:
+    """A drawn head-and-shoulders portrait on one of the portrait colours, 400×400: skin,
+    hair style and colour, clothes and glasses follow from ``variant``."""
+    rng = random.Random(f"portrait/{colour}/{variant}")
+    size, s = PORTRAIT_SIZE, PORTRAIT_SIZE * 2
     background = _rgb(PORTRAIT_COLOURS[colour % len(PORTRAIT_COLOURS)])
-    image = Image.new("RGB", (PORTRAIT_SIZE, PORTRAIT_SIZE), background)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=PORTRAIT_SIZE * 2 // 5)
-    centre = PORTRAIT_SIZE / 2
-    draw.text((centre, centre), initials, fill=(255, 255, 255), font=font, anchor="mm")
+    mask = Image.linear_gradient("L").resize((size, size))
+    image = Image.composite(
+        Image.new("RGB", (size, size), _mix(background, (0, 0, 0), 0.18)),
+        Image.new("RGB", (size, size), _mix(background, (255, 255, 255), 0.25)),
+        mask,
+    ).convert("RGBA")
+    figure = Image.new("RGBA", (s, s))
+    draw = ImageDraw.Draw(figure)
+    skin = _rgb(_SKINS[variant % len(_SKINS)])
+    hair = _rgb(_HAIRS[(variant // 2) % len(_HAIRS)])
+    clothes = _rgb(_CLOTHES[(variant // 3) % len(_CLOTHES)])
+    style = variant % 4
+    cx, head_y, head_r = s // 2, int(s * 0.42), int(s * 0.17)
+    # Long hair falls behind the shoulders.
+    if style == 2:
+        draw.rounded_rectangle(
+            (cx - head_r * 1.25, head_y - head_r, cx + head_r * 1.25, head_y + head_r * 2.3),
+            radius=head_r,
+            fill=hair,
+        )
+    # Shoulders and neck.
+    draw.ellipse((cx - s * 0.36, s * 0.74, cx + s * 0.36, s * 1.3), fill=clothes)
+    draw.rectangle(
+        (cx - head_r * 0.4, head_y + head_r * 0.6, cx + head_r * 0.4, s * 0.8), fill=skin
+    )
+    draw.polygon(
+        [(cx - head_r * 0.55, s * 0.745), (cx, s * 0.84), (cx + head_r * 0.55, s * 0.745)],
+        fill=_mix(skin, (0, 0, 0), 0.08),
+    )
+    # Head.
+    draw.ellipse(
+        (cx - head_r * 0.92, head_y - head_r, cx + head_r * 0.92, head_y + head_r * 1.12),
+        fill=skin,
+    )
+    # Hair: short, a bun, long (its front), or cropped close.
+    top = (cx - head_r * 1.0, head_y - head_r * 1.12, cx + head_r * 1.0, head_y + head_r * 0.3)
+    if style in (0, 2):
+        draw.chord(top, 180, 360, fill=hair)
+        draw.rectangle((top[0], head_y - head_r * 0.45, top[0] + head_r * 0.28, head_y), fill=hair)
+        draw.rectangle((top[2] - head_r * 0.28, head_y - head_r * 0.45, top[2], head_y), fill=hair)
+    elif style == 1:
+        draw.chord(top, 180, 360, fill=hair)
+        draw.ellipse(
+            (
+                cx - head_r * 0.45,
+                head_y - head_r * 1.75,
+                cx + head_r * 0.45,
+                head_y - head_r * 0.85,
+            ),
+            fill=hair,
+        )
+    else:
+        draw.chord(
+            (top[0] + head_r * 0.1, top[1] + head_r * 0.1, top[2] - head_r * 0.1, top[3]),
+            190,
+            350,
+            fill=hair,
+        )
+    # Eyes, and glasses for some.
+    eye_y, eye_dx = head_y + head_r * 0.12, head_r * 0.38
+    ink = _mix(hair, (0, 0, 0), 0.5)
+    glasses = rng.random() < 0.35 or variant % 5 == 0
+    for side in (-1, 1):
+        ex = cx + side * eye_dx
+        draw.ellipse(
+            (ex - s * 0.009, eye_y - s * 0.009, ex + s * 0.009, eye_y + s * 0.009), fill=ink
+        )
+        if glasses:
+            r = head_r * 0.26
+            draw.ellipse(
+                (ex - r, eye_y - r, ex + r, eye_y + r), outline=ink, width=max(2, s // 160)
+            )
+    draw.arc(
+        (cx - head_r * 0.28, head_y + head_r * 0.35, cx + head_r * 0.28, head_y + head_r * 0.7),
+        20,
+        160,
+        fill=_mix(skin, (120, 40, 40), 0.45),
+        width=max(2, s // 200),
+    )
+    image.alpha_composite(figure.reduce(2))
+    image = Image.blend(image, _grain().resize((size, size)), 0.03)
     return _jpeg(image)
+
+
+def sketch_name(index: int) -> str:
+    return f"demo/lots/sketch-{index % SKETCHES:02d}.jpg"
+
+
+SKETCHES = 8
+
+
+def render_sketch(index: int) -> bytes:
+    """A designer's sheet of sketches for a lot of manuscripts and prototypes: pencil
+    curves, a construction circle and dimension lines on squared paper, 800×800."""
+    rng = random.Random(f"sketch/{index}")
+    s = SIZE * 2
+    paper = (244, 239, 226)
+    image = Image.new("RGB", (s, s), paper)
+    draw = ImageDraw.Draw(image)
+    grid = _mix(paper, (120, 150, 170), 0.25)
+    for x in range(0, s, s // 20):
+        draw.line((x, 0, x, s), fill=grid, width=2)
+        draw.line((0, x, s, x), fill=grid, width=2)
+    pencil = (70, 68, 66)
+    cx, cy = rng.randint(s * 2 // 5, s * 3 // 5), rng.randint(s * 2 // 5, s // 2)
+    r = rng.randint(s // 6, s // 4)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=_mix(pencil, paper, 0.55), width=3)
+    for _ in range(rng.randint(6, 10)):  # the object's outline, drawn over and over
+        w, h = rng.uniform(0.5, 1.2) * r, rng.uniform(0.8, 1.6) * r
+        dx, dy = rng.uniform(-0.1, 0.1) * r, rng.uniform(-0.1, 0.3) * r
+        start = rng.randint(0, 360)
+        draw.arc(
+            (cx - w + dx, cy - h + dy, cx + w + dx, cy + h + dy),
+            start,
+            start + rng.randint(120, 300),
+            fill=pencil,
+            width=rng.randint(3, 6),
+        )
+    base = cy + int(r * 1.7)
+    draw.line((cx - r * 1.4, base, cx + r * 1.4, base), fill=pencil, width=4)
+    for x in (cx - r, cx + r):  # a dimension line with its ticks
+        draw.line((x, base + s // 30, x, base + s // 15), fill=pencil, width=3)
+    draw.line((cx - r, base + s // 20, cx + r, base + s // 20), fill=pencil, width=3)
+    for _ in range(rng.randint(3, 6)):  # notes in the margin
+        y = rng.randint(s // 10, s * 9 // 10)
+        x = rng.choice((s // 16, s * 3 // 4))
+        draw.line(
+            (x, y, x + rng.randint(s // 10, s // 5), y), fill=_mix(pencil, paper, 0.3), width=4
+        )
+    return _jpeg(image.reduce(2))
 
 
 def _save_missing(items: Iterable[tuple[str, Callable[[], bytes]]]) -> int:
@@ -396,7 +539,20 @@ def ensure_product_images() -> int:
 
 def ensure_portraits(portraits: Iterable[tuple[str, int]]) -> int:
     """Draw the missing portraits for these (initials, colour) pairs."""
+    looks = sorted({(colour, portrait_variant(initials)) for initials, colour in portraits})
     return _save_missing(
-        (portrait_name(initials, colour), lambda i=initials, c=colour: render_portrait(i, c))
-        for initials, colour in sorted(set(portraits))
+        (
+            portrait_name_of(colour, variant),
+            lambda c=colour, v=variant: render_portrait(c, v),
+        )
+        for colour, variant in looks
     )
+
+
+def portrait_name_of(colour: int, variant: int) -> str:
+    return f"demo/designers/portrait-{colour}-{variant:02d}.jpg"
+
+
+def ensure_sketches() -> int:
+    """Draw the missing sketch sheets of the auction's manuscript lots."""
+    return _save_missing((sketch_name(i), lambda i=i: render_sketch(i)) for i in range(SKETCHES))

@@ -48,9 +48,10 @@ from designmall.demo.generator import (
     build_plan,
     iter_products,
 )
-from designmall.demo.images import ensure_portraits, ensure_product_images
+from designmall.demo.images import ensure_portraits, ensure_product_images, ensure_sketches
 from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.options import attributes_en as options_en
+from designmall.demo.orders import orders_wipe, orders_write
 from designmall.demo.presale import presale_wipe, presale_write
 from designmall.demo.programme import programme_wipe, programme_write
 from designmall.events.models import Event, Venue
@@ -99,6 +100,7 @@ def catalog_wipe() -> None:
     try:
         o2o_wipe()
         presale_wipe()
+        orders_wipe()  # the demo accounts' orders and their money, only theirs
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -334,8 +336,10 @@ def demo_seed(
     started = time.perf_counter()
     plan = build_plan(seed=seed, products=products)
     stage("pictures")
-    report.pictures_drawn = ensure_product_images() + ensure_portraits(
-        (d.initials, d.portrait_colour) for d in plan.designers
+    report.pictures_drawn = (
+        ensure_product_images()
+        + ensure_portraits((d.initials, d.portrait_colour) for d in plan.designers)
+        + ensure_sketches()
     )
     report.seconds["pictures"] = time.perf_counter() - started
     now = clock.now()
@@ -378,6 +382,8 @@ def demo_seed(
         counts.update(auctions_write(now=now, seed=plan.seed))
         counts.update(o2o_write(now=now, seed=plan.seed, week=report.week))
         counts.update(presale_write(now=now))
+        stage("orders")
+        counts.update(orders_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -168,9 +169,18 @@ class ProductForm(Form):
     title_zh = forms.CharField(label=_("中文标题"), max_length=120)
     title_en = forms.CharField(label=_("英文标题"), max_length=120, required=False)
     category = forms.ChoiceField(label=_("分类"))
-    designer = forms.ChoiceField(label=_("设计师"), required=False)
-    origin = forms.ChoiceField(label=_("产地"), choices=Origin.choices)
-    country = CountryField(label=_("国家/地区"))
+    designer = forms.ChoiceField(
+        label=_("设计师"),
+        required=False,
+        help_text=_("输入中文名或英文名查找设计师。"),
+        # site.js turns the list into a search box over the seller center's designer lookup.
+        widget=forms.Select(attrs={"data-designer-picker": ""}),
+    )
+    # The origin (国内 / 国际) follows the country: it is not asked for, so they agree.
+    country = CountryField(
+        label=_("产地（国家/地区）"),
+        help_text=_("中国制造为国内商品，其他国家/地区为国际商品。"),
+    )
     description_zh = forms.CharField(
         label=_("中文描述"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -194,9 +204,18 @@ class ProductForm(Form):
                 for c in categories  # already ordered parents first
             ),
         ]
+        self.fields["designer"].widget.attrs.update(
+            {
+                "data-lookup": reverse("storefront:seller_designer_lookup"),
+                "data-placeholder": _("输入设计师姓名查找，留空表示不指定"),
+            }
+        )
         self.fields["designer"].choices = [
             ("", _("不指定")),
-            *((d.public_id, d.name) for d in designers),
+            *(
+                (d.public_id, " · ".join(dict.fromkeys(n for n in (d.name_zh, d.name_en) if n)))
+                for d in designers
+            ),
         ]
 
     def service_fields(self) -> dict:

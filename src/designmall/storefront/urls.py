@@ -195,6 +195,7 @@ urlpatterns = [
     path("seller/", seller.center, name="seller"),
     path("seller/apply/", seller.shop_apply, name="seller_apply"),
     path("seller/products/new/", seller.product_new, name="seller_product_new"),
+    path("seller/designers.json", seller.designer_lookup, name="seller_designer_lookup"),
     path("seller/products/<str:public_id>/", seller.product_edit, name="seller_product"),
     path("seller/products/<str:public_id>/skus/", seller.sku_add, name="seller_sku_add"),
     path("seller/skus/<str:public_id>/", seller.sku_edit, name="seller_sku"),

@@ -31,6 +31,7 @@ from designmall.api.schemas import (
     text,
 )
 from designmall.catalog.models import Category, Designer, Product, ProductImage, Shop, Sku
+from designmall.catalog.namesearch import Makers, makers_matching
 from designmall.catalog.search import SearchFilters, product_search
 from designmall.catalog.selectors import (
     category_forest,
@@ -89,6 +90,15 @@ class SearchPageOut(Page[ProductCardOut]):
         description="The query matches more products than `total` (the count stops there);"
         " only `pages` pages can be fetched."
     )
+    shops: list[ShopRef] = Field(
+        default_factory=list,
+        description="Open shops whose name holds every word of `q` (first page, no"
+        " category/designer/shop filter), to show above the products.",
+    )
+    designers: list[DesignerRef] = Field(
+        default_factory=list,
+        description="Designers whose name holds every word of `q`, like `shops`.",
+    )
 
 
 class ProductQuery(PageQuery):
@@ -142,10 +152,19 @@ def product_list(request: HttpRequest, query: Query[ProductQuery]):
     # Whatever the search engine loaded, cards need these: one query each at most.
     prefetch_related_objects(products, "shop", "designer", "category")
     covers = first_images(products)
+    makers = (
+        makers_matching(query.q)
+        if query.q.strip()
+        and found.page == 1
+        and not (query.category or query.designer or query.shop)
+        else Makers()
+    )
     return {
         "items": [product_card_out(request, p, covers.get(p.id)) for p in products],
         "total": found.total,
         "total_capped": found.capped,
+        "shops": [shop_ref(s) for s in makers.shops],
+        "designers": [designer_ref(d) for d in makers.designers],
         "page": found.page,
         "per_page": found.per_page,
         "pages": found.pages,

@@ -26,3 +26,14 @@ def country_name(code) -> str:
     """A country or region's name in the page's language (DE: 德国 / Germany), from
     django-countries' maintained list; the code itself if it names none."""
     return countries.name(code) or str(code or "")
+
+
+@register.filter
+def bp_percent(value) -> str:
+    """Basis points as a percentage: 800 is "8%", 850 "8.5%", 1234 "12.34%"."""
+    try:
+        bp = int(value)
+    except (TypeError, ValueError):
+        return ""
+    whole, part = divmod(bp, 100)
+    return f"{whole}.{part:02d}".rstrip("0").rstrip(".") + "%" if part else f"{whole}%"

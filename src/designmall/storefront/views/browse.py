@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from designmall.catalog.models import Category
+from designmall.catalog.namesearch import Makers, makers_matching
 from designmall.catalog.search import SearchFilters, SearchPage, product_search
 from designmall.catalog.selectors import (
     category_with_descendant_ids,
@@ -125,12 +126,19 @@ def _search_page(request: HttpRequest, *, category: Category | None, category_id
     query = data.get("q", "").strip()
     sort = data.get("sort") or ("relevance" if query else "newest")
     results = _search(query=query, filters=filters, sort=sort, page=_page_number(request))
+    # The shops and designers a query names come above its products, on its first page.
+    makers = (
+        makers_matching(query)
+        if query and results.page == 1 and not (designer or shop or category)
+        else Makers()
+    )
     return render(
         request,
         "storefront/search.html",
         {
             "form": form,
             "query": query,
+            "makers": makers,
             "sort": sort,
             "results": results,
             "page_window": page_window(results.page, results.pages),

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
 from designmall.events import checkin
 from designmall.events.checkin import Scanner
@@ -76,7 +77,37 @@ def lists(request: HttpRequest) -> HttpResponse:
     found = checkin.checkin_lists_for(scanner=scanner).prefetch_related(
         Prefetch("sessions", Session.objects.select_related("event").order_by("starts_at", "id"))
     )
-    return render(request, "storefront/scanner/lists.html", {"lists": found})
+    today, later, past = lists_by_day(list(found))
+    return render(
+        request,
+        "storefront/scanner/lists.html",
+        {"lists": today + later + past, "today": today, "later": later, "past": past},
+    )
+
+
+def lists_by_day(found: list[CheckinList]) -> tuple[list, list, list]:
+    """The lists with a session today (in the show's time zone), by their first session
+    today; then those whose sessions are still to come, soonest first; then the rest."""
+    now = clock.now()
+    today_date = timezone.localdate(now)
+    today: list[tuple] = []
+    later: list[tuple] = []
+    past: list[CheckinList] = []
+    for item in found:
+        sessions = list(item.sessions.all())
+        todays = [s for s in sessions if timezone.localdate(s.starts_at) == today_date]
+        coming = [s for s in sessions if s.ends_at >= now]
+        if todays:
+            today.append((todays[0].starts_at, item.pk, item))
+        elif coming:
+            later.append((coming[0].starts_at, item.pk, item))
+        else:
+            past.append(item)
+    return (
+        [entry[2] for entry in sorted(today, key=lambda e: e[:2])],
+        [entry[2] for entry in sorted(later, key=lambda e: e[:2])],
+        past,
+    )
 
 
 @login_required

@@ -10,13 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from designmall.catalog import services
-from designmall.catalog.models import Origin, Product, ShopStatus, Sku
+from designmall.catalog.models import Product, ShopStatus, Sku
+from designmall.catalog.namesearch import designers_named
 from designmall.catalog.rules import ProductAction, next_product_status
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.money import Money
@@ -108,6 +109,24 @@ def shop_apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def designer_lookup(request: HttpRequest) -> JsonResponse:
+    """The product form's designer picker: up to 20 designers whose Chinese or English name
+    holds every word of ``q`` (as search cuts it), ``{"designers": [{"id", "label"}]}``."""
+    found = designers_named(request.GET.get("q", "")[:100], limit=20)
+    return JsonResponse(
+        {"designers": [{"id": d.public_id, "label": designer_label(d)} for d in found]},
+        headers={"Cache-Control": "private, max-age=60"},
+    )
+
+
+def designer_label(designer) -> str:
+    """How the picker shows a designer: both names when they differ (朱小杰 · Zhu Xiaojie)."""
+    names = [n for n in (designer.name_zh, designer.name_en) if n]
+    return " · ".join(dict.fromkeys(names))
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def product_new(request: HttpRequest) -> HttpResponse:
     shop = selectors.seller_shop(request.user)
@@ -118,7 +137,6 @@ def product_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={
             "country": shop.country,
-            "origin": Origin.DOMESTIC if shop.country == "CN" else Origin.INTERNATIONAL,
             "designer": shop.designer.public_id if shop.designer else "",
         },
     )
@@ -166,6 +184,7 @@ def _editor(
             sku.stock_form = stock_form[1]
         else:
             sku.stock_form = StockAdjustForm(prefix=f"stock-{sku.public_id}")
+    images = list(product.images.all())
     return render(
         request,
         "storefront/seller/product_edit.html",
@@ -180,14 +199,16 @@ def _editor(
                     "description_en": product.description_en,
                     "category": product.category.slug,
                     "designer": product.designer.public_id if product.designer else "",
-                    "origin": product.origin,
                     "country": product.country,
                     "per_buyer_limit": product.per_buyer_limit,
                 }
             ),
             "skus": skus,
             "sku_form": sku_form or SkuForm(prefix="sku"),
-            "images": list(product.images.all()),
+            "images": images,
+            # What submitting still needs: each hint goes away once it is done.
+            "needs_sku": not any(sku.is_active for sku in skus),
+            "needs_image": not images,
             "image_form": image_form or ImageForm(prefix="image"),
             "can_submit": next_product_status(product.status, ProductAction.SUBMIT) is not None,
             "can_delist": next_product_status(product.status, ProductAction.DELIST) is not None,

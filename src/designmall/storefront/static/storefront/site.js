@@ -22,12 +22,12 @@
 
   // SKU choice: show the chosen SKU's price and stock.
   document.querySelectorAll("[data-sku-choice]").forEach(function (choice) {
-    var price = document.querySelector("[data-sku-price]");
+    var prices = document.querySelectorAll("[data-sku-price], [data-sku-price-bar]");
     var stock = document.querySelector("[data-sku-stock]");
     choice.addEventListener("change", function (event) {
       var input = event.target;
       if (!input.matches("input[type=radio]")) return;
-      if (price) price.textContent = input.dataset.price;
+      prices.forEach(function (price) { price.textContent = input.dataset.price; });
       if (stock) {
         var n = parseInt(input.dataset.stock, 10) || 0;
         stock.textContent = n <= 0 ? stock.dataset.soldOut
@@ -40,6 +40,88 @@
   // Sort menus apply as soon as they change.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // The product form's designer picker: a search box over the seller center's designer
+  // lookup (a small JSON endpoint) with the matches as suggestions; the list it replaces
+  // stays in the form, hidden, and carries the chosen designer.
+  document.querySelectorAll("select[data-designer-picker]").forEach(function (select) {
+    var url = select.dataset.lookup;
+    if (!url || !window.fetch) return;
+    var byLabel = {};
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (option.value) byLabel[option.text] = option.value;
+    });
+    var input = document.createElement("input");
+    var list = document.createElement("datalist");
+    input.type = "search";
+    input.id = select.id + "-search";
+    input.autocomplete = "off";
+    input.placeholder = select.dataset.placeholder || "";
+    input.setAttribute("list", list.id = select.id + "-options");
+    input.setAttribute("data-designer-search", "");
+    if (select.getAttribute("aria-describedby")) {
+      input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
+    }
+    input.value = select.value ? select.options[select.selectedIndex].text : "";
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) label.htmlFor = input.id;
+    select.hidden = true;
+    select.insertAdjacentElement("afterend", list);
+    select.insertAdjacentElement("afterend", input);
+
+    var timer = null;
+    var asked = "";
+    function choose() {
+      var text = input.value.trim();
+      if (!text) { select.value = ""; return true; }
+      if (byLabel[text]) { select.value = byLabel[text]; return true; }
+      return false;
+    }
+    function lookup() {
+      var text = input.value.trim();
+      if (text === asked) return;
+      asked = text;
+      fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { designers: [] }; })
+        .then(function (data) {
+          if (asked !== text) return;
+          list.textContent = "";
+          data.designers.forEach(function (designer) {
+            byLabel[designer.label] = designer.id;
+            var option = document.createElement("option");
+            option.value = designer.label;
+            list.appendChild(option);
+          });
+          choose();
+        })
+        .catch(function () {});
+    }
+    input.addEventListener("input", function () {
+      if (choose()) return;
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 150);
+    });
+    input.addEventListener("focus", lookup);
+    input.addEventListener("change", function () {
+      // A name that is no designer's: back to the designer chosen before.
+      if (!choose()) input.value = select.value ? select.options[select.selectedIndex].text : "";
+    });
+  });
+
+  // The category bar: scroll the current category into view, and fade the edge with more.
+  document.querySelectorAll(".cats-row").forEach(function (row) {
+    var current = row.querySelector('[aria-current="page"]');
+    if (current && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = Math.max(0, current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2);
+    }
+    function edges() {
+      row.classList.toggle("more-left", row.scrollLeft > 2);
+      row.classList.toggle("more-right", row.scrollLeft + row.clientWidth < row.scrollWidth - 2);
+    }
+    edges();
+    row.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
   });
 
   // The filter panel starts open where there is room for it.
