@@ -4,6 +4,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from designmall.accounts.models import ApiToken, EmailChange, User
+from designmall.core.admin import ListYuanMixin, ModelAdmin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -19,7 +20,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ListYuanMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("-date_joined",)
@@ -39,7 +40,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("public_id", "user", "name", "prefix", "created_at", "last_used_at")
     exclude = ("key_hash",)
@@ -50,7 +51,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailChange)
-class EmailChangeAdmin(admin.ModelAdmin):
+class EmailChangeAdmin(ModelAdmin):
     """Email changes asked for and confirmed (accounts.recovery): read only."""
 
     list_display = ("user", "old_email", "new_email", "created_at", "confirmed_at", "cancelled_at")

@@ -21,7 +21,10 @@ class Cart(models.Model):
     """A buyer's cart. Its row is locked while its lines change, so limits hold."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cart",
+        verbose_name=_("用户"),
     )
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -34,8 +37,12 @@ class Cart(models.Model):
 
 
 class CartLine(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
-    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="lines", verbose_name=_("购物车")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU")
+    )
     quantity = models.PositiveIntegerField(_("数量"))
     # The price the buyer saw when adding: a later change is shown, never charged silently.
     price_seen_fen = models.BigIntegerField(_("加入时价格（分）"))
@@ -242,8 +249,12 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """What was bought, as it was when bought (title and price are copied)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("订单")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
     product_title = models.CharField(_("商品"), max_length=120)
     sku_label = models.CharField(_("规格"), max_length=200, blank=True)
     unit_price_fen = models.BigIntegerField(_("单价（分）"))
@@ -281,7 +292,9 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """One transition of an order: from, to, who, why, when."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单")
+    )
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20)
     by = models.ForeignKey(
@@ -317,7 +330,9 @@ class IdempotencyKey(models.Model):
     ``checkout``), the refund (scope ``refund``), or the error. Kept at least
     ``IDEMPOTENCY_KEY_HOURS``; one per user, scope and key."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
     scope = models.CharField(
         _("用途"), max_length=16, choices=IdempotencyScope, default=IdempotencyScope.CHECKOUT
     )
@@ -474,7 +489,12 @@ class AfterSalesRequest(models.Model):
 class AfterSalesPhoto(models.Model):
     """A photo the buyer attached to a request (taken through image intake)."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("售后申请"),
+    )
     image = SafeImageField(_("图片"), upload_to="aftersales/%Y/%m/")
     added_at = models.DateTimeField(_("上传时间"))
 
@@ -490,7 +510,12 @@ class AfterSalesPhoto(models.Model):
 class AfterSalesEvent(models.Model):
     """One step of a request: from, to, who, why, when."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("售后申请"),
+    )
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20)
     by = models.ForeignKey(
