@@ -127,8 +127,6 @@ class YuanFormField(forms.Field):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         text = str(value).strip().replace(",", "").removeprefix("¥").strip()
         try:
             return Money.from_yuan(text).fen

@@ -14,18 +14,8 @@ from designmall.core.admin import YuanAdminMixin, yuan_column
 from designmall.core.fields import YuanFormField
 from designmall.core.money import format_fen
 from designmall.orders.models import Order
-from tests.demo.conftest import _demo_test_setup, demo_media, seeded  # noqa: F401
 from tests.factories import make_user
-from tests.orders.conftest import (  # noqa: F401  (fixtures)
-    _orders_settings,
-    _payments_settings,
-    buy,
-    buyer,
-    keys,
-    pay,
-    sandbox_key_dir,
-    store,
-)
+from tests.orders.conftest import buy, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +75,10 @@ def amounts_in_fen(obj, url: str, html: str) -> list[str]:
     shown = []
     for field in obj._meta.concrete_fields:
         value = getattr(obj, field.attname)
-        if field.name.endswith("_fen") and isinstance(value, int) and abs(value) >= 100:
-            if f'<div class="readonly">{value}</div>' in html or f'value="{value}"' in html:
-                shown.append(field.name)
+        if not (field.name.endswith("_fen") and isinstance(value, int) and abs(value) >= 100):
+            continue
+        if f'<div class="readonly">{value}</div>' in html or f'value="{value}"' in html:
+            shown.append(field.name)
     return shown
 
 
