@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from designmall.accounts.models import ApiToken, EmailChange, User
+from designmall.accounts.models import Address, ApiToken, EmailChange, User
 from designmall.core.admin import ListYuanMixin, ModelAdmin
 
 
@@ -57,6 +57,23 @@ class EmailChangeAdmin(ModelAdmin):
     list_display = ("user", "old_email", "new_email", "created_at", "confirmed_at", "cancelled_at")
     search_fields = ("old_email", "new_email", "user__email", "user__public_id")
     readonly_fields = [f.name for f in EmailChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(ModelAdmin):
+    """Buyers' address books: operators look (a delivery question), buyers change them."""
+
+    list_display = ("name", "user", "province", "city", "district", "is_default", "updated_at")
+    list_filter = ("is_default", "province")
+    search_fields = ("public_id", "user__email", "user__mobile", "name", "mobile")
+    list_select_related = ("user",)
+    readonly_fields = [f.name for f in Address._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -170,3 +170,44 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_email or '-'} → {self.new_email}"
+
+
+class Address(models.Model):
+    """One of a buyer's delivery addresses (the address book). At most one per user is the
+    default (a partial unique constraint); the services keep exactly one while any exist.
+    Province, city and district come from ``accounts.divisions``."""
+
+    public_id = PublicIdField(prefix="adr")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("用户")
+    )
+    name = models.CharField(_("收货人"), max_length=40)
+    mobile = models.CharField(_("手机号"), max_length=20)
+    province = models.CharField(_("省 / 直辖市"), max_length=30)
+    city = models.CharField(_("城市"), max_length=30)
+    district = models.CharField(_("区县"), max_length=30, blank=True)
+    detail = models.CharField(_("详细地址"), max_length=200)
+    postcode = models.CharField(_("邮编"), max_length=10, blank=True)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("收货地址")
+        verbose_name_plural = _("收货地址")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="accounts_one_default_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.province}{self.city}{self.district}{self.detail}"
+
+    def as_delivery(self) -> dict[str, str]:
+        """The fields a checkout takes as its delivery address."""
+        fields = ("name", "mobile", "province", "city", "district", "detail", "postcode")
+        return {f: getattr(self, f) for f in fields if getattr(self, f)}
