@@ -30,7 +30,8 @@ def test_a_buyer_keeps_an_address_book(api_as, buyer):
 
     assert home.status_code == office.status_code == 201
     listed = api.get("/me/addresses").json()
-    assert [a["public_id"] for a in listed] == [office.json()["public_id"], home.json()["public_id"]]
+    expected = [office.json()["public_id"], home.json()["public_id"]]
+    assert [a["public_id"] for a in listed] == expected
     assert [a["is_default"] for a in listed] == [True, False]
     assert listed[1]["postcode"] == "" and listed[1]["district"] == "徐汇区"
 
