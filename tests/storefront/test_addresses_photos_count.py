@@ -135,9 +135,7 @@ def test_the_address_pages_need_a_login(client):
 # --- the checkout starts from the default address ------------------------------------------
 
 
-def test_the_checkout_starts_from_the_default_address_and_can_pick_another(
-    signed_in, buyer, store
-):
+def test_the_checkout_starts_from_the_default_address_and_can_pick_another(signed_in, buyer, store):
     address_create(user=buyer, data=HOME)
     office = address_create(user=buyer, data=OFFICE)
     cart_add(user=buyer, sku_public_id=store.lamp.public_id, quantity=1)
