@@ -13,6 +13,7 @@ from designmall.accounts.roles import Role
 from designmall.auctions.models import Bid, IncrementTable, Lot, LotStatus
 from designmall.auctions.services import increment_table_default
 from designmall.core import clock
+from designmall.core.money import Money
 from tests.auctions.conftest import bid, fresh, paid_deposit, yuan
 from tests.factories import make_designer, make_lot, make_sale, make_shop, make_user
 
@@ -38,6 +39,8 @@ def lot_form(**fields) -> dict:
         if hasattr(value, "tzinfo"):
             for part, text in _split(value).items():
                 data[f"{name}_{part}"] = text
+        elif name.endswith("_fen") and isinstance(value, int):
+            data[name] = Money(value).yuan_str()  # the back office takes yuan
         elif value is not None:
             data[name] = getattr(value, "pk", value)
     return data

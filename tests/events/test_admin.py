@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from designmall.accounts.roles import Role
 from designmall.core import clock
+from designmall.core.money import Money
 from designmall.events.models import (
     EventKey,
     ReservationStatus,
@@ -45,6 +46,8 @@ def session_form(session_fields: dict) -> dict:
         if hasattr(value, "tzinfo"):
             for part, text in split(value).items():
                 data[f"{name}_{part}"] = text
+        elif name.endswith("_fen") and isinstance(value, int):
+            data[name] = Money(value).yuan_str()  # the back office takes yuan
         else:
             data[name] = getattr(value, "pk", value)
     return data
@@ -91,6 +94,7 @@ def test_an_operator_schedules_a_session_in_the_back_office(client, operator):
     assert response.status_code == 302, response.content.decode()[:3000]
     session = Session.objects.get()
     assert (session.capacity, session.confirmed, session.held) == (80, 0, 0)
+    assert session.price_fen == 3_000  # typed as 30.00 yuan
 
 
 def test_a_session_over_the_halls_capacity_is_refused_on_the_form(client, operator):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from designmall.accounts.roles import Role
 from designmall.core import clock
+from designmall.core.money import Money
 from designmall.promotions.models import CodeBatch, CouponTemplate, Issuer
 from designmall.promotions.services import code_batch_create, coupon_claim_by_code
 from tests.factories import make_category, make_shop, make_user
@@ -62,6 +63,8 @@ def coupon_form(**fields) -> dict:
                 data[f"{name}_{part}"] = text
         elif isinstance(value, list):
             data[name] = [getattr(v, "pk", v) for v in value]
+        elif name.endswith("_fen") and isinstance(value, int):
+            data[name] = Money(value).yuan_str()  # the back office takes yuan
         elif value is not None:
             data[name] = getattr(value, "pk", value)
     return data

@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from designmall.accounts.models import ApiToken, EmailChange, User
+from designmall.accounts.models import Address, ApiToken, EmailChange, User
+from designmall.core.admin import ListYuanMixin, ModelAdmin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -19,7 +20,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ListYuanMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("-date_joined",)
@@ -39,7 +40,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("public_id", "user", "name", "prefix", "created_at", "last_used_at")
     exclude = ("key_hash",)
@@ -50,12 +51,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailChange)
-class EmailChangeAdmin(admin.ModelAdmin):
+class EmailChangeAdmin(ModelAdmin):
     """Email changes asked for and confirmed (accounts.recovery): read only."""
 
     list_display = ("user", "old_email", "new_email", "created_at", "confirmed_at", "cancelled_at")
     search_fields = ("old_email", "new_email", "user__email", "user__public_id")
     readonly_fields = [f.name for f in EmailChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(ModelAdmin):
+    """Buyers' address books: operators look (a delivery question), buyers change them."""
+
+    list_display = ("name", "user", "province", "city", "district", "is_default", "updated_at")
+    list_filter = ("is_default", "province")
+    search_fields = ("public_id", "user__email", "user__mobile", "name", "mobile")
+    list_select_related = ("user",)
+    readonly_fields = [f.name for f in Address._meta.fields]
 
     def has_add_permission(self, request):
         return False

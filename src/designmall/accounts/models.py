@@ -60,7 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("注册时间"), default=clock.now)
     # Raised by "log out everywhere" (accounts.recovery): it is part of the hash every
     # session carries, so each session made before it no longer matches and is ended.
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    session_generation = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("会话代次")
+    )
 
     objects = UserManager()
 
@@ -118,13 +120,15 @@ class ApiToken(models.Model):
     """A bearer token for the API. Only a hash is stored; the token is shown once."""
 
     public_id = PublicIdField(prefix="tok")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=60)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12)
-    created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(max_length=60, verbose_name=_("名称"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("密钥摘要"))
+    prefix = models.CharField(max_length=12, verbose_name=_("前缀"))
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近使用"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("吊销时间"))
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -149,13 +153,15 @@ class EmailChange(models.Model):
     """
 
     public_id = PublicIdField(prefix="ec")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes")
-    old_email = models.EmailField(null=True, blank=True)
-    new_email = models.EmailField()
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="email_changes", verbose_name=_("用户")
+    )
+    old_email = models.EmailField(null=True, blank=True, verbose_name=_("原邮箱"))
+    new_email = models.EmailField(verbose_name=_("新邮箱"))
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+    expires_at = models.DateTimeField(verbose_name=_("过期时间"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("确认时间"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("取消时间"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -164,3 +170,44 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_email or '-'} → {self.new_email}"
+
+
+class Address(models.Model):
+    """One of a buyer's delivery addresses (the address book). At most one per user is the
+    default (a partial unique constraint); the services keep exactly one while any exist.
+    Province, city and district come from ``accounts.divisions``."""
+
+    public_id = PublicIdField(prefix="adr")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("用户")
+    )
+    name = models.CharField(_("收货人"), max_length=40)
+    mobile = models.CharField(_("手机号"), max_length=20)
+    province = models.CharField(_("省 / 直辖市"), max_length=30)
+    city = models.CharField(_("城市"), max_length=30)
+    district = models.CharField(_("区县"), max_length=30, blank=True)
+    detail = models.CharField(_("详细地址"), max_length=200)
+    postcode = models.CharField(_("邮编"), max_length=10, blank=True)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("收货地址")
+        verbose_name_plural = _("收货地址")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="accounts_one_default_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.province}{self.city}{self.district}{self.detail}"
+
+    def as_delivery(self) -> dict[str, str]:
+        """The fields a checkout takes as its delivery address."""
+        fields = ("name", "mobile", "province", "city", "district", "detail", "postcode")
+        return {f: getattr(self, f) for f in fields if getattr(self, f)}

@@ -33,6 +33,7 @@ from designmall.auctions.models import (
 from designmall.auctions.selectors import bidder_code, lot_verify
 from designmall.auctions.snapshot import lot_ended
 from designmall.core import clock
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.errors import Conflict, DomainError
 from designmall.core.money import Money, format_fen
@@ -40,7 +41,7 @@ from designmall.core.money import Money, format_fen
 # --- shared ---------------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -51,7 +52,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     """Shown to whoever may view the parent."""
 
     extra = 0
@@ -126,7 +127,7 @@ class IncrementTableForm(forms.ModelForm):
 
 
 @admin.register(IncrementTable)
-class IncrementTableAdmin(admin.ModelAdmin):
+class IncrementTableAdmin(ModelAdmin):
     form = IncrementTableForm
     list_display = ("name", "is_default", "bands_display", "updated_at")
     fields = ("name", "bands_text", "is_default")
@@ -169,7 +170,7 @@ class LotInline(ReadOnlyInline):
 
 
 @admin.register(AuctionSale)
-class AuctionSaleAdmin(admin.ModelAdmin):
+class AuctionSaleAdmin(ModelAdmin):
     list_display = (
         "title_zh",
         "starts_at",
@@ -259,7 +260,7 @@ class LotForm(forms.ModelForm):
         return cleaned
 
 
-class LotImageInline(admin.TabularInline):
+class LotImageInline(TabularInline):
     model = LotImage
     fields = ("image", "alt", "position")
     extra = 1
@@ -299,7 +300,7 @@ class BidTimelineInline(ReadOnlyInline):
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(ModelAdmin):
     form = LotForm
     list_display = (
         "public_id",

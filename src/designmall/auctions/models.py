@@ -154,6 +154,7 @@ class Lot(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        verbose_name=_("SKU"),
     )
     estimate_low_fen = models.BigIntegerField(_("估价下限（分）"), null=True, blank=True)
     estimate_high_fen = models.BigIntegerField(_("估价上限（分）"), null=True, blank=True)
@@ -188,9 +189,11 @@ class Lot(models.Model):
         related_name="+",
         verbose_name=_("领先者"),
     )
-    leader_max_fen = models.BigIntegerField(null=True, blank=True)
-    leader_seq = models.PositiveIntegerField(null=True, blank=True)
-    leader_placed_at = models.DateTimeField(null=True, blank=True)
+    leader_max_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("领先者最高出价（分）")
+    )
+    leader_seq = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("领先出价序号"))
+    leader_placed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("领先出价时间"))
     runner_up = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -199,15 +202,21 @@ class Lot(models.Model):
         related_name="+",
         verbose_name=_("次高出价者"),
     )
-    runner_up_max_fen = models.BigIntegerField(null=True, blank=True)
-    runner_up_seq = models.PositiveIntegerField(null=True, blank=True)
-    runner_up_placed_at = models.DateTimeField(null=True, blank=True)
+    runner_up_max_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("次高者最高出价（分）")
+    )
+    runner_up_seq = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("次高出价序号")
+    )
+    runner_up_placed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("次高出价时间")
+    )
     # The sequence number of the last bid recorded under the lock (accepted or refused).
-    bid_sequence = models.PositiveIntegerField(default=0)
+    bid_sequence = models.PositiveIntegerField(default=0, verbose_name=_("出价序号"))
     # How many lines the public bid log (``BidStep``) has.
-    step_count = models.PositiveIntegerField(default=0)
+    step_count = models.PositiveIntegerField(default=0, verbose_name=_("价格变动次数"))
     # Bumped with every change a watcher should see (for polling and live fan-out).
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, verbose_name=_("版本"))
 
     # -- the outcome -----------------------------------------------------------------------
     status = models.CharField(
@@ -299,7 +308,9 @@ class Lot(models.Model):
 
 class LotImage(models.Model):
     public_id = PublicIdField(prefix="li")
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="images")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="images", verbose_name=_("拍品")
+    )
     image = SafeImageField(_("图片"), upload_to="auctions/lots/%Y/%m/")
     alt = models.CharField(_("说明"), max_length=120, blank=True)
     position = models.PositiveIntegerField(_("排序"), default=0)
@@ -326,7 +337,9 @@ class Bid(models.Model):
     lock (the seller's own lot, no deposit) are recorded too, without a sequence."""
 
     public_id = PublicIdField(prefix="bid")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("拍品")
+    )
     bidder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -382,9 +395,16 @@ class Bid(models.Model):
 class BidStep(models.Model):
     """One line of the public bid log (the engine's ``Step``); rewritten on a retraction."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="steps")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="steps", verbose_name=_("拍品")
+    )
     position = models.PositiveIntegerField(_("序号"))
-    bidder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    bidder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("竞拍人"),
+    )
     amount_fen = models.BigIntegerField(_("金额（分）"))
     automatic = models.BooleanField(_("代理出价"))
     bid_sequence = models.PositiveIntegerField(_("出价序号"))
@@ -511,9 +531,14 @@ class Deposit(models.Model):
 
 class Watch(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auction_watches"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="auction_watches",
+        verbose_name=_("用户"),
     )
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="watches")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="watches", verbose_name=_("拍品")
+    )
     created_at = models.DateTimeField(_("关注时间"))
 
     class Meta:

@@ -14,6 +14,7 @@ from designmall.catalog.models import (
     ShopStatus,
     Sku,
 )
+from designmall.core.admin import ModelAdmin, TabularInline, yuan_range_filter
 from designmall.core.adminactions import ask_reason, run_each
 
 
@@ -24,7 +25,7 @@ def _names_changed(form, change: bool, *, owner: str, owner_id: int) -> None:
 
 
 @admin.register(Designer)
-class DesignerAdmin(admin.ModelAdmin):
+class DesignerAdmin(ModelAdmin):
     list_display = ("name_zh", "name_en", "country", "is_renowned", "public_id")
     list_filter = ("is_renowned", "country")
     search_fields = ("name_zh", "name_en", "public_id")
@@ -40,7 +41,7 @@ class DesignerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ModelAdmin):
     list_display = (
         "name_zh",
         "name_en",
@@ -138,7 +139,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ("name_zh", "name_en", "slug", "parent", "position")
     list_filter = ("parent",)
     search_fields = ("name_zh", "name_en", "slug")
@@ -149,7 +150,7 @@ class CategoryAdmin(admin.ModelAdmin):
         _names_changed(form, change, owner="category", owner_id=obj.pk)
 
 
-class SkuInline(admin.TabularInline):
+class SkuInline(TabularInline):
     model = Sku
     fields = ("public_id", "code", "attributes", "attributes_en", "price_fen", "is_active")
     readonly_fields = fields
@@ -160,7 +161,7 @@ class SkuInline(admin.TabularInline):
         return False
 
 
-class ProductImageInline(admin.TabularInline):
+class ProductImageInline(TabularInline):
     model = ProductImage
     fields = ("image", "alt", "position")
     readonly_fields = fields
@@ -172,7 +173,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     """Operators moderate; sellers edit their products in the seller center."""
 
     list_display = (
@@ -184,7 +185,7 @@ class ProductAdmin(admin.ModelAdmin):
         "in_stock",
         "updated_at",
     )
-    list_filter = ("status", "origin", "category")
+    list_filter = ("status", "origin", "category", yuan_range_filter("price_min_fen", _("价格")))
     search_fields = ("title_zh", "title_en", "public_id", "shop__name_zh", "shop__name_en")
     list_select_related = ("shop",)
     readonly_fields = [f.name for f in Product._meta.fields if f.name != "id"]

@@ -43,10 +43,18 @@ class ShopStatus(models.TextChoices):
 class Shop(models.Model):
     public_id = PublicIdField(prefix="s")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shops"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="shops",
+        verbose_name=_("店主"),
     )
     designer = models.ForeignKey(
-        Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
+        Designer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shops",
+        verbose_name=_("设计师"),
     )
     name = bilingual(models.CharField, _("中文店名"), _("英文店名"), max_length=100)
     description = bilingual(models.TextField, _("中文介绍"), _("英文介绍"), blank=True)
@@ -60,7 +68,12 @@ class Shop(models.Model):
     created_at = models.DateTimeField(_("申请时间"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
     )
 
     class Meta:
@@ -84,7 +97,12 @@ class Shop(models.Model):
 
 class Category(models.Model):
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级类目"),
     )
     slug = models.SlugField(_("标识"), max_length=60, unique=True)
     name = bilingual(models.CharField, _("中文名"), _("英文名"), max_length=60, en_blank=False)
@@ -108,11 +126,20 @@ class ProductStatus(models.TextChoices):
 
 class Product(models.Model):
     public_id = PublicIdField(prefix="p")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
-    designer = models.ForeignKey(
-        Designer, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("店铺")
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    designer = models.ForeignKey(
+        Designer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+        verbose_name=_("设计师"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("类目")
+    )
     title = bilingual(models.CharField, _("中文标题"), _("英文标题"), max_length=120)
     description = bilingual(models.TextField, _("中文描述"), _("英文描述"), blank=True)
     origin = models.CharField(
@@ -166,7 +193,9 @@ class Product(models.Model):
 
 class Sku(models.Model):
     public_id = PublicIdField(prefix="k")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="skus", verbose_name=_("商品")
+    )
     code = models.CharField(_("货号"), max_length=40)
     # e.g. {"颜色": "胡桃木", "尺寸": "L"}: option name → value, in Chinese (the SKU's identity).
     attributes = models.JSONField(_("规格"), default=dict, blank=True)
@@ -221,7 +250,9 @@ class Sku(models.Model):
 
 class ProductImage(models.Model):
     public_id = PublicIdField(prefix="img")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("商品")
+    )
     image = SafeImageField(_("图片"), upload_to="products/%Y/%m/")
     alt = models.CharField(_("说明"), max_length=120, blank=True)
     position = models.PositiveIntegerField(_("排序"), default=0)

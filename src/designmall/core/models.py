@@ -36,11 +36,11 @@ class AuditEvent(models.Model):
 class PeriodicTaskRun(models.Model):
     """When a periodic task may run next; claimed by one worker at a time."""
 
-    name = models.CharField(max_length=100, unique=True)
-    next_run_at = models.DateTimeField()
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("名称"))
+    next_run_at = models.DateTimeField(verbose_name=_("下次运行"))
+    last_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近开始"))
+    last_finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近结束"))
+    last_error = models.TextField(blank=True, verbose_name=_("最近的错误"))
 
     def __str__(self) -> str:
         return self.name

@@ -38,6 +38,7 @@ from designmall.core import clock
 from designmall.core.errors import Conflict
 from designmall.demo import data
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_EMAIL
+from designmall.demo.addresses import addresses_write
 from designmall.demo.auctions import auctions_wipe, auctions_write
 from designmall.demo.generator import (
     DEFAULT_PRODUCTS,
@@ -362,6 +363,7 @@ def demo_seed(
         counts.update(
             categories=len(categories), users=len(users), designers=len(designers), shops=len(shops)
         )
+        counts.update(addresses_write(users))
         counts.update(products=0, skus=0, images=0)
         for batch in _batched(iter_products(plan), BATCH_SIZE):
             skus, images = _write_products(

@@ -17,8 +17,10 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from designmall.core import clock
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import action_form_page, ask_reason, run_each
 from designmall.core.errors import DomainError
+from designmall.core.fields import YuanFormField
 from designmall.core.money import format_fen
 from designmall.events import programme, services
 from designmall.events.models import (
@@ -40,7 +42,7 @@ from designmall.events.week import week_dates
 # --- shared ---------------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -72,7 +74,7 @@ class HallForm(forms.ModelForm):
         return capacity
 
 
-class HallInline(admin.TabularInline):
+class HallInline(TabularInline):
     model = Hall
     form = HallForm
     fields = ("name_zh", "name_en", "capacity", "public_id")
@@ -82,7 +84,7 @@ class HallInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ModelAdmin):
     list_display = ("name_zh", "name_en", "address_zh", "halls_n", "position")
     search_fields = ("name_zh", "name_en", "public_id")
     readonly_fields = ("public_id",)
@@ -98,7 +100,7 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hall)
-class HallAdmin(admin.ModelAdmin):
+class HallAdmin(ModelAdmin):
     """Halls are edited with their venue; listed here to be found (and autocompleted)."""
 
     list_display = ("name_zh", "name_en", "venue", "capacity")
@@ -160,7 +162,7 @@ def _session_save(request, session: Session, form: forms.ModelForm) -> Session:
     return programme.session_update(session=session, by=request.user, **changed)
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TabularInline):
     model = Session
     form = SessionForm
     fields = (*programme.SESSION_FIELDS, "seats", "status")
@@ -193,7 +195,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ModelAdmin):
     form = SessionForm
     list_display = (
         "event",
@@ -295,7 +297,7 @@ class TimedEntryForm(forms.Form):
     closes = forms.TimeField(label=_("每日结束"), initial=time(18, 0))
     slot_minutes = forms.IntegerField(label=_("每场分钟数"), min_value=15, initial=60)
     capacity = forms.IntegerField(label=_("每场座位数"), min_value=1)
-    price_fen = forms.IntegerField(label=_("票价（分）"), min_value=0, initial=0)
+    price_fen = YuanFormField(label=_("票价（元）"), min_value=0, initial=0)
     per_user_limit = forms.IntegerField(
         label=_("每人限约座位数"), min_value=1, max_value=programme.MAX_PER_USER_LIMIT, initial=4
     )
@@ -303,7 +305,7 @@ class TimedEntryForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ModelAdmin):
     list_display = ("title_zh", "title_en", "kind", "status", "sessions_n", "published_at")
     list_filter = ("kind", "status")
     search_fields = ("public_id", "title_zh", "title_en")
@@ -430,7 +432,7 @@ class EventAdmin(admin.ModelAdmin):
 # --- bookings (read-only) -----------------------------------------------------------------
 
 
-class TicketInline(admin.TabularInline):
+class TicketInline(TabularInline):
     model = Ticket
     fields = ("public_id", "seat_no", "status", "issued_at", "revoked_at", "revoke_reason")
     readonly_fields = fields
@@ -590,7 +592,7 @@ class CheckinListForm(forms.ModelForm):
 
 
 @admin.register(CheckinList)
-class CheckinListAdmin(admin.ModelAdmin):
+class CheckinListAdmin(ModelAdmin):
     form = CheckinListForm
     list_display = ("name", "gate", "sessions_n", "allow_reentry", "staff_n", "created_at")
     list_filter = ("allow_reentry",)
@@ -667,7 +669,7 @@ def _adopt(obj, saved) -> None:
 
 
 @admin.register(ScannerDevice)
-class ScannerDeviceAdmin(admin.ModelAdmin):
+class ScannerDeviceAdmin(ModelAdmin):
     """A device's key is made when it is registered and shown once; revoking it stops the
     device at its next request."""
 

@@ -7,12 +7,13 @@ center; checkouts take holds), so nothing here edits them.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin
 from designmall.inventory.models import StockAdjustment, StockHold, StockLevel
 
 SKU_SEARCH = ("sku__public_id", "sku__code", "sku__product__title_zh", "sku__product__title_en")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 

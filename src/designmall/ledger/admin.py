@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.errors import DomainError
 from designmall.core.money import format_fen
 from designmall.ledger import selectors, services
@@ -43,7 +44,7 @@ class ReadOnlyMixin:
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ("code", "name", "type", "balance")
     list_filter = ("type",)
     search_fields = ("code", "name")
@@ -59,7 +60,7 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return format_fen(AccountType(account.type).debit_sign * raw)
 
 
-class PostingInline(ReadOnlyMixin, admin.TabularInline):
+class PostingInline(ReadOnlyMixin, TabularInline):
     model = Posting
     fields = ("account", "debit", "credit")
     readonly_fields = fields
@@ -74,7 +75,7 @@ class PostingInline(ReadOnlyMixin, admin.TabularInline):
         return format_fen(-posting.amount) if posting.amount < 0 else ""
 
 
-class LedgerRefInline(ReadOnlyMixin, admin.TabularInline):
+class LedgerRefInline(ReadOnlyMixin, TabularInline):
     model = LedgerRef
     fields = ("ref_type", "ref_id")
     readonly_fields = fields
@@ -82,7 +83,7 @@ class LedgerRefInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LedgerTransactionAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ("public_id", "created_at", "kind", "amount", "memo")
     list_filter = ("kind",)
     search_fields = ("=public_id", "=key", "=refs__ref_id")
@@ -122,7 +123,7 @@ class ExportForm(forms.Form):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyMixin, ModelAdmin):
     """Payouts for finance. Rejecting is a ledger matter and lives here; approving and
     retrying a transfer need the gateway, so ``payments.admin`` registers this admin
     again with those actions."""

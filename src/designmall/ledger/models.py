@@ -70,7 +70,10 @@ class LedgerRef(models.Model):
     """What a transaction is about (a payment, an order, a shop...), searchable."""
 
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="refs"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        related_name="refs",
+        verbose_name=_("记账凭证"),
     )
     ref_type = models.CharField(_("关联类型"), max_length=32)
     ref_id = models.CharField(_("关联编号"), max_length=64)
@@ -89,9 +92,14 @@ class LedgerRef(models.Model):
 
 class Posting(models.Model):
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="postings"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        verbose_name=_("记账凭证"),
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("账户")
+    )
     # Integer fen: positive debits, negative credits.
     amount = models.BigIntegerField(_("金额（分）"))
 

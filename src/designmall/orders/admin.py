@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from designmall.accounts.roles import Role
+from designmall.core.admin import ModelAdmin, TabularInline, yuan_range_filter
 from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.money import format_fen
 from designmall.orders.aftersales import aftersales_decide
@@ -21,7 +22,7 @@ from designmall.orders.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -32,7 +33,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     """Shown to whoever may view the parent: lines and history are part of an order."""
 
     extra = 0
@@ -92,7 +93,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "refunded",
         "created_at",
     )
-    list_filter = ("status", "delivery")
+    list_filter = ("status", "delivery", yuan_range_filter("total_fen", _("订单金额")))
     search_fields = (
         "public_id",
         "checkout__public_id",
@@ -130,7 +131,7 @@ class OrderInline(ReadOnlyInline):
 @admin.register(Checkout)
 class CheckoutAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "status", "buyer", "delivery", "total", "created_at", "expires_at")
-    list_filter = ("status", "delivery")
+    list_filter = ("status", "delivery", yuan_range_filter("total_fen", _("应付金额")))
     search_fields = ("public_id", "buyer__email", "buyer__mobile", "payment__out_trade_no")
     date_hierarchy = "created_at"
     list_select_related = ("buyer",)
@@ -193,7 +194,7 @@ class AfterSalesRequestAdmin(ReadOnlyAdmin):
         "created_at",
         "reply_due_at",
     )
-    list_filter = ("status", "kind", "reason")
+    list_filter = ("status", "kind", "reason", yuan_range_filter("amount_fen", _("退款金额")))
     search_fields = ("public_id", "order__public_id", "order__buyer__email")
     date_hierarchy = "created_at"
     list_select_related = ("order",)

@@ -25,7 +25,10 @@ class Cart(models.Model):
     """A buyer's cart. Its row is locked while its lines change, so limits hold."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cart",
+        verbose_name=_("用户"),
     )
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -38,8 +41,12 @@ class Cart(models.Model):
 
 
 class CartLine(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
-    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="lines", verbose_name=_("购物车")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU")
+    )
     quantity = models.PositiveIntegerField(_("数量"))
     # The price the buyer saw when adding: a later change is shown, never charged silently.
     price_seen_fen = models.BigIntegerField(_("加入时价格（分）"))
@@ -273,8 +280,12 @@ def carrier_choices() -> list[tuple[str, Any]]:
 class OrderLine(models.Model):
     """What was bought, as it was when bought (title and price are copied)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("订单")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
     # Both languages as they were at order time (orders.checkout.line_snapshot), so a
     # line reads in the page's language even after the product changes or goes.
     product_title = bilingual(models.CharField, _("商品"), _("英文商品名"), max_length=120)
@@ -314,7 +325,9 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """One transition of an order: from, to, who, why, when."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("订单")
+    )
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20)
     by = models.ForeignKey(
@@ -352,7 +365,9 @@ class IdempotencyKey(models.Model):
     ``checkout``), the refund (scope ``refund``), or the error. Kept at least
     ``IDEMPOTENCY_KEY_HOURS``; one per user, scope and key."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
     scope = models.CharField(
         _("用途"), max_length=16, choices=IdempotencyScope, default=IdempotencyScope.CHECKOUT
     )
@@ -526,7 +541,12 @@ class AfterSalesRequest(models.Model):
 class AfterSalesPhoto(models.Model):
     """A photo the buyer attached to a request (taken through image intake)."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("售后申请"),
+    )
     image = SafeImageField(_("图片"), upload_to="aftersales/%Y/%m/")
     added_at = models.DateTimeField(_("上传时间"))
 
@@ -542,7 +562,12 @@ class AfterSalesPhoto(models.Model):
 class AfterSalesEvent(models.Model):
     """One step of a request: from, to, who, why, when."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("售后申请"),
+    )
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20)
     by = models.ForeignKey(

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin, TabularInline, yuan_range_filter
 from designmall.core.errors import DomainError
 from designmall.core.money import format_fen
 from designmall.ledger.admin import PayoutAdmin as LedgerPayoutAdmin
@@ -24,7 +25,7 @@ from designmall.payments.reconciliation import bill_reconcile
 from designmall.payments.services import payment_reconcile, refund_retry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -35,7 +36,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -96,7 +97,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "created_at",
         "paid_at",
     )
-    list_filter = ("status", "gateway", "payable_type")
+    list_filter = ("status", "gateway", "payable_type", yuan_range_filter("amount_fen", _("金额")))
     search_fields = ("out_trade_no", "public_id", "trade_no", "payable_id", "buyer__email")
     date_hierarchy = "created_at"
     list_select_related = ("buyer",)
@@ -141,7 +142,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "created_at",
         "succeeded_at",
     )
-    list_filter = ("status", "automatic")
+    list_filter = ("status", "automatic", yuan_range_filter("amount_fen", _("金额")))
     search_fields = ("out_request_no", "public_id", "payment__out_trade_no")
     date_hierarchy = "created_at"
     list_select_related = ("payment",)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.money import format_fen
 from designmall.presale import services
@@ -19,7 +20,7 @@ from designmall.presale.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -30,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class CampaignSkuInline(admin.TabularInline):
+class CampaignSkuInline(TabularInline):
     model = CampaignSku
     extra = 0
     can_delete = False

@@ -50,10 +50,16 @@ class Campaign(models.Model):
 
     public_id = PublicIdField(prefix="pc")
     shop = models.ForeignKey(
-        "catalog.Shop", on_delete=models.PROTECT, related_name="presale_campaigns"
+        "catalog.Shop",
+        on_delete=models.PROTECT,
+        related_name="presale_campaigns",
+        verbose_name=_("店铺"),
     )
     product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="presale_campaigns"
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="presale_campaigns",
+        verbose_name=_("商品"),
     )
     kind = models.CharField(_("预售类型"), max_length=16, choices=CampaignKind.choices)
     title = bilingual(
@@ -77,14 +83,23 @@ class Campaign(models.Model):
     )
     reject_reason = models.TextField(_("驳回原因"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
     submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审核人"),
     )
 
     class Meta:
@@ -135,8 +150,12 @@ class CampaignSku(models.Model):
     price (the boost: 定金 ¥100 抵 ¥150), how many units the campaign sells and how many
     pre-orders hold (``taken``)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="skus")
-    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="skus", verbose_name=_("预售活动")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
     price_fen = models.BigIntegerField(_("预售价（分）"))
     deposit_fen = models.BigIntegerField(_("定金（分）"), default=0)
     credit_fen = models.BigIntegerField(_("定金抵扣（分）"), default=0)
@@ -206,11 +225,19 @@ class Preorder(models.Model):
 
     public_id = PublicIdField(prefix="po")
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="preorders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="preorders",
+        verbose_name=_("买家"),
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="preorders")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="preorders", verbose_name=_("预售活动")
+    )
     campaign_sku = models.ForeignKey(
-        CampaignSku, on_delete=models.PROTECT, related_name="preorders"
+        CampaignSku,
+        on_delete=models.PROTECT,
+        related_name="preorders",
+        verbose_name=_("预售 SKU"),
     )
     status = models.CharField(
         _("状态"),
@@ -230,6 +257,7 @@ class Preorder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="presale_deposit_of",
+        verbose_name=_("定金支付"),
     )
     balance_payment = models.OneToOneField(
         "payments.Payment",
@@ -237,6 +265,7 @@ class Preorder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="presale_balance_of",
+        verbose_name=_("尾款支付"),
     )
     # How the order it becomes is delivered: chosen with the deposit or with the balance
     # (``address`` for delivery to an address, ``{}`` for a venue pickup).
@@ -319,9 +348,14 @@ class PreorderNotice(models.Model):
 
     public_id = PublicIdField(prefix="pn")
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presale_notices"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="presale_notices",
+        verbose_name=_("买家"),
     )
-    preorder = models.ForeignKey(Preorder, on_delete=models.CASCADE, related_name="notices")
+    preorder = models.ForeignKey(
+        Preorder, on_delete=models.CASCADE, related_name="notices", verbose_name=_("预售订单")
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=NoticeKind.choices)
     created_at = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

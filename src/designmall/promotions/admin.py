@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import action_form_page, run_each
 from designmall.core.errors import DomainError, ValidationFailed
 from designmall.promotions import selectors, services
@@ -26,7 +27,7 @@ from designmall.promotions.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -68,7 +69,7 @@ class PlatformCouponForm(forms.ModelForm):
         model = CouponTemplate
         fields = FORM_FIELDS
         help_texts = {
-            "threshold_fen": _("满减券必填；其他类型为最低消费，0 表示无门槛。金额单位为分。"),
+            "threshold_fen": _("满减券必填；其他类型为最低消费，0 表示无门槛。金额单位为元。"),
             "percent_off": _("折扣券：减免的百分比，例如 15 表示 85 折。"),
             "shop": _("仅“指定店铺”范围需要。"),
         }
@@ -96,7 +97,7 @@ class CodeBatchForm(forms.Form):
 
 
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(admin.ModelAdmin):
+class CouponTemplateAdmin(ModelAdmin):
     form = PlatformCouponForm
     list_display = (
         "name_zh",
@@ -190,7 +191,7 @@ class CouponTemplateAdmin(admin.ModelAdmin):
         return action_form_page(self, request, queryset, title=_("生成兑换码"), form=form)
 
 
-class RedemptionCodeInline(admin.TabularInline):
+class RedemptionCodeInline(TabularInline):
     model = RedemptionCode
     fields = ("printed", "claimed_by", "claimed_at")
     readonly_fields = fields

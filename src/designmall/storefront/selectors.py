@@ -9,11 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 
 from designmall.accounts.models import User
-from designmall.catalog.models import Category, Designer, Product, ProductStatus, Shop, ShopStatus
+from designmall.catalog.models import (
+    Category,
+    Designer,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Shop,
+    ShopStatus,
+    Sku,
+)
 from designmall.catalog.selectors import category_tree, first_images, products_on_sale
+from designmall.orders.models import OrderLine
 
 NAV_CACHE_KEY = "storefront:nav-categories:v1"
 NAV_CACHE_SECONDS = 60
@@ -26,6 +36,36 @@ def with_covers(products: Iterable[Product]) -> list[Product]:
     for product in products:
         product.cover = covers.get(product.id)
     return products
+
+
+def with_line_photos(orders: Iterable) -> list:
+    """The orders, each line with ``photo`` (its product's cover image, or None when the
+    product has none or is gone) and each order with ``photo`` (its first line's), in two
+    queries. The lines must be prefetched (``orders.selectors``), so they keep ``photo``."""
+    orders = list(orders)
+    prefetch_related_objects(orders, Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+    sku_ids = {line.sku_id for order in orders for line in order.lines.all()}
+    product_of = dict(Sku.objects.filter(id__in=sku_ids).values_list("id", "product_id"))
+    covers: dict[int, ProductImage] = {}
+    images = ProductImage.objects.filter(product_id__in=set(product_of.values())).order_by(
+        "product_id", "position", "id"
+    )
+    for image in images:
+        covers.setdefault(image.product_id, image)
+    for order in orders:
+        order.photo = None
+        for line in order.lines.all():
+            line.photo = covers.get(product_of.get(line.sku_id))
+            order.photo = order.photo or line.photo
+    return orders
+
+
+def with_cart_photos(lines: Iterable) -> list:
+    """Cart or checkout lines (``orders.selectors.PricedLine``), each SKU's product with
+    ``cover`` set (one query)."""
+    lines = list(lines)
+    with_covers(line.sku.product for line in lines if line.sku is not None)
+    return lines
 
 
 def nav_categories() -> list[dict]:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from designmall.storefront.views import (
     account,
+    addresses,
     aftersales,
     auctions,
     browse,
@@ -45,6 +46,15 @@ urlpatterns = [
         "me/account/logout-everywhere/",
         recovery.account_logout_everywhere,
         name="account_logout_everywhere",
+    ),
+    # The buyer's address book (accounts.addresses) and the division picker's data.
+    path("me/addresses/", addresses.address_list, name="addresses"),
+    path("me/addresses/new/", addresses.address_add, name="address_add"),
+    path("me/addresses/divisions.json", addresses.division_data, name="address_divisions"),
+    path("me/addresses/<str:public_id>/", addresses.address_edit, name="address_edit"),
+    path("me/addresses/<str:public_id>/delete/", addresses.address_delete, name="address_delete"),
+    path(
+        "me/addresses/<str:public_id>/default/", addresses.address_default, name="address_default"
     ),
     # Venue staff check tickets in (scanner.js posts to the check-in API).
     path("scanner/", scanner.lists, name="scanner"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from designmall.accounts import addresses, divisions
 from designmall.accounts.login import known_device_token, login_check
 from designmall.accounts.models import ApiToken, User
 from designmall.accounts.selectors import api_tokens_of
@@ -161,3 +164,144 @@ def auth_token_revoke(request: HttpRequest, public_id: str):
 def me(request: HttpRequest):
     """The caller's profile and roles."""
     return me_out(request.auth)
+
+
+# --- the address book: /me/addresses --------------------------------------------------------
+
+
+class AddressOut(Schema):
+    public_id: str
+    name: str
+    mobile: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    postcode: str
+    is_default: bool
+    updated_at: datetime
+
+
+class AddressIn(Input):
+    """An address of the book. Province, city and district name China's divisions
+    (``GET /me/addresses/divisions`` lists them); district may be empty only for a city
+    that has none. Amounts of text are the order's address limits."""
+
+    name: text(40, min_length=1)
+    mobile: text(20, min_length=1)
+    province: text(30, min_length=1)
+    city: text(30, min_length=1)
+    district: text(30) = ""
+    detail: text(200, min_length=1)
+    postcode: text(10) = ""
+    make_default: bool = False
+
+
+def address_out(address) -> dict[str, Any]:
+    return {
+        "public_id": address.public_id,
+        "name": address.name,
+        "mobile": address.mobile,
+        "province": address.province,
+        "city": address.city,
+        "district": address.district,
+        "detail": address.detail,
+        "postcode": address.postcode,
+        "is_default": address.is_default,
+        "updated_at": address.updated_at,
+    }
+
+
+def _address_data(payload: AddressIn) -> dict[str, str]:
+    return payload.model_dump(exclude={"make_default"})
+
+
+@router.get("/me/addresses", auth=AUTHENTICATED, response=with_errors({200: list[AddressOut]}, 401))
+def address_list(request: HttpRequest):
+    """The caller's address book, the default address first (at most 20 addresses)."""
+    return [address_out(a) for a in addresses.addresses_of(request.auth)]
+
+
+@router.post(
+    "/me/addresses",
+    auth=AUTHENTICATED,
+    response=with_errors({201: AddressOut}, 400, 401, 409, 422),
+)
+def address_add(request: HttpRequest, payload: AddressIn):
+    """Add an address. The first one is the default, as is one sent with
+    ``make_default``. 422 ``invalid_address`` (``details.field``), 409
+    ``address_book_full``."""
+    address = addresses.address_create(
+        user=request.auth, data=_address_data(payload), make_default=payload.make_default
+    )
+    return Status(201, address_out(address))
+
+
+@router.put(
+    "/me/addresses/{pid:public_id}",
+    auth=AUTHENTICATED,
+    response=with_errors({200: AddressOut}, 400, 401, 404, 422),
+)
+def address_change(request: HttpRequest, public_id: str, payload: AddressIn):
+    """Replace an address's fields (and make it the default with ``make_default``)."""
+    address = addresses.address_update(
+        user=request.auth,
+        public_id=public_id,
+        data=_address_data(payload),
+        make_default=payload.make_default,
+    )
+    return address_out(address)
+
+
+@router.post(
+    "/me/addresses/{pid:public_id}/default",
+    auth=AUTHENTICATED,
+    response=with_errors({200: AddressOut}, 401, 404),
+)
+def address_make_default(request: HttpRequest, public_id: str):
+    """Make this address the default (the one a checkout starts from)."""
+    return address_out(addresses.address_set_default(user=request.auth, public_id=public_id))
+
+
+@router.delete(
+    "/me/addresses/{pid:public_id}",
+    auth=AUTHENTICATED,
+    response=with_errors({204: None}, 401, 404),
+)
+def address_remove(request: HttpRequest, public_id: str):
+    """Delete an address; if it was the default, the most recently changed other one
+    becomes the default. Orders keep their own copy of their address."""
+    addresses.address_delete(user=request.auth, public_id=public_id)
+    return HttpResponse(status=204)
+
+
+class DivisionOut(Schema):
+    code: str
+    name: str
+    children: list[DivisionOut] = []
+
+
+@router.get("/me/addresses/divisions", response=with_errors({200: list[DivisionOut]}))
+def address_divisions(request: HttpRequest):
+    """China's provinces, their cities and those cities' districts (with the statistical
+    division codes), as the address book checks them. The same for everyone; cacheable."""
+    return _divisions_out()
+
+
+@functools.cache
+def _divisions_out() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": p_code,
+            "name": province,
+            "children": [
+                {
+                    "code": c_code,
+                    "name": city,
+                    "children": [{"code": a_code, "name": area} for a_code, area in areas],
+                }
+                for c_code, city, areas in cities
+            ],
+        }
+        for p_code, province, cities in json.loads(divisions.raw_json())["divisions"]
+    ]

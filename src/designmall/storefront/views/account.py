@@ -18,7 +18,7 @@ from designmall.accounts.services import user_register
 from designmall.core.errors import DomainError
 from designmall.core.ratelimit import client_address, rate_limited
 from designmall.storefront.forms import LoginForm, RegisterForm
-from designmall.storefront.views.orders import session_cart_merge
+from designmall.storefront.views.orders import cart_count_remember, session_cart_merge
 from designmall.storefront.views.show import visitor_scans_merge
 
 BACKEND = "designmall.accounts.backends.EmailOrMobileBackend"
@@ -78,7 +78,8 @@ def login(request: HttpRequest) -> HttpResponse:
             auth_login(request, user, backend=BACKEND)
             session_cart_merge(request)
             visitor_scans_merge(request)
-            return _remembered(request, redirect(_next_url(request)), user)
+            response = cart_count_remember(request, redirect(_next_url(request)))
+            return _remembered(request, response, user)
     response = render(
         request, "storefront/login.html", {"form": form, "next": _next_url(request)}, status=status
     )
@@ -105,11 +106,12 @@ def register(request: HttpRequest) -> HttpResponse:
             session_cart_merge(request)
             visitor_scans_merge(request)
             messages.success(request, _("注册成功，欢迎来到设计周。"))
-            return _remembered(request, redirect(_next_url(request)), user)
+            response = cart_count_remember(request, redirect(_next_url(request)))
+            return _remembered(request, response, user)
     return render(request, "storefront/register.html", {"form": form, "next": _next_url(request)})
 
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    return cart_count_remember(request, redirect(settings.LOGOUT_REDIRECT_URL), 0)

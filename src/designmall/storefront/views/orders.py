@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from designmall.accounts import addresses
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.ratelimit import rate_limited
@@ -39,6 +40,7 @@ from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
 from designmall.promotions.selectors import terms_display
 from designmall.storefront.order_forms import CheckoutForm
+from designmall.storefront.selectors import with_cart_photos, with_line_photos
 
 SESSION_CART = "cart"
 ORDERS_PER_PAGE = 20
@@ -102,14 +104,42 @@ def session_cart_merge(request: HttpRequest) -> None:
         )
 
 
+CART_COUNT_COOKIE = "dm_cart"
+
+
+def cart_count_remember(request: HttpRequest, response: HttpResponse, count: int | None = None):
+    """Keep the cart's item count in a cookie the header's script shows (``site.js``), so
+    no page, cached or not, queries the cart to draw its header. Called where the cart
+    changes (add, update, remove, checkout, login, logout); ``count`` when already known."""
+    if count is None:
+        if request.user.is_authenticated:
+            lines = selectors.cart_lines(user=request.user)
+            count = sum(quantity for quantity, _price in lines.values())
+        else:
+            count = sum(_session_lines(request).values())
+    if count:
+        response.set_cookie(
+            CART_COUNT_COOKIE,
+            str(min(count, 999)),
+            max_age=settings.SESSION_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(CART_COUNT_COOKIE, samesite="Lax")
+    return response
+
+
 @require_GET
 def cart(request: HttpRequest) -> HttpResponse:
     priced = _priced(request)
-    return render(
+    with_cart_photos(priced.lines)
+    response = render(
         request,
         "storefront/cart.html",
         {"priced": priced, "groups": _groups(priced), "count": len(priced.lines)},
     )
+    return cart_count_remember(request, response, sum(line.quantity for line in priced.lines))
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
@@ -164,7 +194,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
                 _("去结算"),
             ),
         )
-    return _back(request)
+    return cart_count_remember(request, _back(request))
 
 
 @require_POST
@@ -175,7 +205,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("数量已更新。"))
-    return redirect("storefront:cart")
+    return cart_count_remember(request, redirect("storefront:cart"))
 
 
 @require_POST
@@ -188,10 +218,26 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
         lines.pop(sku, None)
         request.session[SESSION_CART] = lines
     messages.success(request, _("已从购物车移除。"))
-    return redirect("storefront:cart")
+    return cart_count_remember(request, redirect("storefront:cart"))
 
 
 # --- checkout ------------------------------------------------------------------------------
+
+
+def _start_address(request: HttpRequest) -> tuple[dict, str | None]:
+    """The address a checkout starts from, and its address book id: the saved address the
+    buyer picked (``?address=``), else the default one, else the last order's address."""
+    wanted = request.GET.get("address", "")[:40]
+    found = None
+    if wanted:
+        try:
+            found = addresses.address_of(request.user, wanted)
+        except NotFound:
+            found = None
+    found = found or addresses.address_default(request.user)
+    if found is not None:
+        return found.as_delivery(), found.public_id
+    return _last_address(request.user), None
 
 
 def _last_address(user) -> dict:
@@ -249,9 +295,14 @@ def _coupon_choices(request: HttpRequest, chosen: list[str] | None) -> dict:
 
 
 def _checkout_page(
-    request: HttpRequest, form: CheckoutForm, by_delivery, chosen: list[str] | None = None
+    request: HttpRequest,
+    form: CheckoutForm,
+    by_delivery,
+    chosen: list[str] | None = None,
+    address_id: str | None = None,
 ) -> HttpResponse:
     priced = by_delivery[_ADDRESS]
+    with_cart_photos(priced.lines)
     return render(
         request,
         "storefront/checkout.html",
@@ -263,6 +314,8 @@ def _checkout_page(
             "totals": {key: p.total_fen for key, p in by_delivery.items()},
             "shipping": {key: p.shipping_fen for key, p in by_delivery.items()},
             "hold_minutes": settings.STOCK_HOLD_MINUTES,
+            "saved_addresses": addresses.addresses_of(request.user),
+            "address_id": address_id,
             **_coupon_choices(request, chosen),
         },
     )
@@ -284,15 +337,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if not priced.can_check_out:
             messages.error(request, _("购物车里有无法购买的商品，请先调整后再结算。"))
             return redirect("storefront:cart")
+        start, address_id = _start_address(request)
         form = CheckoutForm(
-            initial={"delivery": _ADDRESS, **_last_address(request.user)}
+            initial={"delivery": _ADDRESS, **start}
             | {
                 "idempotency_key": secrets.token_urlsafe(24),
                 "total_address": by_delivery[_ADDRESS].total_fen,
                 "total_pickup": by_delivery[_PICKUP].total_fen,
             }
         )
-        return _checkout_page(request, form, by_delivery)
+        return _checkout_page(request, form, by_delivery, address_id=address_id)
 
     form = CheckoutForm(request.POST)
     chosen = request.POST.getlist("coupons")[:20]
@@ -318,7 +372,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         wrong_field = (exc.details or {}).get("field") if exc.code == "invalid_address" else None
         form.add_error(wrong_field if wrong_field in form.address_keys else None, exc.message)
         return _checkout_page(request, form, by_delivery, chosen)
-    return _to_cashier(request, done)
+    return cart_count_remember(request, _to_cashier(request, done))
 
 
 def _to_cashier(request: HttpRequest, done) -> HttpResponse:
@@ -341,7 +395,11 @@ def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "storefront/orders/checkout_done.html",
-        {"checkout": done, "orders": list(done.orders.all()), "can_pay": _can_pay(done)},
+        {
+            "checkout": done,
+            "orders": with_line_photos(done.orders.all()),
+            "can_pay": _can_pay(done),
+        },
     )
 
 
@@ -375,6 +433,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.orders_for_buyer(user=request.user), ORDERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    page.object_list = with_line_photos(page.object_list)
     return render(request, "storefront/orders/list.html", {"page": page})
 
 
@@ -382,6 +441,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     order = _own_order(request, public_id)
+    with_line_photos([order])
     show_code = order.delivery == _PICKUP and order.status in (
         OrderStatus.PAID,
         OrderStatus.READY_FOR_PICKUP,

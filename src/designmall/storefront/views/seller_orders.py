@@ -20,6 +20,7 @@ from designmall.core.money import format_fen
 from designmall.orders import rules, selectors, services
 from designmall.orders.models import Order, OrderStatus
 from designmall.storefront.order_forms import PickupForm, RefundForm, ShipForm
+from designmall.storefront.selectors import with_line_photos
 
 ORDERS_PER_PAGE = 20
 # The statuses a seller filters by, in the order work flows.
@@ -47,6 +48,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         status = ""
     orders = selectors.orders_for_seller(user=request.user, status=status or None)
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_line_photos(page.object_list)
     return render(
         request,
         "storefront/seller/orders.html",
@@ -71,6 +73,7 @@ def _detail(
     def can(target: str) -> bool:
         return rules.can_transition(order.status, target, delivery=order.delivery)
 
+    with_line_photos([order])
     return render(
         request,
         "storefront/seller/order_detail.html",

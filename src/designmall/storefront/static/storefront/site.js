@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  // The header's cart count, from the cookie the cart pages keep (no query per page, and
+  // cached pages stay the same for everyone).
+  var cartCount = (document.cookie.match(/(?:^|; )dm_cart=(\d+)/) || [])[1];
+  document.querySelectorAll("[data-cart-count]").forEach(function (badge) {
+    if (cartCount && cartCount !== "0") {
+      badge.textContent = cartCount;
+      badge.hidden = false;
+    }
+  });
+
   // Product gallery: a thumbnail shows its image in the main frame instead of opening it.
   document.querySelectorAll("[data-gallery]").forEach(function (gallery) {
     var main = gallery.querySelector("[data-gallery-main]");
