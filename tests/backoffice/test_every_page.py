@@ -20,7 +20,20 @@ from tests.orders.conftest import buy, pay
 pytestmark = pytest.mark.django_db
 
 # Words that are the same in Chinese pages (names of things, not English prose).
-ALLOWED = {"ID", "SKU", "API", "URL", "QR", "PEM", "base64url", "IP", "Alipay", "CSV", "Email"}
+ALLOWED = {
+    "ID",
+    "SKU",
+    "API",
+    "URL",
+    "QR",
+    "PEM",
+    "base64url",
+    "IP",
+    "Alipay",
+    "CSV",
+    "Email",
+    "PDF",
+}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 DJANGO_OWN = {"auth"}  # Django's own groups admin
 

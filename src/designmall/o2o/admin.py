@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.errors import DomainError
 from designmall.events.models import Hall
@@ -45,7 +46,7 @@ class BoothForm(forms.ModelForm):
         return data
 
 
-class ExhibitInline(admin.TabularInline):
+class ExhibitInline(TabularInline):
     model = Exhibit
     extra = 0
     can_delete = False
@@ -65,7 +66,7 @@ class ExhibitInline(admin.TabularInline):
 
 
 @admin.register(Booth)
-class BoothAdmin(admin.ModelAdmin):
+class BoothAdmin(ModelAdmin):
     form = BoothForm
     list_display = ("number", "venue", "hall", "shop", "status", "opens_on", "closes_on", "code")
     list_filter = ("status", "venue")
@@ -145,7 +146,7 @@ class BoothAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exhibit)
-class ExhibitAdmin(admin.ModelAdmin):
+class ExhibitAdmin(ModelAdmin):
     list_display = ("public_id", "title_shown", "kind", "booth", "is_active", "code")
     list_filter = ("kind", "is_active")
     search_fields = ("public_id", "code", "title_zh", "title_en", "product__title_zh")
@@ -172,7 +173,7 @@ class ExhibitAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderAttribution)
-class OrderAttributionAdmin(admin.ModelAdmin):
+class OrderAttributionAdmin(ModelAdmin):
     list_display = ("order", "source", "booth", "exhibit", "scanned_at", "attributed_at")
     list_filter = ("source",)
     list_select_related = ("order", "booth__venue", "booth__shop", "exhibit")

@@ -284,6 +284,7 @@ class Preorder(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="preorder",
+        verbose_name=_("订单"),
     )
     # When the seller and the operators were told it is past its promised ship date.
     late_flagged_at = models.DateTimeField(_("逾期发货提醒时间"), null=True, blank=True)
