@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from designmall.catalog.models import Category, Product, Shop, ShopStatus
@@ -306,9 +307,9 @@ def seller_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 _STATUS_DONE = {
-    TemplateStatus.ACTIVE: "已恢复发放。",
-    TemplateStatus.PAUSED: "已暂停发放，已领取的优惠券仍然有效。",
-    TemplateStatus.STOPPED: "已停止发放，已领取的优惠券仍然有效。",
+    TemplateStatus.ACTIVE: gettext_noop("已恢复发放。"),
+    TemplateStatus.PAUSED: gettext_noop("已暂停发放，已领取的优惠券仍然有效。"),
+    TemplateStatus.STOPPED: gettext_noop("已停止发放，已领取的优惠券仍然有效。"),
 }
 
 
