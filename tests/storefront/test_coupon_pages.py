@@ -249,6 +249,8 @@ def test_the_checkout_shows_the_saving_and_recalculates_the_buyers_choice(client
     assert only_shop.context["chosen_discount_fen"] == 500
     assert "data-discount>- ¥5.00" in only_shop.text
     assert not Checkout.objects.exists()  # recalculating orders nothing
+    assert not only_shop.context["form"].is_bound  # and checks no field yet
+    assert only_shop.context["form"].initial["name"] == ADDRESS["name"]
 
     done = client.post(CHECKOUT, {**checkout_form(only_shop), "coupons": [shop.public_id]})
     assert done.status_code == 302

@@ -313,8 +313,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
     form = CheckoutForm(request.POST)
     chosen = request.POST.getlist("coupons")[:20]
     if "apply_coupons" in request.POST:
-        # The buyer changed the coupons: show what the new choice saves, order nothing yet.
-        form = CheckoutForm(_fresh(request.POST, by_delivery=by_delivery))
+        # The buyer changed the coupons: show what the new choice saves, order nothing yet
+        # (what was typed is kept, unchecked: the address may not be filled in yet).
+        form = CheckoutForm(initial=dict(_fresh(request.POST, by_delivery=by_delivery).items()))
         return _checkout_page(request, form, by_delivery, chosen)
     if not form.is_valid():
         return _checkout_page(request, form, by_delivery, chosen)
