@@ -127,7 +127,9 @@ EXPECTED_PATHS = {
     "/api/v1/promotions/my-coupons": {"get"},
     "/api/v1/seller/coupons": {"get", "post"},
     "/api/v1/seller/coupons/{public_id}/status": {"post"},
-    "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
+    "/api/v1/seller/coupons/{public_id}": {"get"},
+    "/api/v1/seller/coupons/{public_id}/code-batches": {"get", "post"},
+    "/api/v1/seller/code-batches/{public_id}/codes.csv": {"get"},
 }
 
 
