@@ -4,7 +4,8 @@ For each database: seed a fresh 100,000-product catalog (timed), then search
 latency over 1,000 mixed zh/en queries, then product page latency at 16
 concurrent clients against a live server, and a product page's own CPU time.
 Then, on PostgreSQL, the store's hot paths (``bench.store``: flash sale against
-its raw-SQL ceiling, a 3-shop checkout, payment notifications), and the design
+its raw-SQL ceiling, a 3-shop checkout, payment notifications), a coupon rush
+(``bench.coupons``: claiming a limited coupon, then redeeming it at checkout), and the design
 week's doors (``bench.events``: a reservation rush against its raw-SQL ceiling,
 online check-in, offline signature verification), and a hot auction lot
 (``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers), and a
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.sqlite_only:
         print("\n=== the store on PostgreSQL ===", flush=True)
         _run_module("bench.store", dict(os.environ))
+        print("\n=== a coupon rush on PostgreSQL ===", flush=True)
+        _run_module("bench.coupons", dict(os.environ))
         print("\n=== the design week's doors on PostgreSQL ===", flush=True)
         _run_module("bench.events", dict(os.environ))
         print("\n=== a hot auction lot on PostgreSQL and Redis ===", flush=True)

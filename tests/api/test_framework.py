@@ -131,7 +131,6 @@ EXPECTED_PATHS = {
     "/api/v1/promotions/my-coupons": {"get"},
     "/api/v1/seller/coupons": {"get", "post"},
     "/api/v1/seller/coupons/{public_id}/status": {"post"},
-    "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
     "/api/v1/o2o/booths/{code}": {"get"},
     "/api/v1/o2o/exhibits/{code}": {"get"},
     "/api/v1/o2o/scans": {"post"},
@@ -162,6 +161,9 @@ EXPECTED_PATHS = {
     "/api/v1/operator/presales/{public_id}/reject": {"post"},
     "/api/v1/operator/preorders": {"get"},
     "/api/v1/operator/preorders/{public_id}/refund": {"post"},
+    "/api/v1/seller/coupons/{public_id}": {"get"},
+    "/api/v1/seller/coupons/{public_id}/code-batches": {"get", "post"},
+    "/api/v1/seller/code-batches/{public_id}/codes.csv": {"get"},
 }
 
 

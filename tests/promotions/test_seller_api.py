@@ -10,6 +10,7 @@ import pytest
 from designmall.accounts.roles import Role
 from designmall.core import clock
 from designmall.promotions.models import CouponTemplate
+from designmall.promotions.services import code_batch_create
 from tests.api.conftest import assert_error
 from tests.factories import make_category, make_product, make_shop, make_user
 
@@ -135,3 +136,38 @@ def test_times_without_an_offset_are_refused(api_as, seller):
 
     error = assert_error(response, 422, "invalid")
     assert {item["field"] for item in error["details"]} == {"claim_starts_at"}
+
+
+def test_a_seller_lists_a_coupons_code_batches_and_downloads_one_as_csv(api_as, seller):
+    template = make_shop_coupon(shop=seller.shops.get(), distribution="codes")
+    api = api_as(seller)
+    made = api.post(f"/seller/coupons/{template.public_id}/code-batches", {"quantity": 3})
+    batch = made.json()["public_id"]
+
+    listed = api.get(f"/seller/coupons/{template.public_id}/code-batches").json()
+    assert [(b["public_id"], b["quantity"], b["claimed"]) for b in listed["items"]] == [
+        (batch, 3, 0)
+    ]
+    csv = api.get(listed["items"][0]["csv_url"].removeprefix("/api/v1"))
+    assert csv.status_code == 200
+    assert csv["Content-Type"].startswith("text/csv")
+    text = csv.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "batch,code,coupon,terms,claimed,claimed_at"
+    assert {line.split(",")[1] for line in text.splitlines()[1:]} == set(made.json()["codes"])
+    assert api.get(f"/seller/coupons/{template.public_id}").json()["status"] == "active"
+
+
+def test_another_shops_code_batch_csv_is_404(api_as, seller):
+    other = make_shop_coupon(shop=make_shop(), distribution="codes")
+    batch = code_batch_create(template=other, quantity=1, by=other.shop.owner)
+
+    assert_error(
+        api_as(seller).get(f"/seller/code-batches/{batch.public_id}/codes.csv"),
+        404,
+        "code_batch_not_found",
+    )
+    assert_error(
+        api_as(seller).get(f"/seller/coupons/{other.public_id}/code-batches"),
+        404,
+        "coupon_not_found",
+    )

@@ -18,6 +18,7 @@ from designmall.catalog.services import (
     sku_update,
 )
 from designmall.inventory.services import stock_set
+from designmall.promotions.selectors import claimable_index
 from designmall.storefront.selectors import nav_categories
 from tests.factories import make_operator, make_user
 
@@ -58,6 +59,7 @@ def test_a_product_page_read_fresh_takes_at_most_seven_statements(
     client, catalog, django_assert_max_num_queries
 ):
     nav_categories()  # the header's categories are kept for every page
+    claimable_index()  # so are the coupons claimable now (the 领券 strip)
     # the product with shop, designer and category; SKUs; images; the shop's newest
     # ids; those products; their covers; the stock of the SKUs
     with django_assert_max_num_queries(7):

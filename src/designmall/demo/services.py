@@ -40,6 +40,7 @@ from designmall.demo import data
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_EMAIL
 from designmall.demo.addresses import addresses_write
 from designmall.demo.auctions import auctions_wipe, auctions_write
+from designmall.demo.coupons import coupons_wipe, coupons_write
 from designmall.demo.generator import (
     DEFAULT_PRODUCTS,
     DEFAULT_SEED,
@@ -99,6 +100,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        coupons_wipe()
         o2o_wipe()
         presale_wipe()
         orders_wipe()  # the demo accounts' orders and their money, only theirs
@@ -386,6 +388,7 @@ def demo_seed(
         counts.update(presale_write(now=now))
         stage("orders")
         counts.update(orders_write(now=now))
+        counts.update(coupons_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -190,6 +190,9 @@ def _refund(request: AfterSalesRequest, *, by: User | None) -> AfterSalesRequest
         by=actor or order.shop.owner,
         idempotency_key=refund_key(request),
         request_fingerprint=f"{refund_key(request)}:{request.amount_fen}",
+        # Named on the refund: capped by what the line really cost after its share of the
+        # coupons less its refunds, and counted by the line's later refunds.
+        line=request.line,
     )
     return _move(
         request,

@@ -39,6 +39,7 @@ from designmall.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from designmall.core.money import format_fen
 from designmall.inventory.services import holds_commit, holds_release
 from designmall.ledger.rules import commission_back, split_commission
 from designmall.ledger.services import (
@@ -459,7 +460,9 @@ def order_refund(
     beyond what those units really cost after the line's share of the coupons (分摊), by
     ``coupon_math.refund_share`` over the units of the line refunded before
     (``refund_exceeds_line``), so refunding every unit gives back the line's paid amount,
-    never more.
+    never more. With ``line`` alone (``units`` None, an after-sales request's agreed
+    amount): refused beyond the line's paid amount less its refunds. Either way the refund
+    names the line, so later refunds of it count it.
     """
     if idempotency_key is None:
         return _order_refund(
@@ -482,27 +485,43 @@ def order_refund(
     )
 
 
-def _line_units_refunded(order: Order, line: OrderLine) -> int:
-    """Units of ``line`` refunded or being refunded (a failed refund gives them back)."""
-    refs = (
+def _line_refunded(order: Order, line: OrderLine) -> tuple[int, int]:
+    """Units and fen of ``line`` refunded or being refunded (a failed refund gives them
+    back): ``(units, fen)``."""
+    rows = (
         Refund.objects.filter(payment_id=order.checkout.payment_id, refs__order=order.public_id)
         .exclude(status=RefundStatus.FAILED)
-        .values_list("refs", flat=True)
+        .values_list("refs", "amount_fen")
     )
-    return sum(int(r.get("units", 0)) for r in refs if r.get("line") == str(line.pk))
+    mine = [(refs, fen) for refs, fen in rows if refs.get("line") == str(line.pk)]
+    return sum(int(r.get("units", 0)) for r, _f in mine), sum(f for _r, f in mine)
+
+
+def line_refundable(order: Order, line: OrderLine) -> tuple[int, int]:
+    """What of ``line`` may still be refunded: ``(units, fen)``, the fen being what the
+    line really cost after its share of the coupons (``paid_fen``) less its refunds."""
+    units, fen = _line_refunded(order, line)
+    return line.quantity - units, max(0, line.paid_fen - fen)
 
 
 def _line_refund_cap(order: Order, line: OrderLine, units: Any) -> int:
+    """The most a refund of ``units`` more units of ``line`` may give back (``units`` None:
+    a refund of the line not counted in units, e.g. an after-sales request's agreed
+    amount): never beyond what the line really cost, less what was refunded of it."""
     if line.order_id != order.pk:
         raise _not_found()
-    before = _line_units_refunded(order, line)
+    before, refunded_fen = _line_refunded(order, line)
+    left_fen = max(0, line.paid_fen - refunded_fen)
+    if units is None:
+        return left_fen
     if not rules.is_quantity(units) or before + units > line.quantity:
         raise ValidationFailed(
-            _("退款件数超过可退件数。"),
+            _("退款件数超过可退件数（最多还可退 %(n)d 件）。") % {"n": line.quantity - before},
             code="invalid_units",
             details={"units": repr(units)[:20], "refundable_units": line.quantity - before},
         )
-    return refund_share(paid_fen=line.paid_fen, quantity=line.quantity, before=before, units=units)
+    share = refund_share(paid_fen=line.paid_fen, quantity=line.quantity, before=before, units=units)
+    return min(share, left_fen)
 
 
 @transaction.atomic
@@ -546,11 +565,12 @@ def _order_refund(
         line_cap = _line_refund_cap(order, line, units)
         if amount_fen > line_cap:
             raise ValidationFailed(
-                _("退款金额超过该商品实付金额。"),
+                _("退款金额超过该商品分摊优惠后的实付金额，最多可退 %(amount)s。")
+                % {"amount": format_fen(line_cap)},
                 code="refund_exceeds_line",
                 details={"amount_fen": amount_fen, "refundable_fen": line_cap},
             )
-        refs |= {"line": str(line.pk), "units": str(units)}
+        refs |= {"line": str(line.pk), **({"units": str(units)} if units is not None else {})}
     refund = refund_create(
         payment=payment,
         amount_fen=amount_fen,

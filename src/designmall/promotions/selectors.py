@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -124,6 +126,54 @@ def terms_display(template: CouponTemplate) -> str:
     return text
 
 
+def scope_display(template: CouponTemplate) -> str:
+    """Where the coupon applies, in the active language (its categories and products read
+    here unless prefetched)."""
+    if template.scope == ScopeKind.ALL:
+        return _("全场通用")
+    if template.scope == ScopeKind.SHOP:
+        return _("限「%(shop)s」店铺商品") % {"shop": template.shop.name if template.shop else ""}
+    if template.scope == ScopeKind.CATEGORIES:
+        names = "、".join(c.name for c in template.categories.all())
+        if template.issuer == Issuer.SHOP and template.shop is not None:
+            return _("限「%(shop)s」的%(names)s分类商品") % {
+                "shop": template.shop.name,
+                "names": names,
+            }
+        return _("限%(names)s分类商品") % {"names": names}
+    count = len(template.products.all())
+    return _("限指定的 %(n)d 件商品") % {"n": count}
+
+
+def saving_display(template: CouponTemplate) -> str:
+    """What the coupon really saves, said plainly: the most it takes off and the least
+    the covered goods must cost for that."""
+    if template.kind == CouponKind.SPEND_OFF:
+        rate = template.off_fen * 100 // template.threshold_fen
+        return _(
+            "买满 %(threshold)s 省 %(off)s（约 %(rate)d%%）；不满门槛不能用，超出门槛不会多减。"
+        ) % {
+            "threshold": format_fen(template.threshold_fen),
+            "off": format_fen(template.off_fen),
+            "rate": max(rate, 1),
+        }
+    if template.kind == CouponKind.AMOUNT_OFF:
+        if template.threshold_fen:
+            return _("买满 %(threshold)s 省 %(off)s。") % {
+                "threshold": format_fen(template.threshold_fen),
+                "off": format_fen(template.off_fen),
+            }
+        return _("直接省 %(off)s（商品金额低于此数时最多减到 ¥0.01）。") % {
+            "off": format_fen(template.off_fen)
+        }
+    full_at = -(-template.cap_fen * 100 // template.percent_off)
+    return _("省商品金额的 %(percent)d%%，最多省 %(cap)s（买到 %(full)s 时封顶）。") % {
+        "percent": template.percent_off,
+        "cap": format_fen(template.cap_fen),
+        "full": format_fen(full_at),
+    }
+
+
 def coupon_state(coupon: Coupon, now: datetime | None = None) -> str:
     """The state the clock gives a coupon: an available one past its end is expired."""
     now = now or clock.now()
@@ -162,14 +212,24 @@ def templates_claimable() -> QuerySet[CouponTemplate]:
 def templates_claimable_for_product(product: Product) -> QuerySet[CouponTemplate]:
     """Coupons a buyer may claim now that cover ``product`` (sold out ones included: the
     page says 已领完), the shop's first, then the platform's, then the newest."""
+    return templates_claimable_covering(
+        product_id=product.pk, shop_id=product.shop_id, category_id=product.category_id
+    )
+
+
+def templates_claimable_covering(
+    *, product_id: int, shop_id: int, category_id: int | None
+) -> QuerySet[CouponTemplate]:
+    """``templates_claimable_for_product`` from the product's ids (a cached product page
+    keeps ids, not the product)."""
     now = clock.now()
-    categories = category_ancestors().get(product.category_id, frozenset())
-    shop_ok = Q(issuer=Issuer.PLATFORM) | Q(shop_id=product.shop_id)
+    categories = category_ancestors().get(category_id, frozenset())
+    shop_ok = Q(issuer=Issuer.PLATFORM) | Q(shop_id=shop_id)
     covers = (
         Q(scope=ScopeKind.ALL, issuer=Issuer.PLATFORM)
-        | Q(scope=ScopeKind.SHOP, shop_id=product.shop_id)
+        | Q(scope=ScopeKind.SHOP, shop_id=shop_id)
         | Q(scope=ScopeKind.CATEGORIES, categories__in=categories)
-        | Q(scope=ScopeKind.PRODUCTS, products=product)
+        | Q(scope=ScopeKind.PRODUCTS, products=product_id)
     )
     ids = _claimable_now(now).filter(shop_ok & covers).values("id")
     return (
@@ -186,7 +246,8 @@ def templates_claimable_for_shop(shop: Shop) -> QuerySet[CouponTemplate]:
 
 def claims_by_buyer(buyer: User | None, templates: Iterable[CouponTemplate]) -> dict[int, int]:
     """Template id -> how many times ``buyer`` has claimed it."""
-    if buyer is None:
+    templates = list(templates)
+    if buyer is None or not templates:
         return {}
     rows = (
         Coupon.objects.filter(buyer=buyer, template__in=[t.pk for t in templates])
@@ -283,3 +344,121 @@ def code_batches_csv(batches: Iterable[CodeBatch]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def code_batches_of(template: CouponTemplate) -> QuerySet[CodeBatch]:
+    """The coupon's redemption-code batches, newest first, each with ``claimed`` (how many
+    of its codes were redeemed)."""
+    return (
+        CodeBatch.objects.filter(template=template)
+        .annotate(claimed=Count("codes", filter=Q(codes__claimed_by__isnull=False)))
+        .order_by("-created_at", "-id")
+    )
+
+
+def shop_templates(shop: Shop, *, status: str | None = None) -> QuerySet[CouponTemplate]:
+    """A shop's own coupons (the seller center), newest first."""
+    found = CouponTemplate.objects.select_related("shop").filter(shop=shop, issuer=Issuer.SHOP)
+    if status:
+        found = found.filter(status=status)
+    return found.order_by("-created_at", "-id")
+
+
+def shop_template(shop: Shop, public_id: str) -> CouponTemplate:
+    """One of the shop's own coupons (another shop's is not told apart from none)."""
+    found = shop_templates(shop).filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(_("优惠券不存在。"), code="coupon_not_found")
+    return found
+
+
+def shop_code_batch(shop: Shop, public_id: str) -> CodeBatch:
+    """One of the shop's own coupons' code batches."""
+    found = (
+        CodeBatch.objects.select_related("template", "template__shop")
+        .filter(public_id=public_id, template__shop=shop, template__issuer=Issuer.SHOP)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("兑换码批次不存在。"), code="code_batch_not_found")
+    return found
+
+
+# --- the claimable coupons kept for product and shop pages ----------------------------------
+
+CLAIMABLE_INDEX_KEY = "promotions:claimable:v1"
+CLAIMABLE_INDEX_MAX = 500
+
+
+def _claimable_index_seconds() -> int:
+    return int(getattr(settings, "COUPON_CLAIMABLE_CACHE_SECONDS", 30))
+
+
+def claimable_index() -> dict:
+    """Every coupon claimable now (with its shop, categories and products) and the
+    category chains, kept in the shared cache for ``COUPON_CLAIMABLE_CACHE_SECONDS``: a
+    product or shop page picks its coupons from it without a statement. What is left of
+    each (``remaining``) may be that many seconds old; claiming decides. Dropped when a
+    coupon is issued or its status changes (``claimable_index_drop``)."""
+    found = cache.get(CLAIMABLE_INDEX_KEY)
+    if found is None:
+        templates = list(
+            templates_claimable().prefetch_related("categories", "products")[:CLAIMABLE_INDEX_MAX]
+        )
+        found = {"templates": templates, "ancestors": category_ancestors()}
+        seconds = _claimable_index_seconds()
+        if seconds > 0:
+            cache.set(CLAIMABLE_INDEX_KEY, found, seconds)
+    return found
+
+
+def claimable_index_drop() -> None:
+    cache.delete(CLAIMABLE_INDEX_KEY)
+
+
+def _still_claimable(template: CouponTemplate, now: datetime) -> bool:
+    return template.claim_starts_at <= now < template.claim_ends_at
+
+
+def claimable_covering(
+    *, product_id: int, shop_id: int, category_id: int | None
+) -> list[CouponTemplate]:
+    """``templates_claimable_covering`` from the kept index: the shop's first, then the
+    platform's, newest first."""
+    index = claimable_index()
+    now = clock.now()
+    chain = index["ancestors"].get(category_id, frozenset())
+    out = []
+    for template in index["templates"]:
+        if not _still_claimable(template, now):
+            continue
+        if template.issuer == Issuer.SHOP and template.shop_id != shop_id:
+            continue
+        scope = template.scope
+        if (
+            (scope == ScopeKind.ALL and template.issuer == Issuer.PLATFORM)
+            or (scope == ScopeKind.SHOP and template.shop_id == shop_id)
+            or (
+                scope == ScopeKind.CATEGORIES
+                and any(c.pk in chain for c in template.categories.all())
+            )
+            or (
+                scope == ScopeKind.PRODUCTS
+                and any(p.pk == product_id for p in template.products.all())
+            )
+        ):
+            out.append(template)
+    out.sort(key=lambda t: (t.issuer != Issuer.SHOP, -t.created_at.timestamp(), -t.pk))
+    return out
+
+
+def claimable_for_shop_id(shop_id: int) -> list[CouponTemplate]:
+    """``templates_claimable_for_shop`` from the kept index."""
+    now = clock.now()
+    found = [
+        t
+        for t in claimable_index()["templates"]
+        if t.shop_id == shop_id and _still_claimable(t, now)
+    ]
+    found.sort(key=lambda t: (t.issuer != Issuer.SHOP, -t.created_at.timestamp(), -t.pk))
+    return found

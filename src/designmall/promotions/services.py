@@ -48,6 +48,7 @@ from designmall.promotions.models import (
     TemplateStatus,
     ValidityKind,
 )
+from designmall.promotions.selectors import claimable_index_drop
 
 MAX_QUANTITY = 10_000_000
 MAX_PER_BUYER = 100
@@ -220,6 +221,7 @@ def _template_create(*, by: User, issuer: Issuer, shop: Shop | None, values: dic
         audit_record(
             actor=by, action="coupon_template.create", target=template, to_state=template.status
         )
+        transaction.on_commit(claimable_index_drop)
     return template
 
 
@@ -281,6 +283,7 @@ def template_set_status(*, template: CouponTemplate, status: str, by: User) -> C
             from_state=current,
             to_state=target,
         )
+        transaction.on_commit(claimable_index_drop)
     template.status = target
     return template
 

@@ -86,8 +86,26 @@ class RefundForm(forms.Form):
     """A refund's amount and reason, with the one-time token it was issued with."""
 
     form_token = FormTokenField()
+    line = forms.ChoiceField(
+        label=_("退哪件商品"),
+        required=False,
+        help_text=_("按商品退款时，最多退该商品分摊优惠后的实付金额。"),
+    )
+    units = forms.IntegerField(label=_("退款件数"), required=False, min_value=1)
     amount = forms.CharField(label=_("退款金额（元）"), max_length=16)
     reason = forms.CharField(label=_("退款原因"), max_length=500)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [("", _("整单退款（不指定商品）")), *lines]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("line") and not data.get("units"):
+            self.add_error("units", _("按商品退款时请填写件数。"))
+        if data.get("units") and not data.get("line"):
+            self.add_error("line", _("填写了件数，请选择退哪件商品。"))
+        return data
 
     def clean_amount(self) -> int:
         try:

@@ -69,6 +69,11 @@ class BuyChoices:
     skus: list[Sku]
     attribute_names: list[str]
     price_display: str
+    # For the coupons that cover the product (drawn with the buy form); defaults for
+    # entries stored before these were kept.
+    product_id: int = 0
+    shop_id: int = 0
+    category_id: int | None = None
 
 
 PART_TEMPLATES = {

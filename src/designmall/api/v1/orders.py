@@ -37,7 +37,7 @@ from designmall.api.schemas import (
 from designmall.api.v1.aftersales import AfterSalesOut, aftersales_out
 from designmall.api.v1.payments import PaymentStatusValue, RefundOut, refund_out
 from designmall.api.v1.promotions import CouponOut, coupon_out
-from designmall.core.errors import Conflict, NotFound
+from designmall.core.errors import Conflict, NotFound, ValidationFailed
 from designmall.core.money import format_fen
 from designmall.core.ratelimit import rate_limited
 from designmall.orders.cart import (
@@ -48,7 +48,7 @@ from designmall.orders.cart import (
     check_limits,
 )
 from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
-from designmall.orders.models import Checkout, Order
+from designmall.orders.models import Checkout, Order, OrderLine
 from designmall.orders.selectors import (
     PricedCart,
     PricedLine,
@@ -697,6 +697,12 @@ class PickupIn(Input):
 class RefundIn(Input):
     amount_fen: Annotated[int, Field(ge=1, le=10**12)]
     reason: text(500, min_length=1)
+    sku: text(24, min_length=1) | None = Field(
+        None,
+        description="A refund of one line (the order line's SKU): with ``units``, at most "
+        "what those units really cost after the line's share of the coupons.",
+    )
+    units: Quantity | None = Field(None, description="How many units of the line (with sku).")
 
 
 def _seller_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
@@ -784,17 +790,37 @@ def seller_order_refund(
     """Refund ``amount_fen`` of a paid order to the buyer, in part or in full: at most
     the order's total less its refunds (422 ``refund_exceeds_paid``).
 
+    With ``sku`` and ``units`` (some units of one line): at most what those units really
+    cost, the line's paid amount after its share of the coupons (分摊) split over its
+    units, less what was refunded of it (422 ``refund_exceeds_line``, ``details.refundable_fen``);
+    more units than are left is 422 ``invalid_units``; ``units`` without ``sku`` (or the
+    other way round) is 422 ``invalid_units``; an SKU not in the order is 404
+    ``line_not_found``.
+
     Each request without an ``Idempotency-Key`` is a new refund. Send a key (optional,
     as for checkout) to retry safely after a timeout: the same key, order and body answer
     the first refund (201, the same ``public_id``) or the first error again and never
     refund twice, even when the retries arrive at once; the same key with another order
     or body is 409 ``idempotency_key_reused``."""
     order = order_for_seller(user=request.auth, public_id=public_id)
+    line = None
+    if (payload.sku is None) != (payload.units is None):
+        raise ValidationFailed(
+            _("部分退款须同时指定商品规格和件数。"),
+            code="invalid_units",
+            details={"field": "units" if payload.units is None else "sku"},
+        )
+    if payload.sku is not None:
+        line = OrderLine.objects.filter(order=order, sku__public_id=payload.sku).first()
+        if line is None:
+            raise NotFound(_("没有找到这件商品。"), code="line_not_found")
     refund = order_refund(
         order=order,
         amount_fen=payload.amount_fen,
         reason=payload.reason,
         by=request.auth,
+        line=line,
+        units=payload.units,
         idempotency_key=idempotency_key,
         request_fingerprint=(
             _fingerprint(payload, order=order.public_id) if idempotency_key is not None else None

@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, Field, Strict
@@ -95,6 +96,10 @@ class CouponTemplateOut(Schema):
     remaining: int
     sold_out: bool
     per_buyer_limit: int
+    applies_to: str = Field(description="Where it applies, in words (request's language).")
+    saves: str = Field(description="What it really saves, in words (request's language).")
+    status: Literal["active", "paused", "stopped"]
+    distribution: Literal["public", "codes"]
     claimed_by_you: int | None = Field(description="How often the caller claimed it (login).")
     can_claim: bool | None = Field(description="Whether the caller may claim it now (login).")
 
@@ -108,6 +113,10 @@ def template_out(template: CouponTemplate, claimed: int | None) -> dict[str, Any
         "name_en": template.name_en,
         "kind": template.kind,
         "terms": selectors.terms_display(template),
+        "applies_to": selectors.scope_display(template),
+        "saves": selectors.saving_display(template),
+        "status": template.status,
+        "distribution": template.distribution,
         **_money("threshold", template.threshold_fen),
         **_money("off", template.off_fen),
         "percent_off": template.percent_off,
@@ -151,6 +160,7 @@ def coupons(request: HttpRequest, query: Query[CouponsQuery]):
         found = selectors.templates_claimable_for_shop(shop_open_by_public_id(public_id=query.shop))
     else:
         found = selectors.templates_claimable()
+    found = found.prefetch_related("categories", "products")
     viewer = _viewer(request)
     result = page_out(found, query, lambda template: template)
     claimed = selectors.claims_by_buyer(viewer, result["items"]) if viewer else None
@@ -239,7 +249,9 @@ class MyCouponsQuery(PageQuery):
 def my_coupons(request: HttpRequest, query: Query[MyCouponsQuery]):
     """The caller's coupons, soonest to expire first; ``state`` filters by the state the
     clock gives them."""
-    found = selectors.coupons_of_buyer(buyer=request.auth, state=query.state)
+    found = selectors.coupons_of_buyer(buyer=request.auth, state=query.state).prefetch_related(
+        "template__categories", "template__products"
+    )
     return page_out(found, query, coupon_out)
 
 
@@ -291,14 +303,7 @@ class SellerCouponsQuery(PageQuery):
 
 
 def _own_template(request: HttpRequest, public_id: str) -> CouponTemplate:
-    shop = shop_for_seller(user=request.auth)
-    found = CouponTemplate.objects.select_related("shop").filter(
-        public_id=public_id, shop=shop, issuer="shop"
-    )
-    template = found.first()
-    if template is None:
-        raise NotFound(_("优惠券不存在。"), code="coupon_not_found")
-    return template
+    return selectors.shop_template(shop_for_seller(user=request.auth), public_id)
 
 
 @router.get(
@@ -309,10 +314,10 @@ def _own_template(request: HttpRequest, public_id: str) -> CouponTemplate:
 def seller_coupons(request: HttpRequest, query: Query[SellerCouponsQuery]):
     """The caller's shop's coupons, newest first."""
     shop = shop_for_seller(user=request.auth)
-    found = CouponTemplate.objects.select_related("shop").filter(shop=shop, issuer="shop")
-    if query.status:
-        found = found.filter(status=query.status)
-    return page_out(found.order_by("-created_at", "-id"), query, lambda t: template_out(t, None))
+    found = selectors.shop_templates(shop, status=query.status).prefetch_related(
+        "categories", "products"
+    )
+    return page_out(found, query, lambda t: template_out(t, None))
 
 
 @router.post(
@@ -378,3 +383,73 @@ def seller_code_batch(request: HttpRequest, public_id: str, payload: CodeBatchIn
             "codes": [code.printed for code in batch.codes.order_by("id")],
         },
     )
+
+
+class CodeBatchSummaryOut(Schema):
+    public_id: str
+    coupon: str
+    quantity: int
+    claimed: int = Field(description="How many of its codes were redeemed.")
+    note: str
+    created_at: datetime
+    csv_url: str = Field(description="Its codes as CSV (``GET``, the same login).")
+
+
+def _batch_summary(batch, template: CouponTemplate) -> dict[str, Any]:
+    return {
+        "public_id": batch.public_id,
+        "coupon": template.public_id,
+        "quantity": batch.quantity,
+        "claimed": batch.claimed,
+        "note": batch.note,
+        "created_at": batch.created_at,
+        "csv_url": reverse("api-v1:seller_code_batch_csv", args=[batch.public_id]),
+    }
+
+
+@router.get(
+    "/seller/coupons/{pid:public_id}",
+    tags=["seller"],
+    response=with_errors({200: CouponTemplateOut}, 401, 404),
+)
+def seller_coupon_detail(request: HttpRequest, public_id: str):
+    """One of the caller's shop's coupons (another shop's is 404 ``coupon_not_found``)."""
+    return template_out(_own_template(request, public_id), None)
+
+
+@router.get(
+    "/seller/coupons/{pid:public_id}/code-batches",
+    tags=["seller"],
+    response=with_errors({200: Page[CodeBatchSummaryOut]}, 401, 404, 422),
+)
+def seller_code_batches(request: HttpRequest, public_id: str, query: Query[PageQuery]):
+    """The coupon's redemption-code batches, newest first, with how many were redeemed."""
+    template = _own_template(request, public_id)
+    return page_out(
+        selectors.code_batches_of(template), query, lambda b: _batch_summary(b, template)
+    )
+
+
+@router.get(
+    "/seller/code-batches/{pid:public_id}/codes.csv",
+    tags=["seller"],
+    url_name="seller_code_batch_csv",
+    response=with_errors({200: str}, 401, 404),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The batch's codes, one a row: batch, code (as printed), "
+                "coupon, terms, claimed (yes/no), claimed_at. UTF-8 with a byte order mark.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def seller_code_batch_csv(request: HttpRequest, public_id: str):
+    """The batch's codes as CSV, for the print shop or the booth (another shop's batch is
+    404 ``code_batch_not_found``)."""
+    batch = selectors.shop_code_batch(shop_for_seller(user=request.auth), public_id)
+    text = selectors.code_batches_csv([batch])
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.public_id}.csv"'
+    return response

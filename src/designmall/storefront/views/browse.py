@@ -24,14 +24,17 @@ from designmall.core import clock
 from designmall.core.errors import NotFound
 from designmall.inventory.selectors import available_by_sku
 from designmall.presale import selectors as presale_selectors
+from designmall.promotions import selectors as coupons
 from designmall.storefront import selectors
 from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors, mark_live_part, page_csrf_token
 from designmall.storefront.productcache import BuyChoices, product_page, product_page_seconds
 from designmall.storefront.views import events
+from designmall.storefront.views.coupons import coupon_cards
 from designmall.storefront.week import design_week
 
 PER_PAGE = 24
+COUPONS_SHOWN = 6
 MAX_PAGE = 1000
 
 
@@ -215,7 +218,7 @@ def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
     available = available_by_sku(sku.id for sku in skus)
     for sku in skus:
         sku.available = available[sku.id]
-    return _presale_block(request, skus) + render_to_string(
+    buy = render_to_string(
         "storefront/includes/product_buy.html",
         {
             "skus": skus,
@@ -226,6 +229,36 @@ def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
             "next_path": request.get_full_path(),
         },
     )
+    strip = ""
+    if choices.product_id:
+        strip = coupon_strip(
+            request,
+            coupons.claimable_covering(
+                product_id=choices.product_id,
+                shop_id=choices.shop_id,
+                category_id=choices.category_id,
+            ),
+        )
+    return _presale_block(request, skus) + buy + strip
+
+
+def coupon_strip(request: HttpRequest, templates) -> str:
+    """The 领券 strip of a product or shop page: the coupons claimable now that apply, with
+    claim buttons (drawn for every visitor, from ``claimable_index``; a logged-in
+    visitor's own claims are read only when some coupon applies)."""
+    found = templates[:COUPONS_SHOWN]
+    return render_to_string(
+        "storefront/coupons/_strip.html",
+        {
+            "cards": coupon_cards(found, request.user),
+            "next_path": request.get_full_path(),
+            "csrf_token": page_csrf_token(request),
+        },
+    )
+
+
+def _shop_coupons(request: HttpRequest, shop_id: int) -> str:
+    return coupon_strip(request, coupons.claimable_for_shop_id(shop_id))
 
 
 @require_GET
@@ -246,6 +279,9 @@ def product(request: HttpRequest, public_id: str) -> HttpResponse:
         skus=data.skus,
         attribute_names=data.option_names(),
         price_display=data.product.price_display,
+        product_id=data.product.pk,
+        shop_id=data.product.shop_id,
+        category_id=data.product.category_id,
     )
     buy = _buy_form(request, choices)
     response = render(
@@ -287,7 +323,7 @@ def designer(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
-@cached_for_visitors("shop", ident=lambda public_id: public_id)
+@cached_for_visitors("shop", ident=lambda public_id: public_id, draw_live_part=_shop_coupons)
 def shop(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         found = shop_open_by_public_id(public_id=public_id)
@@ -296,12 +332,15 @@ def shop(request: HttpRequest, public_id: str) -> HttpResponse:
     results = _search(
         query="", filters=SearchFilters(shop_id=found.id), sort="newest", page=_page_number(request)
     )
-    return render(
+    strip = _shop_coupons(request, found.pk)
+    response = render(
         request,
         "storefront/shop.html",
         {
             "shop": found,
             "results": results,
             "page_window": page_window(results.page, results.pages),
+            "coupon_strip": mark_safe(strip),
         },
     )
+    return mark_live_part(response, strip, found.pk)

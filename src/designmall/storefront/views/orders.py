@@ -35,6 +35,7 @@ from designmall.core.ratelimit import rate_limited
 from designmall.orders import cart as carts
 from designmall.orders import rules, selectors, services
 from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
+from designmall.orders.coupons import coupon_plan
 from designmall.orders.models import CheckoutStatus, Order, OrderStatus
 from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
@@ -266,15 +267,27 @@ _COUPON_REFUSALS = {
 }
 
 
-def _coupon_choices(request: HttpRequest, chosen: list[str] | None) -> dict:
+def _coupon_choices(request: HttpRequest, chosen: list[str] | None, priced: PricedCart) -> dict:
     """The buyer's coupons for the cart, the best combination checked (or the buyer's own
-    choice, after a refusal), each with what it saves alone."""
+    choice), each with what it saves alone; and what the checked ones save together
+    (``chosen_discount_fen``), or why they cannot be used together (``coupon_error``)."""
     try:
         found = checkout_coupons_suggest(buyer=request.user, delivery=_ADDRESS)
     except DomainError:
-        return {"coupons": [], "best_discount_fen": 0}
+        return {"coupons": [], "best_discount_fen": 0, "chosen_discount_fen": 0}
     checked = set(found.best if chosen is None else chosen)
+    ordered = [u.coupon.public_id for u in found.usable if u.coupon.public_id in checked]
+    chosen_discount_fen, coupon_error = 0, ""
+    try:
+        chosen_discount_fen = coupon_plan(
+            buyer=request.user, coupon_public_ids=ordered, priced=priced
+        ).discount_fen
+    except DomainError as exc:
+        coupon_error = exc.message
     return {
+        "chosen_discount_fen": chosen_discount_fen,
+        "coupon_error": coupon_error,
+        "is_best": chosen_discount_fen == found.best_discount_fen,
         "coupons": [
             {
                 "public_id": usable.coupon.public_id,
@@ -303,6 +316,8 @@ def _checkout_page(
 ) -> HttpResponse:
     priced = by_delivery[_ADDRESS]
     with_cart_photos(priced.lines)
+    choices = _coupon_choices(request, chosen, priced)
+    discount = choices["chosen_discount_fen"]
     return render(
         request,
         "storefront/checkout.html",
@@ -316,7 +331,8 @@ def _checkout_page(
             "hold_minutes": settings.STOCK_HOLD_MINUTES,
             "saved_addresses": addresses.addresses_of(request.user),
             "address_id": address_id,
-            **_coupon_choices(request, chosen),
+            "to_pay": {key: p.total_fen - discount for key, p in by_delivery.items()},
+            **choices,
         },
     )
 
@@ -350,6 +366,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
     form = CheckoutForm(request.POST)
     chosen = request.POST.getlist("coupons")[:20]
+    if "apply_coupons" in request.POST:
+        # The buyer changed the coupons: show what the new choice saves, order nothing yet
+        # (what was typed is kept, unchecked: the address may not be filled in yet).
+        form = CheckoutForm(initial=dict(_fresh(request.POST, by_delivery=by_delivery).items()))
+        return _checkout_page(request, form, by_delivery, chosen)
     if not form.is_valid():
         return _checkout_page(request, form, by_delivery, chosen)
     delivery = form.cleaned_data["delivery"]

@@ -153,10 +153,27 @@ def _refund_purpose(order: Order) -> str:
     return f"order_refund:{order.public_id}"
 
 
+def _refund_lines(order: Order) -> list[tuple[str, str]]:
+    """The order's lines as the refund form offers them: what each really cost (after its
+    share of the coupons) and what of it may still be refunded."""
+    choices = []
+    for line in order.lines.select_related("sku").order_by("id"):
+        units, fen = services.line_refundable(order, line)
+        label = _("%(title)s × %(n)d · 实付 %(paid)s · 还可退 %(units)d 件、%(left)s") % {
+            "title": line.product_title + (f"（{line.sku_label}）" if line.sku_label else ""),
+            "n": line.quantity,
+            "paid": format_fen(line.paid_fen),
+            "units": units,
+            "left": format_fen(fen),
+        }
+        choices.append((line.sku.public_id, label))
+    return choices
+
+
 def _refund_form(request: HttpRequest, order: Order) -> RefundForm:
     """A blank refund form with a new one-time token."""
     token = form_token_issue(user=request.user, purpose=_refund_purpose(order))
-    return RefundForm(initial={"form_token": token})
+    return RefundForm(initial={"form_token": token}, lines=_refund_lines(order))
 
 
 def _new_token(form: RefundForm, request: HttpRequest, order: Order) -> RefundForm:
@@ -165,6 +182,9 @@ def _new_token(form: RefundForm, request: HttpRequest, order: Order) -> RefundFo
     form.data = form.data.copy()
     form.data["form_token"] = form_token_issue(user=request.user, purpose=_refund_purpose(order))
     return form
+
+
+_AMOUNT_REFUSALS = ("refund_exceeds_paid", "invalid_amount", "refund_exceeds_line")
 
 
 def _refund_message(exc: DomainError) -> str:
@@ -182,7 +202,7 @@ def order_refund(request: HttpRequest, public_id: str) -> HttpResponse:
     """Refund with the form's one-time token as the Idempotency-Key: a double click or a
     resubmission shows the first submit's refund (or refusal), never a second refund."""
     order = _own_order(request, public_id)
-    form = RefundForm(request.POST)
+    form = RefundForm(request.POST, lines=_refund_lines(order))
     if form.is_valid():
         try:
             key = form_token_key(
@@ -190,16 +210,22 @@ def order_refund(request: HttpRequest, public_id: str) -> HttpResponse:
                 user=request.user,
                 purpose=_refund_purpose(order),
             )
+            line = None
+            if form.cleaned_data["line"]:
+                line = order.lines.filter(sku__public_id=form.cleaned_data["line"]).first()
             refund = services.order_refund(
                 order=order,
                 amount_fen=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
                 idempotency_key=key,
+                line=line,
+                units=form.cleaned_data["units"] if line is not None else None,
             )
         except DomainError as exc:
-            bad_amount = exc.code in ("refund_exceeds_paid", "invalid_amount")
-            form.add_error("amount" if bad_amount else None, _refund_message(exc))
+            bad_amount = exc.code in _AMOUNT_REFUSALS
+            field = "amount" if bad_amount else "units" if exc.code == "invalid_units" else None
+            form.add_error(field, _refund_message(exc))
             form = _new_token(form, request, order)
         else:
             if refund.replayed:
