@@ -505,3 +505,50 @@ def holds_release(*, owner_ref: str) -> int:
         if refilled:
             _skus_refresh_after_commit(refilled)
     return sum(quantity for _sku, quantity in closed)
+
+
+_HOLD_PART = (
+    f"UPDATE {_HOLDS} SET"
+    " quantity = CASE WHEN quantity > %s THEN quantity - %s ELSE quantity END,"
+    " status = CASE WHEN quantity = %s THEN %s ELSE status END,"
+    " closed_at = CASE WHEN quantity = %s THEN %s ELSE closed_at END"
+    " WHERE owner_ref = %s AND status = %s AND quantity >= %s RETURNING sku_id"
+)
+
+
+def hold_part_close(*, owner_ref: str, quantity: int, to: str) -> bool:
+    """Close ``quantity`` units of the owner's one open hold (a flash deal's units set
+    aside): sold (held → sold) or released (held → available). The hold keeps the rest,
+    and is closed when nothing is left. One conditional statement on the hold, then one
+    on the SKU's level: False (nothing changed) when the hold has fewer units open.
+    Runs in the caller's transaction."""
+    owner_ref = _check_owner_ref(owner_ref)
+    if not _is_int(quantity) or quantity <= 0:
+        raise ValidationFailed(_("数量须为正整数。"), code="invalid_quantity")
+    if to not in (HoldStatus.SOLD, HoldStatus.RELEASED):
+        raise ValueError(to)
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        row = _returning_one(
+            _HOLD_PART,
+            [quantity, quantity, quantity, to, quantity, now, owner_ref, HoldStatus.HELD, quantity],
+        )
+        if row is None:
+            return False
+        sku_id = row[0]
+        if to == HoldStatus.SOLD:
+            _returning_one(_SELL_HELD + " RETURNING sku_id", [quantity, quantity, sku_id])
+        else:
+            refilled = _returning_one(_RELEASE_HELD, [quantity, quantity, sku_id])
+            if refilled[0] == quantity:
+                _skus_refresh_after_commit([sku_id])
+    return True
+
+
+def hold_open_quantity(*, owner_ref: str) -> int:
+    """Units still open in the owner's holds."""
+    return sum(
+        StockHold.objects.filter(owner_ref=owner_ref, status=HoldStatus.HELD).values_list(
+            "quantity", flat=True
+        )
+    )
