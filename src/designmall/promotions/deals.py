@@ -131,7 +131,8 @@ def deal_units_left(deal: Deal) -> int:
             except deal_admission.AdmissionUnavailable:
                 pass
         return deal.quantity - DealTicket.objects.filter(LIVE_TICKET, deal=deal).count()
-    return deal.quantity - deal.taken
+    quantity, taken = Deal.objects.filter(pk=deal.pk).values_list("quantity", "taken").get()
+    return quantity - taken
 
 
 # --- scheduling -------------------------------------------------------------------------------
