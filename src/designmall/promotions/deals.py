@@ -755,3 +755,53 @@ def deal_stats(deal: Deal) -> dict[str, int]:
     """Tickets by status (for the back office and the benchmark's proof)."""
     rows = DealTicket.objects.filter(deal=deal).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def deals_current(*, now: datetime | None = None, limit: int = 50) -> list[Deal]:
+    """Deals running or still to come (not cancelled), soonest first."""
+    now = now or clock.now()
+    return list(
+        Deal.objects.select_related("sku__product", "shop")
+        .filter(status=DealStatus.SCHEDULED, ends_at__gt=now)
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def deal_by_public_id(public_id: str) -> Deal:
+    deal = (
+        Deal.objects.select_related("sku__product", "shop").filter(public_id=public_id).first()
+        if isinstance(public_id, str)
+        else None
+    )
+    if deal is None:
+        raise _not_found()
+    return deal
+
+
+def deal_for_product(product_id: int, *, now: datetime | None = None) -> Deal | None:
+    """The product's deal to show on its page: running, or the next one to start."""
+    now = now or clock.now()
+    return (
+        Deal.objects.select_related("sku", "shop")
+        .filter(sku__product_id=product_id, status=DealStatus.SCHEDULED, ends_at__gt=now)
+        .order_by("starts_at", "id")
+        .first()
+    )
+
+
+def deal_live_state(deal: Deal, *, now: datetime | None = None) -> dict[str, Any]:
+    """What the deal page polls: its phase, units left and the times (server's clock)."""
+    now = now or clock.now()
+    left = deal_units_left(deal) if deal.settled_at is None else 0
+    left = max(0, min(left, deal.quantity))
+    return {
+        "phase": phase(deal, now=now, units_left=left),
+        "units_left": left,
+        "quantity": deal.quantity,
+        "starts_at": deal.starts_at,
+        "ends_at": deal.ends_at,
+        "server_time": now,
+    }
