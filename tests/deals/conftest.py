@@ -11,6 +11,7 @@ import pytest
 from designmall.core import clock
 from designmall.promotions import deal_admission
 from designmall.promotions.deals import deal_schedule
+from tests.api.conftest import anon, api_as  # noqa: F401  (fixtures)
 from tests.factories import make_operator
 from tests.orders.conftest import (  # noqa: F401  (fixtures)
     _orders_settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from designmall.promotions.models import DealTicket
-from tests.api.conftest import anon, api_as, assert_error  # noqa: F401  (fixtures)
+from tests.api.conftest import assert_error
 from tests.factories import make_user
 from tests.orders.conftest import ADDRESS
 

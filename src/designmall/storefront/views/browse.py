@@ -25,6 +25,7 @@ from designmall.storefront.forms import SearchForm
 from designmall.storefront.pagecache import cached_for_visitors, mark_live_part, page_csrf_token
 from designmall.storefront.productcache import BuyChoices, product_page, product_page_seconds
 from designmall.storefront.views import events
+from designmall.storefront.views.deals import product_deal_banner
 from designmall.storefront.week import design_week
 
 PER_PAGE = 24
@@ -162,7 +163,8 @@ def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
     available = available_by_sku(sku.id for sku in skus)
     for sku in skus:
         sku.available = available[sku.id]
-    return render_to_string(
+    banner = product_deal_banner(skus[0].product_id) if skus else ""
+    return banner + render_to_string(
         "storefront/includes/product_buy.html",
         {
             "skus": skus,
