@@ -11,6 +11,7 @@ from django.utils import timezone
 from designmall.core import clock
 from designmall.core.errors import Conflict, PermissionDenied
 from designmall.inventory.models import StockHold, StockLevel
+from designmall.inventory.selectors import stock_verify
 from designmall.orders.models import CheckoutStatus, OrderStatus
 from designmall.orders.services import checkout_cancel
 from designmall.orders.tasks import checkouts_expire
@@ -130,7 +131,8 @@ def test_paying_sells_the_unit_out_of_the_deal(store, path, buyer):
     assert DealTicket.objects.get(checkout=checkout).status == TicketStatus.PAID
     stock = level(store.lamp)
     assert (stock.available, stock.held, stock.sold) == (2, 2, 1)
-    assert StockHold.objects.get(owner_ref=deal.owner_ref).quantity == 2
+    assert StockHold.objects.get(owner_ref=deal.owner_ref, status="held").quantity == 2
+    assert stock_verify() == []
 
 
 def test_an_unpaid_deal_order_expires_and_its_unit_goes_back_to_the_deal(
@@ -184,6 +186,7 @@ def test_settling_after_the_end_returns_the_unsold_units_exactly_once(store, pat
     stock = level(store.lamp)
     assert (stock.available, stock.held, stock.sold) == (4, 0, 1)
     assert not StockHold.objects.filter(owner_ref=deal.owner_ref, status="held").exists()
+    assert stock_verify() == []
 
 
 def test_a_pending_order_paid_after_the_end_is_sold(store, path, buyer):

@@ -39,6 +39,7 @@ from designmall.core.errors import Conflict
 from designmall.demo import data
 from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_EMAIL
 from designmall.demo.auctions import auctions_wipe, auctions_write
+from designmall.demo.deals import deals_wipe, deals_write
 from designmall.demo.generator import (
     DEFAULT_PRODUCTS,
     DEFAULT_SEED,
@@ -94,6 +95,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        deals_wipe()
         auctions_wipe()
         programme_wipe()
         ProductImage.objects.all().delete()
@@ -369,6 +371,7 @@ def demo_seed(
             programme_write(plan=plan, designers=designers, users=users, now=now, week=report.week)
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
+        counts.update(deals_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -192,6 +192,34 @@ def deal_schedule(
     order). The units leave the SKU's available stock now (``Conflict`` ``out_of_stock``
     when there are not that many). The title defaults to the product's."""
     _require_operator(by)
+    return deal_schedule_unchecked(
+        by=by,
+        sku=sku,
+        price_fen=price_fen,
+        quantity=quantity,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        per_buyer_limit=per_buyer_limit,
+        title_zh=title_zh,
+        title_en=title_en,
+    )
+
+
+@transaction.atomic
+def deal_schedule_unchecked(
+    *,
+    by: User | None,
+    sku: Sku,
+    price_fen: int,
+    quantity: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    per_buyer_limit: int = 1,
+    title_zh: str = "",
+    title_en: str = "",
+) -> Deal:
+    """``deal_schedule`` without the operator check (the demo's and the benchmark's
+    seeding; ``by`` may be None)."""
     _check_values(
         price_fen=price_fen,
         quantity=quantity,
