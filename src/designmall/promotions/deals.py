@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -450,14 +451,28 @@ def _refusal(outcome: str, deal: Deal) -> DomainError:
     return Conflict(_("秒杀已结束。"), code="deal_ended", details={"deal": deal.public_id})
 
 
+# On the Redis path a buy reads the deal from this process's memory (for a few seconds):
+# a refused buyer then costs the database nothing for it. What may change meanwhile (a
+# cancellation, the end) is in Redis's state, which admission checks.
+_KEPT_SECONDS = 5.0
+_kept: dict[str, tuple[float, Deal]] = {}
+
+
 def _deal_for_buying(public_id: Any) -> Deal:
-    deal = (
-        Deal.objects.select_related("sku", "shop").filter(public_id=public_id).first()
-        if isinstance(public_id, str)
-        else None
-    )
+    if not isinstance(public_id, str):
+        raise _not_found()
+    redis = deal_admission.enabled()
+    if redis:
+        found = _kept.get(public_id)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+    deal = Deal.objects.select_related("sku", "shop").filter(public_id=public_id).first()
     if deal is None:
         raise _not_found()
+    if redis:
+        if len(_kept) > 1000:
+            _kept.clear()
+        _kept[public_id] = (time.monotonic() + _KEPT_SECONDS, deal)
     return deal
 
 
@@ -542,6 +557,8 @@ def _buy_in_redis(
     token = uuid.uuid4().hex
     admission = redis.admit(deal.public_id, buyer_id=buyer.pk, token=token, now_ms=_ms(clock.now()))
     if admission.outcome == "missing":
+        deal = Deal.objects.select_related("sku", "shop").get(pk=deal.pk)  # fresh, not kept
+        _kept.pop(deal.public_id, None)
         if deal.status == DealStatus.SCHEDULED and deal.settled_at is None:
             _load(deal)
             admission = redis.admit(
