@@ -7,7 +7,9 @@ Then, on PostgreSQL, the store's hot paths (``bench.store``: flash sale against
 its raw-SQL ceiling, a 3-shop checkout, payment notifications), and the design
 week's doors (``bench.events``: a reservation rush against its raw-SQL ceiling,
 online check-in, offline signature verification), and a hot auction lot
-(``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers).
+(``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers), and a
+flash deal (``bench.deals``: 20,000 buyers for 500 units over Redis and over the
+database alone, beside pgbench's hot-row order transaction).
 Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         _run_module("bench.events", dict(os.environ))
         print("\n=== a hot auction lot on PostgreSQL and Redis ===", flush=True)
         _run_module("bench.auctions", dict(os.environ))
+        print("\n=== a flash deal on PostgreSQL + Redis, and on PostgreSQL alone ===", flush=True)
+        _run_module("bench.deals", dict(os.environ))
 
 
 if __name__ == "__main__":
