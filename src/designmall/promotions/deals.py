@@ -641,6 +641,14 @@ def deal_buy(
     fingerprint = request_fingerprint or idempotency.fingerprint_of(
         deal=found.public_id, delivery=delivery, address=address
     )
+    key = idempotency.clean_key(idempotency_key)
+    first = idempotency.recorded(user=buyer, scope=IdempotencyScope.CHECKOUT, key=key)
+    if first is not None:
+        return idempotency.replay(first, fingerprint)
+    if _sold_out_in_redis(found):
+        # Answered from Redis and not recorded under the key: most buyers of a rush come
+        # after the last unit, and a retry may yet find one that came back.
+        raise _refusal("sold_out", found)
     return idempotency.idempotent(
         user=buyer,
         scope=IdempotencyScope.CHECKOUT,
@@ -648,6 +656,15 @@ def deal_buy(
         fingerprint=fingerprint,
         make=make,
     )
+
+
+def _sold_out_in_redis(deal: Deal) -> bool:
+    if not deal_admission.enabled():
+        return False
+    try:
+        return deal_admission.store().units_left(deal.public_id) == 0
+    except deal_admission.AdmissionUnavailable:
+        return False
 
 
 def _buy(*, deal: Deal, buyer: User, delivery: str, address: dict) -> Checkout:
