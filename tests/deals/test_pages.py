@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from designmall.promotions.models import Deal, DealTicket
+from designmall.storefront.views.deals import forget_products_with_deals
 from tests.factories import make_user
 from tests.orders.conftest import ADDRESS
 
@@ -46,6 +47,7 @@ def test_the_page_in_english(store, path, client):
 
 def test_the_product_page_shows_its_deal(store, path, client):
     deal = schedule(store.lamp, quantity=2, price_fen=9_900)
+    forget_products_with_deals()  # kept per process for a few seconds
     page = client.get(reverse("storefront:product", args=[store.product_a.public_id]))
     body = page.content.decode()
     assert reverse("storefront:deal", args=[deal.public_id]) in body

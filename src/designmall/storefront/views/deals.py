@@ -5,6 +5,7 @@ list of deals, and the deal banner on a product page (drawn with the live part).
 from __future__ import annotations
 
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +20,7 @@ from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
 from designmall.orders import rules
 from designmall.promotions import deals as deal_services
+from designmall.promotions.models import Deal, DealStatus
 from designmall.storefront.order_forms import CheckoutForm
 from designmall.storefront.views.orders import _last_address, _to_cashier
 
@@ -102,8 +104,36 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/deals.html", {"deals": listed})
 
 
+# The products with a deal running or to come, kept per process for a few seconds: the
+# banner costs a product page one statement only when its product has a deal (a deal
+# scheduled shows on its product page within ``_PRODUCTS_SECONDS``).
+_PRODUCTS_SECONDS = 10.0
+_products: tuple[float, frozenset[int]] = (0.0, frozenset())
+
+
+def forget_products_with_deals() -> None:
+    global _products
+    _products = (0.0, frozenset())
+
+
+def _products_with_deals() -> frozenset[int]:
+    global _products
+    expires, ids = _products
+    now = time.monotonic()
+    if now >= expires:
+        ids = frozenset(
+            Deal.objects.filter(status=DealStatus.SCHEDULED, ends_at__gt=clock.now())
+            .values_list("sku__product_id", flat=True)
+            .distinct()
+        )
+        _products = (now + _PRODUCTS_SECONDS, ids)
+    return ids
+
+
 def product_deal_banner(product_id: int) -> str:
     """The product's running or next deal as a banner for its page ('' when none)."""
+    if product_id not in _products_with_deals():
+        return ""
     found = deal_services.deal_for_product(product_id, now=clock.now())
     if found is None:
         return ""
