@@ -128,6 +128,10 @@ EXPECTED_PATHS = {
     "/api/v1/seller/coupons": {"get", "post"},
     "/api/v1/seller/coupons/{public_id}/status": {"post"},
     "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
+    "/api/v1/deals": {"get"},
+    "/api/v1/deals/{public_id}": {"get"},
+    "/api/v1/deals/{public_id}/state": {"get"},
+    "/api/v1/deals/{public_id}/buy": {"post"},
 }
 
 
