@@ -9,7 +9,9 @@ its raw-SQL ceiling, a 3-shop checkout, payment notifications), a coupon rush
 week's doors (``bench.events``: a reservation rush against its raw-SQL ceiling,
 online check-in, offline signature verification), and a hot auction lot
 (``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers), and a
-pre-sale's deposit rush (``bench.presale``: 5,000 buyers for 500 units at 64 clients).
+pre-sale's deposit rush (``bench.presale``: 5,000 buyers for 500 units at 64 clients), and a
+flash deal (``bench.deals``: 20,000 buyers for 500 units over Redis and over the
+database alone, beside pgbench's hot-row order transaction).
 Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         _run_module("bench.auctions", dict(os.environ))
         print("\n=== a pre-sale's deposit rush on PostgreSQL ===", flush=True)
         _run_module("bench.presale", dict(os.environ))
+        print("\n=== a flash deal on PostgreSQL + Redis, and on PostgreSQL alone ===", flush=True)
+        _run_module("bench.deals", dict(os.environ))
 
 
 if __name__ == "__main__":

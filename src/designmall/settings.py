@@ -412,6 +412,19 @@ RATE_LIMITS = {
 # deposit window's end); then the unit goes back to the campaign.
 PRESALE_DEPOSIT_HOLD_MINUTES = int(os.environ.get("PRESALE_DEPOSIT_HOLD_MINUTES", "30"))
 
+# --- flash deals (promotions.deals) -----------------------------------------------
+# How long an unpaid deal order holds its unit; then it goes back to the deal (or, after
+# the deal's end, to ordinary stock).
+DEAL_HOLD_MINUTES = int(os.environ.get("DEAL_HOLD_MINUTES", "5"))
+# Admission runs in Redis when there is one (the database's conditional update otherwise).
+DEAL_REDIS_URL = os.environ.get("DEAL_REDIS_URL", REDIS_URL)
+DEAL_REDIS_PREFIX = os.environ.get(
+    "DEAL_REDIS_PREFIX", os.environ.get("CACHE_PREFIX", "designmall")
+)
+# An admission in Redis whose order is not in the database after this long is voided by
+# the reconciler and its unit goes back on sale.
+DEAL_ADMISSION_GRACE_SECONDS = int(os.environ.get("DEAL_ADMISSION_GRACE_SECONDS", "60"))
+
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 

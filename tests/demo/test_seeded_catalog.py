@@ -105,9 +105,12 @@ def test_product_summaries_match_their_active_skus():
 
 def test_every_sku_has_its_stock_received_and_available_and_the_books_balance():
     assert StockLevel.objects.count() == Sku.objects.count()
-    # Only the demo seller's shop has sold (the demo orders, demo/orders.py).
+    # Only the demo seller's shop has sold (the demo orders, demo/orders.py); the demo's
+    # two flash deals hold the units they set aside.
+    with_deal = StockLevel.objects.filter(sku__deals__isnull=False)
+    assert with_deal.count() == 2 and not with_deal.filter(held=0).exists()
     others = StockLevel.objects.exclude(sku__product__shop__owner__email=SELLER_EMAIL)
-    assert not others.exclude(received=F("available")).exists()
+    assert not others.exclude(sku__deals__isnull=False).exclude(received=F("available")).exists()
     assert StockLevel.objects.filter(available=0).exists()  # some sold out
     assert stock_verify() == []
 
@@ -151,3 +154,18 @@ def test_every_picture_the_catalog_points_at_exists_in_storage():
     assert names
     assert all(default_storage.exists(name) for name in names)
     assert all(name.startswith("demo/") for name in names)
+
+
+def test_a_deal_runs_now_and_another_starts_in_10_minutes():
+    from datetime import timedelta
+
+    from designmall.core import clock
+    from designmall.demo.deals import deals_ensure_live
+    from designmall.promotions.deals import phase
+    from designmall.promotions.models import Deal
+
+    deals = list(Deal.objects.order_by("starts_at"))
+    assert [phase(d) for d in deals] == ["live", "upcoming"]
+    assert abs(deals[1].starts_at - clock.now() - timedelta(minutes=10)) < timedelta(minutes=5)
+    assert deals_ensure_live(now=clock.now()) is False
+    assert stock_verify() == []  # the deals' units are held, the books still balance

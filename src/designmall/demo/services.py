@@ -41,6 +41,7 @@ from designmall.demo.accounts import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, OPERATOR_
 from designmall.demo.addresses import addresses_write
 from designmall.demo.auctions import auctions_wipe, auctions_write
 from designmall.demo.coupons import coupons_wipe, coupons_write
+from designmall.demo.deals import deals_wipe, deals_write
 from designmall.demo.generator import (
     DEFAULT_PRODUCTS,
     DEFAULT_SEED,
@@ -100,6 +101,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        deals_wipe()
         coupons_wipe()
         o2o_wipe()
         presale_wipe()
@@ -389,6 +391,7 @@ def demo_seed(
         stage("orders")
         counts.update(orders_write(now=now))
         counts.update(coupons_write(now=now))
+        counts.update(deals_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -505,3 +505,66 @@ def holds_release(*, owner_ref: str) -> int:
         if refilled:
             _skus_refresh_after_commit(refilled)
     return sum(quantity for _sku, quantity in closed)
+
+
+_HOLD_CLOSE_ALL = (
+    f"UPDATE {_HOLDS} SET status = %s, closed_at = %s"
+    " WHERE owner_ref = %s AND status = %s AND quantity = %s RETURNING sku_id"
+)
+_HOLD_TAKE_PART = (
+    f"UPDATE {_HOLDS} SET quantity = quantity - %s"
+    " WHERE owner_ref = %s AND status = %s AND quantity > %s RETURNING sku_id, expires_at"
+)
+
+
+def hold_part_close(*, owner_ref: str, quantity: int, to: str) -> bool:
+    """Close ``quantity`` units of the owner's one open hold (a flash deal's units set
+    aside): sold (held → sold) or released (held → available). The open hold keeps the
+    rest and a closed hold of ``quantity`` records the part (so the books still match the
+    holds, ``selectors.stock_verify``); with nothing left the open hold itself is closed.
+    Conditional statements on the hold, then one on the SKU's level: False (nothing
+    changed) when the hold has fewer units open. Runs in the caller's transaction."""
+    owner_ref = _check_owner_ref(owner_ref)
+    if not _is_int(quantity) or quantity <= 0:
+        raise ValidationFailed(_("数量须为正整数。"), code="invalid_quantity")
+    if to not in (HoldStatus.SOLD, HoldStatus.RELEASED):
+        raise ValueError(to)
+    now = clock.now()
+    with transaction.atomic(savepoint=False):
+        row = _returning_one(_HOLD_TAKE_PART, [quantity, owner_ref, HoldStatus.HELD, quantity])
+        if row is not None:
+            sku_id, expires_at = row
+            leansql.insert(
+                [
+                    StockHold(
+                        sku_id=sku_id,
+                        quantity=quantity,
+                        owner_ref=owner_ref,
+                        status=to,
+                        expires_at=expires_at,
+                        created_at=now,
+                        closed_at=now,
+                    )
+                ]
+            )
+        else:
+            row = _returning_one(_HOLD_CLOSE_ALL, [to, now, owner_ref, HoldStatus.HELD, quantity])
+            if row is None:
+                return False
+            sku_id = row[0]
+        if to == HoldStatus.SOLD:
+            _returning_one(_SELL_HELD + " RETURNING sku_id", [quantity, quantity, sku_id])
+        else:
+            refilled = _returning_one(_RELEASE_HELD, [quantity, quantity, sku_id])
+            if refilled[0] == quantity:
+                _skus_refresh_after_commit([sku_id])
+    return True
+
+
+def hold_open_quantity(*, owner_ref: str) -> int:
+    """Units still open in the owner's holds."""
+    return sum(
+        StockHold.objects.filter(owner_ref=owner_ref, status=HoldStatus.HELD).values_list(
+            "quantity", flat=True
+        )
+    )

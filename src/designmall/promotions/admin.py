@@ -268,3 +268,7 @@ class CouponAdmin(ReadOnlyAdmin):
     list_filter = ("state", "source")
     search_fields = ("public_id", "template__name_zh", "buyer__email", "buyer__mobile")
     list_select_related = ("template", "buyer")
+
+
+# The flash deals' back office, in a module of its own.
+from designmall.promotions import deal_admin  # noqa: E402,F401

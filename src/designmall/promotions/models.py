@@ -283,3 +283,155 @@ class RedemptionCode(models.Model):
     def printed(self) -> str:
         """The code as printed: four groups of four."""
         return "-".join(self.code[i : i + 4] for i in range(0, 16, 4))
+
+
+# --- flash deals (限时秒杀) ------------------------------------------------------------------
+#
+# A deal sets ``quantity`` units of one SKU aside (an inventory hold owned by the deal) and
+# sells them one unit per order at ``price_fen`` between ``starts_at`` and ``ends_at``.
+# Every unit a buyer is admitted to is one ``DealTicket`` row, inserted (never a shared row
+# updated): the ticket's ``slot`` (1..quantity) and the buyer's ``seq`` (1..per-buyer limit)
+# are unique among live tickets, so the database itself refuses an oversold unit or a buyer
+# over the limit, whichever path (Redis or the database's conditional update) admitted it.
+# See ``promotions.deals`` and ``promotions.deal_admission``.
+
+
+class DealStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("已排期")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Deal(models.Model):
+    public_id = PublicIdField(prefix="dl")
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="deals", verbose_name=_("SKU")
+    )
+    shop = models.ForeignKey(
+        "catalog.Shop", on_delete=models.PROTECT, related_name="deals", verbose_name=_("店铺")
+    )
+    title_zh = models.CharField(_("标题（中文）"), max_length=120)
+    title_en = models.CharField(_("标题（英文）"), max_length=120, blank=True)
+    price_fen = models.IntegerField(_("秒杀价（分）"))
+    # The catalog price when scheduled, shown struck through beside the deal price.
+    list_price_fen = models.IntegerField(_("原价（分）"))
+    quantity = models.IntegerField(_("秒杀数量"))
+    per_buyer_limit = models.IntegerField(_("每人限购"), default=1)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DealStatus.choices, default=DealStatus.SCHEDULED
+    )
+    # Units in live tickets (pending or paid). The database path keeps it with one
+    # conditional update per admission; on the Redis path it is reconciled from the tickets.
+    taken = models.IntegerField(_("已抢"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # When the units no buyer holds went back to ordinary stock (once, after the end).
+    settled_at = models.DateTimeField(_("结算时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("限时秒杀")
+        verbose_name_plural = _("限时秒杀")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_fen__gt=0), name="deal_price_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="deal_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(per_buyer_limit__gte=1, per_buyer_limit__lte=10),
+                name="deal_per_buyer_limit_range",
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="deal_ends_later"),
+            models.CheckConstraint(
+                condition=Q(taken__gte=0, taken__lte=F("quantity")), name="deal_taken_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.title_zh}"
+
+    @property
+    def title(self) -> str:
+        return _pick(self.title_zh, self.title_en)
+
+    @property
+    def owner_ref(self) -> str:
+        """Whose inventory hold the deal's units are."""
+        return f"deal:{self.public_id}"
+
+
+class TicketStatus(models.TextChoices):
+    PENDING = "pending", _("待支付")
+    PAID = "paid", _("已支付")
+    RELEASED = "released", _("已释放")
+    # The reconciler's mark for an admission whose order was never written: its token is
+    # taken, so a late write of that order fails instead of selling the unit twice.
+    VOID = "void", _("已作废")
+
+
+LIVE_TICKET = Q(status__in=[TicketStatus.PENDING, TicketStatus.PAID])
+
+
+class DealTicket(models.Model):
+    """One unit of a deal admitted to one buyer, and the order it became."""
+
+    public_id = PublicIdField(prefix="dt")
+    deal = models.ForeignKey(
+        Deal, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("限时秒杀")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deal_tickets",
+        verbose_name=_("买家"),
+    )
+    # The admission's token (from Redis, or drawn on the database path): one ticket each.
+    token = models.CharField(_("准入令牌"), max_length=40, unique=True)
+    slot = models.IntegerField(_("名额号"), null=True, blank=True)
+    seq = models.IntegerField(_("买家序号"), null=True, blank=True)
+    checkout = models.OneToOneField(
+        "orders.Checkout",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deal_ticket",
+        verbose_name=_("结算单"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("秒杀名额")
+        verbose_name_plural = _("秒杀名额")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal", "slot"], condition=LIVE_TICKET, name="dealticket_live_slot_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["deal", "buyer", "seq"],
+                condition=LIVE_TICKET,
+                name="dealticket_live_buyer_seq_unique",
+            ),
+            models.CheckConstraint(
+                condition=~LIVE_TICKET
+                | Q(slot__isnull=False, seq__isnull=False, buyer__isnull=False),
+                name="dealticket_live_has_slot",
+            ),
+        ]
+        indexes = [models.Index(fields=["deal", "status"], name="dealticket_deal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.deal_id}#{self.slot} ({self.status})"

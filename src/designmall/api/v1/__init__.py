@@ -17,6 +17,7 @@ from designmall.api.v1 import (
     auctions,
     catalog,
     checkin,
+    deals,
     events,
     finance,
     o2o,
@@ -69,6 +70,7 @@ api.add_router("", events.router)
 api.add_router("", checkin.router)
 api.add_router("", auctions.router)
 api.add_router("", promotions.router)
+api.add_router("", deals.router)
 api.add_router("", aftersales.router)
 api.add_router("/operator", aftersales.operator_router)
 api.add_router("", o2o.router)

@@ -31,6 +31,7 @@ from designmall.storefront.pagecache import cached_for_visitors, mark_live_part,
 from designmall.storefront.productcache import BuyChoices, product_page, product_page_seconds
 from designmall.storefront.views import events
 from designmall.storefront.views.coupons import coupon_cards
+from designmall.storefront.views.deals import product_deal_banner
 from designmall.storefront.week import design_week
 
 PER_PAGE = 24
@@ -239,7 +240,8 @@ def _buy_form(request: HttpRequest, choices: BuyChoices) -> str:
                 category_id=choices.category_id,
             ),
         )
-    return _presale_block(request, skus) + buy + strip
+    banner = product_deal_banner(skus[0].product_id) if skus else ""
+    return banner + _presale_block(request, skus) + buy + strip
 
 
 def coupon_strip(request: HttpRequest, templates) -> str:

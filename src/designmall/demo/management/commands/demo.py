@@ -12,6 +12,7 @@ from django.db import connections
 from designmall.core import clock
 from designmall.demo.accounts import DEMO_PASSWORD, accounts_table
 from designmall.demo.auctions import auctions_ensure_live
+from designmall.demo.deals import deals_ensure_live
 from designmall.demo.generator import DEFAULT_PRODUCTS
 from designmall.demo.services import catalog_exists
 from designmall.demo.serving import (
@@ -90,6 +91,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(over))
         if auctions_ensure_live(now=clock.now()):
             self.stdout.write("auctions: every lot had closed; an encore sale is live now")
+        if deals_ensure_live(now=clock.now()):
+            self.stdout.write("deals: a flash deal is on now and another starts in 10 minutes")
         # The demo's worker has the demo bidders bid on live lots now and then.
         os.environ.setdefault("DEMO_SIMULATED_BIDDERS", "1")
         # The children open their own connections; this process needs none while it waits.

@@ -1,0 +1,142 @@
+"""Flash deals (限时秒杀): list and read them (public), and buy one unit (a login).
+
+A deal sells ``quantity`` units of one SKU at ``price_fen`` between ``starts_at`` and
+``ends_at``, at most ``per_buyer_limit`` per buyer, one unit per order. ``phase`` is
+``upcoming`` (即将开抢: count down to ``starts_at`` from ``server_time``), ``live``,
+``sold_out`` (已抢光), ``ended`` or ``cancelled``; ``units_left`` is what is left to take
+now (units of unpaid orders come back when those expire). ``POST /deals/{id}/buy``
+answers a pending checkout of one order of the deal's shop at the deal price, to be paid
+within a few minutes (``expires_at``), like ``POST /checkout``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from designmall.api.auth import AUTHENTICATED
+from designmall.api.errors import with_errors
+from designmall.api.schemas import Input, ShopRef, shop_ref
+from designmall.api.v1.orders import (
+    AddressIn,
+    CheckoutOut,
+    DeliveryValue,
+    IdempotencyKeyHeader,
+    _fingerprint,
+    checkout_out,
+)
+from designmall.core.money import format_fen
+from designmall.promotions import deals as deal_services
+from designmall.promotions.models import Deal
+
+router = Router(tags=["deals"], auth=AUTHENTICATED)
+
+PhaseValue = Literal["upcoming", "live", "sold_out", "ended", "cancelled"]
+
+
+class DealStateOut(Schema):
+    phase: PhaseValue = Field(
+        description="upcoming (即将开抢), live, sold_out (已抢光), ended or cancelled."
+    )
+    units_left: int
+    quantity: int
+    starts_at: datetime
+    ends_at: datetime
+    server_time: datetime = Field(description="The server's clock, to count down from.")
+
+
+class DealOut(DealStateOut):
+    public_id: str
+    title: str = Field(description="In the request's language.")
+    title_zh: str
+    title_en: str
+    shop: ShopRef
+    product: str = Field(description="The product's public id.")
+    sku: str = Field(description="The SKU's public id.")
+    sku_label: str
+    price_fen: int
+    price_display: str
+    list_price_fen: int
+    list_price_display: str
+    per_buyer_limit: int
+
+
+class DealListOut(Schema):
+    items: list[DealOut]
+
+
+def deal_out(deal: Deal) -> dict[str, Any]:
+    return {
+        **deal_services.deal_live_state(deal),
+        "public_id": deal.public_id,
+        "title": deal.title,
+        "title_zh": deal.title_zh,
+        "title_en": deal.title_en,
+        "shop": shop_ref(deal.shop),
+        "product": deal.sku.product.public_id,
+        "sku": deal.sku.public_id,
+        "sku_label": deal.sku.label,
+        "price_fen": deal.price_fen,
+        "price_display": format_fen(deal.price_fen),
+        "list_price_fen": deal.list_price_fen,
+        "list_price_display": format_fen(deal.list_price_fen),
+        "per_buyer_limit": deal.per_buyer_limit,
+    }
+
+
+@router.get("/deals", auth=None, response=with_errors({200: DealListOut}))
+def deals(request: HttpRequest):
+    """Deals running now or still to come, soonest first (at most 50)."""
+    return {"items": [deal_out(deal) for deal in deal_services.deals_current()]}
+
+
+@router.get("/deals/{pid:public_id}", auth=None, response=with_errors({200: DealOut}, 404))
+def deal_detail(request: HttpRequest, public_id: str):
+    """One deal, with its phase and units left now. Unknown: 404 ``deal_not_found``."""
+    return deal_out(deal_services.deal_by_public_id(public_id))
+
+
+@router.get(
+    "/deals/{pid:public_id}/state", auth=None, response=with_errors({200: DealStateOut}, 404)
+)
+def deal_state(request: HttpRequest, public_id: str):
+    """Just the phase, units left and times: what the deal page polls."""
+    return deal_services.deal_live_state(deal_services.deal_by_public_id(public_id))
+
+
+class DealBuyIn(Input):
+    delivery: DeliveryValue
+    address: AddressIn | None = None
+
+
+@router.post(
+    "/deals/{pid:public_id}/buy",
+    response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422),
+)
+def deal_buy(
+    request: HttpRequest,
+    public_id: str,
+    payload: DealBuyIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+):
+    """Take one unit of the deal: a pending checkout (one order of the deal's shop at the
+    deal price, shipping by the usual rule), to be paid by its ``expires_at``. Refused:
+    409 ``deal_not_started``, ``deal_sold_out``, ``deal_ended`` (also cancelled),
+    ``deal_limit_reached`` (the caller holds ``per_buyer_limit`` units in unpaid or paid
+    orders), ``deal_busy`` (a race lost: try again); 404 ``deal_not_found``; 422
+    ``invalid_address``. With an ``Idempotency-Key`` a retry answers the first result."""
+    placed = deal_services.deal_buy(
+        buyer=request.auth,
+        deal=public_id,
+        delivery=payload.delivery,
+        address=payload.address.model_dump() if payload.address is not None else None,
+        idempotency_key=idempotency_key,
+        request_fingerprint=(
+            _fingerprint(payload, deal=public_id) if idempotency_key is not None else None
+        ),
+    )
+    return Status(201, checkout_out(placed))
