@@ -164,7 +164,6 @@ EXPECTED_PATHS = {
     "/api/v1/seller/coupons/{public_id}": {"get"},
     "/api/v1/seller/coupons/{public_id}/code-batches": {"get", "post"},
     "/api/v1/seller/code-batches/{public_id}/codes.csv": {"get"},
-    "/api/v1/seller/coupons/{public_id}/code-batches": {"post"},
     "/api/v1/deals": {"get"},
     "/api/v1/deals/{public_id}": {"get"},
     "/api/v1/deals/{public_id}/state": {"get"},

@@ -309,8 +309,7 @@ class Deal(models.Model):
     shop = models.ForeignKey(
         "catalog.Shop", on_delete=models.PROTECT, related_name="deals", verbose_name=_("店铺")
     )
-    title_zh = models.CharField(_("标题（中文）"), max_length=120)
-    title_en = models.CharField(_("标题（英文）"), max_length=120, blank=True)
+    title = bilingual(models.CharField, _("标题（中文）"), _("标题（英文）"), max_length=120)
     price_fen = models.IntegerField(_("秒杀价（分）"))
     # The catalog price when scheduled, shown struck through beside the deal price.
     list_price_fen = models.IntegerField(_("原价（分）"))
@@ -356,10 +355,6 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.title_zh}"
-
-    @property
-    def title(self) -> str:
-        return _pick(self.title_zh, self.title_en)
 
     @property
     def owner_ref(self) -> str:
