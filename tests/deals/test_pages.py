@@ -66,7 +66,7 @@ def test_the_back_office_schedules_and_cancels(store, path, client):
             "sku": store.lamp.pk,
             "title_zh": "",
             "title_en": "",
-            "price_fen": 9_900,
+            "price_fen": "99.00",  # the back office takes yuan
             "quantity": 2,
             "per_buyer_limit": 1,
             "starts_at_0": "2030-01-01",

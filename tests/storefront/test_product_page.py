@@ -17,9 +17,12 @@ from designmall.catalog.services import (
     product_update,
     sku_update,
 )
+from designmall.core import clock
 from designmall.inventory.services import stock_set
 from designmall.promotions.selectors import claimable_index
 from designmall.storefront.selectors import nav_categories
+from designmall.storefront.views.browse import products_on_presale
+from designmall.storefront.views.deals import products_with_deals
 from tests.factories import make_operator, make_user
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +63,8 @@ def test_a_product_page_read_fresh_takes_at_most_seven_statements(
 ):
     nav_categories()  # the header's categories are kept for every page
     claimable_index()  # so are the coupons claimable now (the 领券 strip)
+    products_on_presale(clock.now())  # and which products have a pre-sale or a deal
+    products_with_deals()
     # the product with shop, designer and category; SKUs; images; the shop's newest
     # ids; those products; their covers; the stock of the SKUs
     with django_assert_max_num_queries(7):

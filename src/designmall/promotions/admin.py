@@ -200,6 +200,10 @@ class RedemptionCodeInline(TabularInline):
     max_num = 0
     show_change_link = False
 
+    @admin.display(description=_("兑换码"))
+    def printed(self, code):
+        return code.printed
+
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("promotions.view_codebatch")
 

@@ -177,12 +177,12 @@ PRESALE_PRODUCTS_KEY = "presale:product-ids:1"
 PRESALE_PRODUCTS_SECONDS = 30
 
 
-def _on_presale(product_id: int, now) -> bool:
+def products_on_presale(now) -> list[int]:
     ids = cache.get(PRESALE_PRODUCTS_KEY)
     if ids is None:
         ids = presale_selectors.product_ids_on_presale(now=now)
         cache.set(PRESALE_PRODUCTS_KEY, ids, PRESALE_PRODUCTS_SECONDS)
-    return product_id in ids
+    return ids
 
 
 def _presale_block(request: HttpRequest, skus: list) -> str:
@@ -193,7 +193,7 @@ def _presale_block(request: HttpRequest, skus: list) -> str:
         return ""
     now = clock.now()
     product_id = skus[0].product_id
-    if not _on_presale(product_id, now):
+    if product_id not in products_on_presale(now):
         return ""
     campaign = presale_selectors.campaign_on_product_page(product_id=product_id, now=now)
     if campaign is None:

@@ -5,11 +5,11 @@ list of deals, and the deal banner on a product page (drawn with the live part).
 from __future__ import annotations
 
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -104,35 +104,32 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/deals.html", {"deals": listed})
 
 
-# The products with a deal running or to come, kept per process for a few seconds: the
-# banner costs a product page one statement only when its product has a deal (a deal
-# scheduled shows on its product page within ``_PRODUCTS_SECONDS``).
-_PRODUCTS_SECONDS = 10.0
-_products: tuple[float, frozenset[int]] = (0.0, frozenset())
+# The products with a deal running or to come, kept in the shared cache for a few
+# seconds: the banner costs a product page a statement only when its product has a deal (a
+# deal scheduled shows on its product page within ``PRODUCTS_SECONDS``).
+PRODUCTS_KEY = "deals:product-ids:1"
+PRODUCTS_SECONDS = 10
 
 
 def forget_products_with_deals() -> None:
-    global _products
-    _products = (0.0, frozenset())
+    cache.delete(PRODUCTS_KEY)
 
 
-def _products_with_deals() -> frozenset[int]:
-    global _products
-    expires, ids = _products
-    now = time.monotonic()
-    if now >= expires:
+def products_with_deals() -> frozenset[int]:
+    ids = cache.get(PRODUCTS_KEY)
+    if ids is None:
         ids = frozenset(
             Deal.objects.filter(status=DealStatus.SCHEDULED, ends_at__gt=clock.now())
             .values_list("sku__product_id", flat=True)
             .distinct()
         )
-        _products = (now + _PRODUCTS_SECONDS, ids)
+        cache.set(PRODUCTS_KEY, ids, PRODUCTS_SECONDS)
     return ids
 
 
 def product_deal_banner(product_id: int) -> str:
     """The product's running or next deal as a banner for its page ('' when none)."""
-    if product_id not in _products_with_deals():
+    if product_id not in products_with_deals():
         return ""
     found = deal_services.deal_for_product(product_id, now=clock.now())
     if found is None:
