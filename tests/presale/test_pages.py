@@ -31,6 +31,7 @@ from tests.presale.conftest import (
     pay_deposit,
     run_jobs,
 )
+from tests.presale.test_fulfilment import balance_paid, deposit_paid, past_ship_date
 
 pytestmark = pytest.mark.django_db
 
@@ -527,3 +528,35 @@ def test_an_operator_cancels_a_live_campaign_with_a_reason(client, campaign):
     assert fresh(preorder).status == PreorderStatus.CANCELLED
     run_jobs()
     assert fresh(preorder.deposit_payment).refunded_fen == 10_000
+
+
+# --- what to ship ----------------------------------------------------------------------------
+
+
+def test_the_seller_center_lists_pre_orders_to_ship_with_late_ones_flagged(client):
+    campaign = make_campaign(quantity=3)
+    preorder = balance_paid(campaign, deposit_paid(campaign))
+    client.force_login(campaign.shop.owner)
+
+    on_time = text_of(client.get(reverse("storefront:seller_presales")))
+    past_ship_date(campaign)
+    late = text_of(client.get(reverse("storefront:seller_presales")))
+
+    assert f'data-to-ship="{preorder.public_id}"' in on_time
+    assert preorder.order.public_id in on_time
+    assert "status-rejected" not in on_time
+    assert "status-rejected" in late  # the 已逾期 flag
+
+
+def test_the_back_office_filters_the_pre_orders_late_to_ship(client):
+    late_campaign = make_campaign(quantity=3)
+    late = balance_paid(late_campaign, deposit_paid(late_campaign))
+    on_time_campaign = make_campaign(quantity=3, ship_days_after_end=90)
+    on_time = balance_paid(on_time_campaign, deposit_paid(on_time_campaign))
+    past_ship_date(late_campaign)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+
+    page = text_of(client.get(reverse("admin:presale_preorder_changelist") + "?late=yes"))
+
+    assert late.public_id in page
+    assert on_time.public_id not in page

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from designmall.core.admin import ModelAdmin, TabularInline
 from designmall.core.adminactions import ask_reason, run_each
 from designmall.core.money import format_fen
-from designmall.presale import services
+from designmall.presale import selectors, services
 from designmall.presale.models import (
     Campaign,
     CampaignSku,
@@ -18,6 +18,22 @@ from designmall.presale.models import (
     Preorder,
     PreorderStatus,
 )
+
+
+class LateToShipFilter(admin.SimpleListFilter):
+    """Fully paid pre-orders past their promised ship date and not shipped (the operator's
+    list of late sellers, as ``selectors.late_for_operator``)."""
+
+    title = _("发货")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("逾期未发货"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.late_for_operator().values("pk"))
+        return queryset
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -161,7 +177,7 @@ class PreorderAdmin(ReadOnlyAdmin):
         "deposit_paid_at",
         "created_at",
     )
-    list_filter = ("status", "campaign__kind")
+    list_filter = (LateToShipFilter, "status", "campaign__kind")
     search_fields = ("public_id", "buyer__email", "buyer__mobile", "campaign__public_id")
     actions = ["force_refund"]
     date_hierarchy = "created_at"

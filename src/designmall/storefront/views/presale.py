@@ -220,6 +220,10 @@ def _own_campaign(request: HttpRequest, public_id: str) -> Campaign:
     return found
 
 
+# The seller center shows this many pre-orders to ship (the API pages through all of them).
+TO_SHIP_SHOWN = 200
+
+
 @login_required
 @require_GET
 def seller_campaigns(request: HttpRequest) -> HttpResponse:
@@ -235,6 +239,7 @@ def seller_campaigns(request: HttpRequest) -> HttpResponse:
         {
             "shop": shop,
             "rows": [{"campaign": c, "phase": selectors.campaign_phase(c, now)} for c in campaigns],
+            "to_ship": list(selectors.to_ship_for_shop(shop, now=now)[:TO_SHIP_SHOWN]),
             "products": list(
                 Product.objects.filter(shop=shop, status=ProductStatus.LIVE).order_by(
                     "-updated_at", "-id"
