@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -238,6 +239,20 @@ _KIND_LABELS = {
 }
 
 
+# The release's memo keeps the commission rate in the books' own words (Chinese); a
+# statement shows it in the reader's language.
+_COMMISSION_MEMO = re.compile(r"佣金费率 (\d+) 基点")
+
+
+def _memo_shown(memo: str) -> str:
+    found = _COMMISSION_MEMO.fullmatch(memo or "")
+    if found is None:
+        return memo
+    whole, part = divmod(int(found.group(1)), 100)
+    rate = f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
+    return _("佣金费率 %(rate)s%%") % {"rate": rate}
+
+
 @dataclass(frozen=True)
 class StatementEntry:
     at: datetime
@@ -276,7 +291,7 @@ def seller_statement(*, shop_public_id: str, limit: int = 50) -> SellerStatement
                 label=_(label) if label else txn.kind,
                 amount_fen=-posting.amount,  # a liability: a credit is what we owe the seller
                 order=refs.get("order", ""),
-                memo=txn.memo,
+                memo=_memo_shown(txn.memo),
             )
         )
     balance = -(Posting.objects.filter(account__code=code).aggregate(s=Sum("amount"))["s"] or 0)

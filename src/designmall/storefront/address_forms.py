@@ -27,7 +27,9 @@ class AddressForm(forms.Form):
     city = forms.ChoiceField(label=ADDRESS_LABELS["city"])
     district = forms.ChoiceField(label=ADDRESS_LABELS["district"], required=False)
     detail = forms.CharField(
-        label=ADDRESS_LABELS["detail"], max_length=200, widget=forms.Textarea(attrs={"rows": 2})
+        label=ADDRESS_LABELS["detail"],
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "data-i18n-exempt": ""}),  # the buyer's words
     )
     postcode = forms.CharField(label=ADDRESS_LABELS["postcode"], max_length=10, required=False)
     make_default = forms.BooleanField(label=_("设为默认地址"), required=False)
@@ -44,6 +46,7 @@ class AddressForm(forms.Form):
         )
         for name in ("province", "city", "district"):
             self.fields[name].widget.attrs[f"data-division-{name}"] = ""
+            self.fields[name].widget.attrs["lang"] = "zh"  # the data set names places in Chinese
 
     def address(self) -> dict[str, str]:
         fields = ("name", "mobile", "province", "city", "district", "detail", "postcode")

@@ -43,11 +43,17 @@ class CountryField(forms.ChoiceField):
 
 
 class Form(forms.Form):
-    """Our forms: labels without Django's trailing colon (it reads wrong in Chinese)."""
+    """Our forms: labels without Django's trailing colon (it reads wrong in Chinese); a
+    field for one language's text (``*_zh``, ``*_en``) says which language it holds."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name.endswith("_en"):
+                field.widget.attrs.setdefault("lang", "en")
+            elif name.endswith("_zh"):
+                field.widget.attrs.setdefault("lang", "zh")
 
 
 def _parse_yuan(text: str, *, allow_zero: bool) -> int:
@@ -208,6 +214,7 @@ class ProductForm(Form):
             {
                 "data-lookup": reverse("storefront:seller_designer_lookup"),
                 "data-placeholder": _("输入设计师姓名查找，留空表示不指定"),
+                "data-i18n-exempt": "",  # names in both languages, to find either
             }
         )
         self.fields["designer"].choices = [
@@ -299,7 +306,8 @@ class SkuForm(Form):
         label=_("规格"),
         required=False,
         help_text=_("每行一项，如 颜色=黑。"),
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("颜色=黑\n尺寸=L")}),
+        # The options' own (Chinese) names and values, whatever the page's language.
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("颜色=黑\n尺寸=L"), "lang": "zh"}),
     )
     attributes_en = forms.CharField(
         label=_("英文规格"),

@@ -160,7 +160,7 @@ def _refund_lines(order: Order) -> list[tuple[str, str]]:
     for line in order.lines.select_related("sku").order_by("id"):
         units, fen = services.line_refundable(order, line)
         label = _("%(title)s × %(n)d · 实付 %(paid)s · 还可退 %(units)d 件、%(left)s") % {
-            "title": line.product_title + (f"（{line.sku_label}）" if line.sku_label else ""),
+            "title": line.product_title + (f" · {line.sku_label}" if line.sku_label else ""),
             "n": line.quantity,
             "paid": format_fen(line.paid_fen),
             "units": units,
