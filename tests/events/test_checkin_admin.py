@@ -84,7 +84,7 @@ def test_a_list_is_made_from_picked_sessions(client, operator, staff):
     lecture = make_session()
     page = client.post(
         reverse("admin:events_checkinlist_add"),
-        {"name": "讲座厅", "gate": " A   门 ", "sessions": [lecture.pk], "staff": [staff.pk]},
+        {"name_zh": "讲座厅", "gate": " A   门 ", "sessions": [lecture.pk], "staff": [staff.pk]},
     )
     assert page.status_code == 302, page.context["adminform"].form.errors
     made = CheckinList.objects.get()
@@ -100,14 +100,14 @@ def test_a_whole_exhibition_day_is_picked_at_once(client, operator):
     make_session(event=exhibition, starts_at=day + timedelta(days=1))
     page = client.post(
         reverse("admin:events_checkinlist_add"),
-        {"name": "展览首日", "gate": "1 号门", "event": exhibition.pk, "day": day.date()},
+        {"name_zh": "展览首日", "gate": "1 号门", "event": exhibition.pk, "day": day.date()},
     )
     assert page.status_code == 302, page.context["adminform"].form.errors
     assert set(CheckinList.objects.get().sessions.all()) == set(hours)
 
 
 def test_a_list_without_sessions_is_refused(client, operator):
-    page = client.post(reverse("admin:events_checkinlist_add"), {"name": "空", "gate": "A"})
+    page = client.post(reverse("admin:events_checkinlist_add"), {"name_zh": "空", "gate": "A"})
     assert page.status_code == 200
     assert "请至少选择一个场次。" in page.content.decode()
     assert not CheckinList.objects.exists()
@@ -117,7 +117,7 @@ def test_only_venue_staff_can_be_picked(client, operator):
     visitor = make_user()
     page = client.post(
         reverse("admin:events_checkinlist_add"),
-        {"name": "讲座厅", "gate": "A", "sessions": [make_session().pk], "staff": [visitor.pk]},
+        {"name_zh": "讲座厅", "gate": "A", "sessions": [make_session().pk], "staff": [visitor.pk]},
     )
     assert page.status_code == 200
     assert not CheckinList.objects.exists()

@@ -744,10 +744,12 @@ def _checkin_lists_write(
         day = session.starts_at.astimezone(tz).date()
         by_gate.setdefault((venue_of_hall[session.hall_id], day), []).append(session)
     names = {venue.pk: venue.name_zh for venue in venues}
+    names_en = {venue.pk: venue.name_en for venue in venues}
     keys = sorted(by_gate, key=lambda key: (key[1], key[0]))
     lists = CheckinList.objects.bulk_create(
         CheckinList(
-            name=f"{names[venue]} {day:%m-%d}",
+            name_zh=f"{names[venue]} {day:%m-%d}",
+            name_en=f"{names_en[venue]} {day:%m-%d}" if names_en[venue] else "",
             gate=f"{names[venue]} 主入口",
             allow_reentry=True,
             created_at=now,

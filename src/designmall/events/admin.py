@@ -557,7 +557,16 @@ class CheckinListForm(forms.ModelForm):
 
     class Meta:
         model = CheckinList
-        fields = ("name", "gate", "allow_reentry", "sessions", "event", "day", "staff")
+        fields = (
+            "name_zh",
+            "name_en",
+            "gate",
+            "allow_reentry",
+            "sessions",
+            "event",
+            "day",
+            "staff",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -579,8 +588,8 @@ class CheckinListForm(forms.ModelForm):
         if self.errors:
             return cleaned
         try:
-            cleaned["name"], cleaned["gate"] = checkin.checkin_list_check(
-                name=cleaned.get("name"),
+            cleaned["name_zh"], cleaned["gate"] = checkin.checkin_list_check(
+                name=cleaned.get("name_zh"),
                 gate=cleaned.get("gate"),
                 sessions=sessions,
                 staff=cleaned.get("staff") or [],
@@ -596,12 +605,21 @@ class CheckinListAdmin(ModelAdmin):
     form = CheckinListForm
     list_display = ("name", "gate", "sessions_n", "allow_reentry", "staff_n", "created_at")
     list_filter = ("allow_reentry",)
-    search_fields = ("public_id", "name", "gate", "sessions__public_id")
+    search_fields = ("public_id", "name_zh", "name_en", "gate", "sessions__public_id")
     autocomplete_fields = ("sessions", "staff")
     readonly_fields = ("public_id", "figures", "created_at")
 
     def get_fields(self, request, obj=None):
-        fields = ("name", "gate", "allow_reentry", "sessions", "event", "day", "staff")
+        fields = (
+            "name_zh",
+            "name_en",
+            "gate",
+            "allow_reentry",
+            "sessions",
+            "event",
+            "day",
+            "staff",
+        )
         return fields if obj is None else ("public_id", *fields, "figures", "created_at")
 
     def get_queryset(self, request):

@@ -508,7 +508,7 @@ class CheckinList(models.Model):
     again; without it a ticket enters once."""
 
     public_id = PublicIdField(prefix="cl")
-    name = models.CharField(_("名称"), max_length=100)
+    name = bilingual(models.CharField, _("名称"), _("英文名称"), max_length=100)
     gate = models.CharField(_("入口"), max_length=40)
     sessions = models.ManyToManyField(Session, related_name="checkin_lists", verbose_name=_("场次"))
     allow_reentry = models.BooleanField(_("允许出场后再次入场"), default=False)
@@ -524,7 +524,7 @@ class CheckinList(models.Model):
     class Meta:
         verbose_name = _("检票清单")
         verbose_name_plural = _("检票清单")
-        ordering = ["name", "id"]
+        ordering = ["name_zh", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} · {self.gate}"

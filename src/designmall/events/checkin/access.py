@@ -69,7 +69,7 @@ def checkin_lists_for(*, scanner: Scanner) -> QuerySet[CheckinList]:
         if not _device_usable(scanner.device) or scanner.device.staff_id != scanner.user.pk:
             return CheckinList.objects.none()
         lists = lists.filter(devices=scanner.device)
-    return lists.order_by("name", "id")
+    return lists.order_by("name_zh", "id")
 
 
 def checkin_list_for(*, scanner: Scanner, public_id: str) -> CheckinList:
@@ -122,6 +122,7 @@ def checkin_list_create(
     name: str,
     gate: str,
     sessions: Iterable[Session],
+    name_en: str = "",
     allow_reentry: bool = False,
     staff: Iterable[User] = (),
     by: User | None = None,
@@ -130,7 +131,13 @@ def checkin_list_create(
     sessions, staff = list(sessions), list(staff)
     name, gate = checkin_list_check(name=name, gate=gate, sessions=sessions, staff=staff)
     checkin_list = CheckinList.objects.create(
-        name=name, gate=gate, allow_reentry=bool(allow_reentry), created_at=clock.now()
+        name_zh=name,
+        name_en=_text(name_en, limit=NAME_MAX, field="name_en", label=_("英文名称"))
+        if name_en
+        else "",
+        gate=gate,
+        allow_reentry=bool(allow_reentry),
+        created_at=clock.now(),
     )
     checkin_list.sessions.set(sessions)
     checkin_list.staff.set(staff)
