@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from PIL import Image
 
+from designmall.core.models import Job
 from designmall.demo import images
 from designmall.demo.services import catalog_wipe
 
@@ -56,3 +57,4 @@ def seeded(django_db_setup, django_db_blocker, demo_media):
         call_command("seed", products=SMALL_CATALOG, seed=TEST_SEED, verbosity=0)
         yield
         catalog_wipe()
+        Job.objects.all().delete()  # what the seed queued, committed: not the next module's

@@ -603,7 +603,15 @@ class CheckinListForm(forms.ModelForm):
 @admin.register(CheckinList)
 class CheckinListAdmin(ModelAdmin):
     form = CheckinListForm
-    list_display = ("name", "gate", "sessions_n", "allow_reentry", "staff_n", "created_at")
+    list_display = (
+        "name_zh",
+        "name_en",
+        "gate",
+        "sessions_n",
+        "allow_reentry",
+        "staff_n",
+        "created_at",
+    )
     list_filter = ("allow_reentry",)
     search_fields = ("public_id", "name_zh", "name_en", "gate", "sessions__public_id")
     autocomplete_fields = ("sessions", "staff")
