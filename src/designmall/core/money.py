@@ -90,5 +90,11 @@ class Money:
         return Money((self.fen * basis_points + 5_000) // 10_000)
 
 
+def percent_from_bp(basis_points: int) -> str:
+    """Basis points as a percentage: 800 is "8%", 850 "8.5%", 1234 "12.34%"."""
+    whole, part = divmod(int(basis_points), 100)
+    return f"{whole}.{part:02d}".rstrip("0") + "%" if part else f"{whole}%"
+
+
 def format_fen(fen: int | None) -> str:
     return "" if fen is None else Money(int(fen)).format()

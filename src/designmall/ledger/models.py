@@ -47,6 +47,8 @@ class LedgerTransaction(models.Model):
     key = models.CharField(_("幂等键"), max_length=200, unique=True)
     kind = models.CharField(_("类别"), max_length=40, db_index=True)
     memo = models.CharField(_("摘要"), max_length=500, blank=True)
+    # The commission rate a release to a seller was split at, kept as data for statements.
+    commission_bp = models.PositiveIntegerField(_("佣金（基点）"), null=True, blank=True)
     created_at = models.DateTimeField(_("记账时间"), db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

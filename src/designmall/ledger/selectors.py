@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as _noop
 
 from designmall.core.errors import NotFound, ValidationFailed
-from designmall.core.money import Money
+from designmall.core.money import Money, percent_from_bp
 from designmall.ledger import accounts
-from designmall.ledger.models import Payout, Posting
+from designmall.ledger.models import LedgerTransaction, Payout, Posting
 from designmall.ledger.services import Kind
 
 _REFUND_KINDS = (Kind.REFUND_FROM_ESCROW, Kind.REFUND_FROM_SELLER)
@@ -241,16 +240,11 @@ _KIND_LABELS = {
 
 # The release's memo keeps the commission rate in the books' own words (Chinese); a
 # statement shows it in the reader's language.
-_COMMISSION_MEMO = re.compile(r"佣金费率 (\d+) 基点")
-
-
-def _memo_shown(memo: str) -> str:
-    found = _COMMISSION_MEMO.fullmatch(memo or "")
-    if found is None:
-        return memo
-    whole, part = divmod(int(found.group(1)), 100)
-    rate = f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
-    return _("佣金费率 %(rate)s%%") % {"rate": rate}
+def _memo_shown(txn: LedgerTransaction) -> str:
+    """A release's commission rate in the reader's language; any other memo as written."""
+    if txn.commission_bp is None:
+        return txn.memo
+    return _("佣金费率 %(rate)s") % {"rate": percent_from_bp(txn.commission_bp)}
 
 
 @dataclass(frozen=True)
@@ -291,7 +285,7 @@ def seller_statement(*, shop_public_id: str, limit: int = 50) -> SellerStatement
                 label=_(label) if label else txn.kind,
                 amount_fen=-posting.amount,  # a liability: a credit is what we owe the seller
                 order=refs.get("order", ""),
-                memo=_memo_shown(txn.memo),
+                memo=_memo_shown(txn),
             )
         )
     balance = -(Posting.objects.filter(account__code=code).aggregate(s=Sum("amount"))["s"] or 0)

@@ -133,6 +133,7 @@ def ledger_post(
     postings: list[tuple[str, int]],
     memo: str = "",
     refs: dict[str, str] | None = None,
+    commission_bp: int | None = None,
     by=None,
 ) -> LedgerTransaction:
     """Record one balanced transaction, once per ``key``.
@@ -164,6 +165,7 @@ def ledger_post(
                 key=key,
                 kind=kind,
                 memo=memo,
+                commission_bp=commission_bp,
                 created_at=clock.now(),
                 created_by=by if getattr(by, "pk", None) else None,
             )
@@ -342,6 +344,7 @@ def _escrow_to_seller(
             ]
         ),
         memo=f"佣金费率 {commission_bp} 基点",
+        commission_bp=commission_bp,
         refs={**refs, "shop": shop_public_id},
         by=by,
     )

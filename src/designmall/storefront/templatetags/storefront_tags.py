@@ -5,6 +5,8 @@ import zlib
 from django import template
 from django_countries import countries
 
+from designmall.core.money import percent_from_bp
+
 register = template.Library()
 
 
@@ -32,8 +34,6 @@ def country_name(code) -> str:
 def bp_percent(value) -> str:
     """Basis points as a percentage: 800 is "8%", 850 "8.5%", 1234 "12.34%"."""
     try:
-        bp = int(value)
+        return percent_from_bp(int(value))
     except (TypeError, ValueError):
         return ""
-    whole, part = divmod(bp, 100)
-    return f"{whole}.{part:02d}".rstrip("0").rstrip(".") + "%" if part else f"{whole}%"

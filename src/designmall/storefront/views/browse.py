@@ -178,11 +178,11 @@ PRESALE_PRODUCTS_SECONDS = 30
 
 
 def products_on_presale(now) -> list[int]:
-    ids = cache.get(PRESALE_PRODUCTS_KEY)
-    if ids is None:
-        ids = presale_selectors.product_ids_on_presale(now=now)
-        cache.set(PRESALE_PRODUCTS_KEY, ids, PRESALE_PRODUCTS_SECONDS)
-    return ids
+    return cache.get_or_set(
+        PRESALE_PRODUCTS_KEY,
+        lambda: presale_selectors.product_ids_on_presale(now=now),
+        PRESALE_PRODUCTS_SECONDS,
+    )
 
 
 def _presale_block(request: HttpRequest, skus: list) -> str:

@@ -116,15 +116,15 @@ def forget_products_with_deals() -> None:
 
 
 def products_with_deals() -> frozenset[int]:
-    ids = cache.get(PRODUCTS_KEY)
-    if ids is None:
-        ids = frozenset(
+    return cache.get_or_set(
+        PRODUCTS_KEY,
+        lambda: frozenset(
             Deal.objects.filter(status=DealStatus.SCHEDULED, ends_at__gt=clock.now())
             .values_list("sku__product_id", flat=True)
             .distinct()
-        )
-        cache.set(PRODUCTS_KEY, ids, PRODUCTS_SECONDS)
-    return ids
+        ),
+        PRODUCTS_SECONDS,
+    )
 
 
 def product_deal_banner(product_id: int) -> str:
