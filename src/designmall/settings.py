@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "designmall.core.proxy.ForwardedClientMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -88,6 +89,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "designmall.storefront.middleware.TooManyRequestsPageMiddleware",
 ]
+
+# Addresses of our own proxies (nginx in front of the nodes): their X-Forwarded-For names
+# the client (core/proxy.py). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
 
 ROOT_URLCONF = "designmall.urls"
 WSGI_APPLICATION = "designmall.wsgi.application"

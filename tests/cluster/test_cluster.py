@@ -1,0 +1,146 @@
+"""`designmall cluster`: nginx in front of two web nodes and two workers, over a PostgreSQL
+primary with a streaming replica and Redis, started and stopped on loopback."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from designmall.demo.cluster import Cluster, _pg_bin
+from designmall.demo.serving import designmall_argv
+
+pytestmark = pytest.mark.cluster
+
+
+def _missing() -> str | None:
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        return "nginx is not installed (make servers)"
+    if shutil.which("redis-server") is None:
+        return "redis-server is not installed"
+    try:
+        _pg_bin("initdb")
+    except RuntimeError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the cluster tests need {missing}")
+        pytest.skip(missing)
+    with Cluster(nodes=2, workers=2, node_threads=4, log=False) as running:
+        yield running
+
+
+def _get(url: str, headers: dict | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def _nginx_log(cluster) -> list[dict]:
+    lines = (cluster.logs / "nginx-access.log").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_requests_through_nginx_are_served_by_both_nodes(cluster):
+    for _ in range(8):
+        status, _headers, _body = _get(f"{cluster.url}/healthz")
+        assert status == 200
+    time.sleep(0.5)  # nginx writes its log line after the answer
+    upstreams = {line["upstream"] for line in _nginx_log(cluster) if line["uri"] == "/healthz"}
+    assert upstreams == {cluster.node_url(i).removeprefix("http://") for i in range(2)}
+
+
+def test_a_request_id_is_passed_through_or_made(cluster):
+    _status, headers, _ = _get(f"{cluster.url}/healthz", {"X-Request-ID": "req-from-client"})
+    assert headers["X-Request-ID"] == "req-from-client"
+    _status, headers, _ = _get(f"{cluster.url}/healthz")
+    assert len(headers["X-Request-ID"]) == 32
+
+
+def test_static_files_are_served_by_nginx_not_the_nodes(cluster):
+    status, headers, _ = _get(f"{cluster.url}/static/deals.js")
+    assert status == 200
+    assert headers["Cache-Control"].startswith("max-age=") or "public" in headers["Cache-Control"]
+    for index in range(2):
+        assert "/static/deals.js" not in (cluster.logs / f"web{index}.log").read_text()
+
+
+def test_a_body_over_the_upload_limit_is_refused_by_nginx(cluster):
+    request = urllib.request.Request(
+        f"{cluster.url}/api/v1/seller/products", data=b"x" * (13 * 1024 * 1024), method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+    assert json.loads(refused.value.read())["error"]["code"] == "payload_too_large"
+
+
+def test_the_replica_streams_what_the_primary_writes(cluster):
+    def psql(port: int, sql: str) -> str:
+        argv = [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
+        return subprocess.run(
+            [*argv, "-d", "designmall", "-Atc", sql], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    assert psql(cluster.ports["primary"], "SELECT state FROM pg_stat_replication") == "streaming"
+    psql(cluster.ports["primary"], "CREATE TABLE cluster_probe (n int); INSERT INTO cluster_probe VALUES (7)")
+    deadline = time.monotonic() + 10
+    seen = ""
+    while time.monotonic() < deadline and seen != "7":
+        try:
+            seen = psql(cluster.ports["replica"], "SELECT n FROM cluster_probe")
+        except subprocess.CalledProcessError:
+            time.sleep(0.2)
+    assert seen == "7"
+    assert psql(cluster.ports["replica"], "SELECT pg_is_in_recovery()") == "t"
+
+
+def test_stopping_leaves_no_process_behind():
+    missing = _missing()
+    if missing:
+        pytest.skip(missing)
+    running = Cluster(nodes=1, workers=1, node_threads=2, log=False)
+    running.start()
+    pids = [process.pid for process in running.processes.values()]
+    folder = running.folder
+    running.stop()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not folder.exists()
+
+
+def test_the_shipped_site_configuration_passes_nginx_own_check(tmp_path):
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (make servers)")
+    site = tmp_path / "site.conf"
+    site.write_text(
+        subprocess.run(
+            [*designmall_argv("nginx_config"), "--upstream", "10.0.0.5:8000", "--listen", "8081"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{ include {site}; }}\n")
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "server 10.0.0.5:8000;" in site.read_text()
