@@ -97,12 +97,12 @@ def test_the_replica_streams_what_the_primary_writes(cluster):
         ).stdout.strip()
 
     assert psql(cluster.ports["primary"], "SELECT state FROM pg_stat_replication") == "streaming"
-    psql(cluster.ports["primary"], "CREATE TABLE cluster_probe (n int); INSERT INTO cluster_probe VALUES (7)")
+    psql(cluster.ports["primary"], "CREATE TABLE probe (n int); INSERT INTO probe VALUES (7)")
     deadline = time.monotonic() + 10
     seen = ""
     while time.monotonic() < deadline and seen != "7":
         try:
-            seen = psql(cluster.ports["replica"], "SELECT n FROM cluster_probe")
+            seen = psql(cluster.ports["replica"], "SELECT n FROM probe")
         except subprocess.CalledProcessError:
             time.sleep(0.2)
     assert seen == "7"

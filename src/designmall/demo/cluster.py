@@ -12,6 +12,7 @@ PostgreSQL refuses to run as root: as root, its programs run as the ``postgres``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -80,7 +81,7 @@ def _pg_bin(name: str) -> str:
             return str(folder / name)
     found = shutil.which(name)
     if found is None:
-        raise ClusterError(f"PostgreSQL's {name} was not found (Debian: apt-get install postgresql)")
+        raise ClusterError(f"PostgreSQL's {name} was not found (Debian: postgresql)")
     return found
 
 
@@ -236,7 +237,8 @@ class Cluster:
         self.pg_data = {"primary": primary, "replica": replica}
         subprocess.run(
             _as_postgres(
-                [_pg_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+                [_pg_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust"]
+                + ["-E", "UTF8"]
             ),
             check=True,
             capture_output=True,
@@ -287,7 +289,8 @@ class Cluster:
         data = self.pg_data[which]
         argv = [_pg_bin("pg_ctl"), "-D", str(data), "-w", "-t", "60"]
         if action == "start":
-            argv += ["-l", str(self.logs / f"postgres-{which}.log"), "-o", f"-p {self.ports[which]}"]
+            log = self.logs / f"postgres-{which}.log"
+            argv += ["-l", str(log), "-o", f"-p {self.ports[which]}"]
         else:
             argv += ["-m", "fast"]
         subprocess.run(_as_postgres([*argv, action]), check=True, capture_output=True)
@@ -338,8 +341,8 @@ class Cluster:
             check=True,
             capture_output=True,
         )
-        for argv in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
-            subprocess.run(designmall_argv(*argv), env=env, check=True)
+        for argv in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run(designmall_argv(*argv, "-v", "0"), env=env, check=True)
         if self.seed:
             subprocess.run(designmall_argv("seed"), env=env, check=True)
         self._say("database migrated, static files collected")
@@ -432,10 +435,8 @@ class Cluster:
         for which in ("replica", "primary"):
             data = self.pg_data.get(which)
             if data is not None and (data / "postmaster.pid").exists():
-                try:
+                with contextlib.suppress(subprocess.CalledProcessError):
                     self._pg_ctl(which, "stop")
-                except subprocess.CalledProcessError:
-                    pass
         for out in self._log_files:
             out.close()
         self._log_files.clear()
