@@ -237,8 +237,7 @@ class Cluster:
         self.pg_data = {"primary": primary, "replica": replica}
         subprocess.run(
             _as_postgres(
-                [_pg_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust"]
-                + ["-E", "UTF8"]
+                [_pg_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-EUTF8"]
             ),
             check=True,
             capture_output=True,
