@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "designmall.storefront.middleware.TooManyRequestsPageMiddleware",
+    # Last: its process_view runs the replica-read views after every other middleware's.
+    "designmall.core.replica.ReplicaReadsMiddleware",
 ]
 
 # Addresses of our own proxies (nginx in front of the nodes): their X-Forwarded-For names
@@ -151,6 +153,29 @@ else:
     if os.environ.get("TEST_DATABASE_NAME"):
         _default_db["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
 DATABASES = {"default": _default_db}
+
+# A PostgreSQL read replica for catalog, search and page reads (core/replica.py): the views
+# named below read from it, every write and every other read from the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "5"))
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "2"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
+REPLICA_READ_VIEWS = [
+    # storefront pages
+    *("home", "search", "category", "product", "designer", "shop"),
+    # the catalog's API reads
+    *("product_list", "product_detail", "category_list", "designer_list", "designer_detail"),
+    "shop_detail",
+]
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    _replica_db = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    _replica_db["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
+    _replica_db["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica_db
+    DATABASE_ROUTERS = ["designmall.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache: Redis when configured, else the database (shared by processes) --

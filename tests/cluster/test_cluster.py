@@ -1,12 +1,15 @@
 """`designmall cluster`: nginx in front of two web nodes and two workers, over a PostgreSQL
 primary with a streaming replica and Redis, started and stopped on loopback."""
 
+import http.cookiejar
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -37,7 +40,19 @@ def cluster():
         if os.environ.get("CI") == "true":
             pytest.fail(f"the cluster tests need {missing}")
         pytest.skip(missing)
-    with Cluster(nodes=2, workers=2, node_threads=4, log=False) as running:
+    fast_replica_rules = {
+        "REPLICA_STICKY_SECONDS": "2",
+        "REPLICA_MAX_LAG_SECONDS": "1",
+        "REPLICA_CHECK_SECONDS": "0.5",
+    }
+    with Cluster(
+        nodes=2,
+        workers=2,
+        node_threads=4,
+        log=False,
+        log_statements=True,
+        extra_env=fast_replica_rules,
+    ) as running:
         yield running
 
 
@@ -144,3 +159,92 @@ def test_the_shipped_site_configuration_passes_nginx_own_check(tmp_path):
     )
     assert checked.returncode == 0, checked.stderr
     assert "server 10.0.0.5:8000;" in site.read_text()
+
+
+# --- the read replica (core/replica.py) ------------------------------------------------
+
+
+def _token() -> str:
+    return "probe" + secrets.token_hex(5)
+
+
+def _searched_on(cluster, token: str) -> set[str]:
+    """Which servers ran the search for ``token`` (their statement logs)."""
+    time.sleep(0.3)
+    return {which for which in ("primary", "replica") if token in cluster.server_log(which)}
+
+
+def _search(cluster, token: str, opener=None) -> int:
+    opener = opener or urllib.request.build_opener()
+    with opener.open(f"{cluster.url}/search?q={token}", timeout=20) as response:
+        return response.status
+
+
+def test_catalog_pages_read_from_the_replica(cluster):
+    for _ in range(4):  # both nodes
+        token = _token()
+        assert _search(cluster, token) == 200
+        assert _searched_on(cluster, token) == {"replica"}
+
+
+def test_a_visitor_who_has_just_written_reads_from_the_primary(cluster):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{cluster.url}/login/", timeout=20).read()
+    csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf, "email": "nobody@example.com", "password": "wrong"}
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            f"{cluster.url}/login/", data=form, headers={"Referer": f"{cluster.url}/login/"}
+        ),
+        timeout=20,
+    ).read()
+    assert any(cookie.name == "dm_primary" for cookie in jar)
+    token = _token()
+    _search(cluster, token, opener)
+    assert _searched_on(cluster, token) == {"primary"}
+    time.sleep(2.2)  # REPLICA_STICKY_SECONDS later
+    token = _token()
+    _search(cluster, token, opener)
+    assert _searched_on(cluster, token) == {"replica"}
+
+
+def _psql(cluster, which: str, sql: str) -> str:
+    argv = [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(cluster.ports[which]), "-U", "postgres"]
+    return subprocess.run(
+        [*argv, "-d", "designmall", "-Atc", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_a_lagging_replica_is_not_read(cluster):
+    _psql(cluster, "replica", "SELECT pg_wal_replay_pause()")
+    try:
+        _psql(cluster, "primary", "CREATE TABLE IF NOT EXISTS lag_probe (n int)")
+        _psql(cluster, "primary", "INSERT INTO lag_probe VALUES (1)")
+        time.sleep(2.5)  # past REPLICA_MAX_LAG_SECONDS, and each process has looked again
+        token = _token()
+        assert _search(cluster, token) == 200
+        assert _searched_on(cluster, token) == {"primary"}
+    finally:
+        _psql(cluster, "replica", "SELECT pg_wal_replay_resume()")
+    time.sleep(1.5)
+    token = _token()
+    _search(cluster, token)
+    assert _searched_on(cluster, token) == {"replica"}
+
+
+def test_when_the_replica_is_down_pages_read_from_the_primary(cluster):
+    cluster.stop_replica()
+    try:
+        for _ in range(4):  # both nodes, including a process that had a replica connection
+            token = _token()
+            assert _search(cluster, token) == 200
+            assert _searched_on(cluster, token) == {"primary"}
+    finally:
+        cluster.start_replica()
+    time.sleep(1.5)
+    token = _token()
+    _search(cluster, token)
+    assert _searched_on(cluster, token) == {"replica"}

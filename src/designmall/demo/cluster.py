@@ -131,6 +131,7 @@ class Cluster:
     keep: bool = False
     seed: bool = False
     log: bool = True
+    log_statements: bool = False  # every statement in each server's log (for tests)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -254,6 +255,7 @@ class Cluster:
                 "fsync = off\n"  # a scratch cluster: speed over durability
                 "synchronous_commit = off\n"
                 "full_page_writes = off\n"
+                + ("log_statement = 'all'\n" if self.log_statements else "")
             )
         self._pg_ctl("primary", "start")
         self._say(f"PostgreSQL primary on 127.0.0.1:{self.ports['primary']}")
@@ -323,6 +325,17 @@ class Cluster:
 
     def stop_redis(self) -> None:
         self._stop_process("redis")
+
+    def stop_replica(self) -> None:
+        self._pg_ctl("replica", "stop")
+
+    def start_replica(self) -> None:
+        self._pg_ctl("replica", "start")
+
+    def server_log(self, which: str) -> str:
+        """A PostgreSQL server's log so far (``primary`` or ``replica``)."""
+        path = self.logs / f"postgres-{which}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def _prepare_database(self) -> None:
         env = self.env()
