@@ -180,12 +180,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache: Redis when configured, else the database (shared by processes) --
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# After Redis fails, a process leaves it alone this long before trying again (core/rediscache).
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "2"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "designmall.core.rediscache.KeptClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "designmall"),
+            # A Redis that is away costs a request at most this long once per retry period.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:

@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -44,6 +45,7 @@ def cluster():
         "REPLICA_STICKY_SECONDS": "2",
         "REPLICA_MAX_LAG_SECONDS": "1",
         "REPLICA_CHECK_SECONDS": "0.5",
+        "REDIS_RETRY_SECONDS": "1",
     }
     with Cluster(
         nodes=2,
@@ -52,6 +54,7 @@ def cluster():
         log=False,
         log_statements=True,
         extra_env=fast_replica_rules,
+        keep=os.environ.get("KEEP_CLUSTER") == "1",  # its logs, to see why a test failed
     ) as running:
         yield running
 
@@ -248,3 +251,76 @@ def test_when_the_replica_is_down_pages_read_from_the_primary(cluster):
     token = _token()
     _search(cluster, token)
     assert _searched_on(cluster, token) == {"replica"}
+
+
+# --- Redis away and back (core/rediscache.py) ------------------------------------------
+
+_SEED_STORE = """
+import json, django
+django.setup()
+from bench.store import _buyers_with_tokens, _shop_with_skus
+(sku,) = _shop_with_skus("cluster", skus=1, stock=10)
+print(json.dumps({"sku": sku.public_id, "product": sku.product.public_id,
+                  "tokens": _buyers_with_tokens(3)}))
+"""
+
+
+def _seed_store(cluster) -> dict:
+    env = {**cluster.env(), "DJANGO_SETTINGS_MODULE": "designmall.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", _SEED_STORE],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _checkout(cluster, store: dict, token: str, key: str) -> int:
+    body = json.dumps({"lines": [{"sku": store["sku"], "quantity": 1}], "delivery": "pickup"})
+    request = urllib.request.Request(
+        f"{cluster.url}/api/v1/checkout",
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _redis_keys(cluster) -> int:
+    import redis
+
+    return redis.Redis.from_url(cluster.redis_url).dbsize()
+
+
+def test_the_show_goes_on_while_redis_is_away_and_uses_it_again_when_back(cluster):
+    store = _seed_store(cluster)
+    product_page = f"{cluster.url}/p/{store['product']}/"
+    assert _get(product_page)[0] == 200
+    assert _redis_keys(cluster) > 0  # the product page's parts are kept in Redis
+
+    cluster.stop_redis()
+    try:
+        for _ in range(4):  # both nodes
+            assert _get(product_page)[0] == 200
+            assert _get(f"{cluster.url}/")[0] == 200
+        assert _checkout(cluster, store, store["tokens"][0], "away-1") == 201
+    finally:
+        cluster.start_redis()  # empty, as a restarted Redis that keeps nothing on disk
+
+    assert _redis_keys(cluster) == 0
+    time.sleep(1.2)  # REDIS_RETRY_SECONDS (1 here) after the last failure
+    for _ in range(4):
+        assert _get(product_page)[0] == 200
+    assert _redis_keys(cluster) > 0  # used again, with no node restarted
+    assert _checkout(cluster, store, store["tokens"][1], "back-1") == 201
