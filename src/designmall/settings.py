@@ -461,6 +461,9 @@ DEAL_ADMISSION_GRACE_SECONDS = int(os.environ.get("DEAL_ADMISSION_GRACE_SECONDS"
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
+# A claimed job stays claimed this long (longer than any handler may take); a worker killed
+# mid-job leaves it to run again when this runs out.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,
