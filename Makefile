@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install messages test-postgres schemathesis loadtest clean
+.PHONY: demo test lint format bench install messages test-postgres schemathesis loadtest clean cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: $(STAMP)
 demo-fresh: $(STAMP)
 	PORT=$(PORT) $(BIN)/designmall demo --fresh
 
+# The production tier on loopback: nginx, 2 web nodes, 2 workers, PostgreSQL primary +
+# streaming replica, Redis (deploy/README.md); Ctrl-C stops everything.
+cluster: $(STAMP) servers
+	$(BIN)/designmall cluster --seed
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -42,7 +47,7 @@ CHROMIUM := /usr/bin/chromium
 BROWSER_PREREQ := $(if $(SKIP_BROWSER),,chromium)
 PYTEST_BROWSER := $(if $(SKIP_BROWSER),-m "not browser",)
 
-test: lint $(BROWSER_PREREQ)
+test: lint $(BROWSER_PREREQ) servers
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_BROWSER)
 
 # Chromium for the browser tests, installed as .ci/run always did (Debian's chromium,
@@ -62,8 +67,19 @@ chromium:
 	  exit 1; \
 	fi
 
+# nginx for the cluster tests (tests/cluster: nginx in front of two web nodes on loopback),
+# installed from Debian when apt is there and we are root; PostgreSQL's server programs and
+# redis-server are the machine's own. Without them the cluster tests skip (fail under CI).
+.PHONY: servers
+servers:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "cluster tests: installing Debian's nginx"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	fi
+
 # The same suite against PostgreSQL, in a fresh database named for this run.
-test-postgres: $(STAMP) $(BROWSER_PREREQ)
+test-postgres: $(STAMP) $(BROWSER_PREREQ) servers
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
 	  $(BIN)/pytest -n 2 --dist loadfile --create-db $(PYTEST_BROWSER)
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "designmall.core.proxy.ForwardedClientMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -87,7 +88,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "designmall.storefront.middleware.TooManyRequestsPageMiddleware",
+    # Last: its process_view runs the replica-read views after every other middleware's.
+    "designmall.core.replica.ReplicaReadsMiddleware",
 ]
+
+# Addresses of our own proxies (nginx in front of the nodes): their X-Forwarded-For names
+# the client (core/proxy.py). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
 
 ROOT_URLCONF = "designmall.urls"
 WSGI_APPLICATION = "designmall.wsgi.application"
@@ -146,16 +153,43 @@ else:
     if os.environ.get("TEST_DATABASE_NAME"):
         _default_db["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
 DATABASES = {"default": _default_db}
+
+# A PostgreSQL read replica for catalog, search and page reads (core/replica.py): the views
+# named below read from it, every write and every other read from the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "5"))
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "2"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
+REPLICA_READ_VIEWS = [
+    # storefront pages
+    *("home", "search", "category", "product", "designer", "shop"),
+    # the catalog's API reads
+    *("product_list", "product_detail", "category_list", "designer_list", "designer_detail"),
+    "shop_detail",
+]
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    _replica_db = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    _replica_db["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
+    _replica_db["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica_db
+    DATABASE_ROUTERS = ["designmall.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache: Redis when configured, else the database (shared by processes) --
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# After Redis fails, a process leaves it alone this long before trying again (core/rediscache).
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "2"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "designmall.core.rediscache.KeptClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "designmall"),
+            # A Redis that is away costs a request at most this long once per retry period.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
@@ -427,6 +461,9 @@ DEAL_ADMISSION_GRACE_SECONDS = int(os.environ.get("DEAL_ADMISSION_GRACE_SECONDS"
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
+# A claimed job stays claimed this long (longer than any handler may take); a worker killed
+# mid-job leaves it to run again when this runs out.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from designmall.core import clock
 from designmall.core.jobs import (
     HANDLERS,
-    LEASE,
     JobHandler,
     backoff,
     enqueue,
@@ -22,6 +22,7 @@ from designmall.core.models import Job
 
 pytestmark = pytest.mark.django_db
 MOMENT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
 @pytest.fixture

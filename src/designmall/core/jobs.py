@@ -6,9 +6,13 @@ that transaction commits, and never runs before it does. Apps register
 handlers with ``@job_handler(name)`` in their ``tasks.py`` (the worker imports
 those modules).
 
-``run_due_jobs`` claims each due job with one conditional UPDATE (a lease on
-``locked_until``), so several workers never run the same job at once; a worker
-that dies mid-job leaves a lease that runs out, and the job is due again.
+``run_due_jobs`` claims due jobs with a lease on ``locked_until``, so several
+workers never run the same job at once; a worker that dies mid-job leaves a
+lease that runs out (``JOB_LEASE_SECONDS``), and the job is due again. On
+PostgreSQL one statement claims a whole batch, skipping rows another worker is
+claiming (``FOR UPDATE SKIP LOCKED``), so workers never queue behind each other;
+on SQLite (one writer at a time anyway) each job is claimed by a conditional
+UPDATE.
 Handlers run outside any transaction (they may call the network and open
 their own short transactions) and must be idempotent: a job can run again
 after a crash. A failure is retried with exponential backoff until the
@@ -25,7 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from designmall.core import clock
@@ -33,7 +38,6 @@ from designmall.core.models import Job
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # longer than any handler may take
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS = 10
@@ -115,13 +119,41 @@ def _due(now: datetime) -> QuerySet[Job]:
     return _open().filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now), run_at__lte=now)
 
 
+def _lease() -> timedelta:
+    """How long a claimed job stays claimed: longer than any handler may take."""
+    return timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
 def _claim(job_id: int) -> bool:
     """Take the job if it is still due: one conditional UPDATE, so one worker wins."""
     now = clock.now()
     claimed = (
-        _due(now).filter(pk=job_id).update(locked_until=now + LEASE, attempts=F("attempts") + 1)
+        _due(now).filter(pk=job_id).update(locked_until=now + _lease(), attempts=F("attempts") + 1)
     )
     return claimed == 1
+
+
+_CLAIM_BATCH_SQL = """
+UPDATE core_job SET locked_until = %(until)s, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM core_job
+    WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= %(now)s
+      AND (locked_until IS NULL OR locked_until <= %(now)s)
+    ORDER BY run_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+
+def _claim_batch(limit: int) -> list[int]:
+    """PostgreSQL: claim up to ``limit`` due jobs in one statement; rows another worker is
+    claiming at this moment are skipped, not waited for."""
+    now = clock.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_BATCH_SQL, {"until": now + _lease(), "now": now, "limit": limit})
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _run(job: Job) -> bool:
@@ -149,6 +181,11 @@ def _run(job: Job) -> bool:
 
 def run_due_jobs(*, limit: int = BATCH) -> int:
     """Run up to ``limit`` due jobs, oldest first; returns how many this worker ran."""
+    if connection.vendor == "postgresql":
+        claimed = _claim_batch(limit)
+        for job in Job.objects.filter(pk__in=claimed).order_by("run_at", "id"):
+            _run(job)
+        return len(claimed)
     ids = list(_due(clock.now()).order_by("run_at", "id").values_list("id", flat=True)[:limit])
     ran = 0
     for job_id in ids:

@@ -34,11 +34,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
 from designmall.core import clock
 from designmall.core.errors import TooManyRequests
+from designmall.core.rediscache import KeptClientRedisCache
 
 KINDS = ("user", "address")
 
@@ -79,14 +79,8 @@ def _backend():
 def _count(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each ``(key, seconds to live)`` and return the new counts."""
     cache = _backend()
-    if isinstance(cache, RedisCache):
-        full = [(cache.make_and_validate_key(key), ttl) for key, ttl in keys]
-        client = cache._cache.get_client(full[0][0], write=True)
-        pipe = client.pipeline(transaction=False)
-        for key, ttl in full:
-            pipe.set(key, 0, ex=ttl, nx=True)
-            pipe.incr(key)
-        return [int(n) for n in pipe.execute()[1::2]]
+    if isinstance(cache, KeptClientRedisCache):
+        return cache._cache.counts([(cache.make_and_validate_key(k), ttl) for k, ttl in keys])
     counts = []
     for key, ttl in keys:
         cache.add(key, 0, timeout=ttl)
