@@ -146,8 +146,8 @@ def conversion_table(board: Dashboard) -> Table:
         columns=[
             Column(_("展位")),
             Column(_("扫码访客")),
-            Column(_("买家")),
-            Column(_("订单")),
+            Column(_("买家数")),
+            Column(_("订单数")),
             Column(_("销售额（元）")),
             Column(_("转化率（%）"), charted=True),
         ],
@@ -174,9 +174,9 @@ def presales_table(board: Dashboard) -> Table:
         columns=[
             Column(_("预售活动")),
             Column(_("店铺")),
-            Column(_("已付定金")),
+            Column(_("定金笔数")),
             Column(_("定金金额（元）"), charted=True),
-            Column(_("已付尾款")),
+            Column(_("尾款已付笔数")),
         ],
         rows=[
             [
@@ -199,10 +199,10 @@ def auctions_table(board: Dashboard) -> Table:
         note=_("预定截拍时间在所选日期内的拍品，按拍卖专场统计。"),
         columns=[
             Column(_("拍卖专场")),
-            Column(_("拍品")),
-            Column(_("落槌")),
+            Column(_("拍品数")),
+            Column(_("落槌件数")),
             Column(_("落槌总额（元）"), charted=True),
-            Column(_("已付款")),
+            Column(_("已付款件数")),
             Column(_("成交总额（元）"), charted=True),
         ],
         rows=[
@@ -228,7 +228,7 @@ def exhibits_table(board: Dashboard) -> Table:
             Column(_("展品")),
             Column(_("展位")),
             Column(_("扫码次数")),
-            Column(_("订单")),
+            Column(_("订单数")),
             Column(_("销售额（元）"), charted=True),
         ],
         rows=[
