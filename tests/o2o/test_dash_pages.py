@@ -170,3 +170,8 @@ def test_the_dashboard_speaks_english(world):
     assert "Check-ins per venue per hour" in html
     rows = _csv_rows(client.get("/backoffice/show/sales.csv"))
     assert rows[0][0] == "Date"
+
+
+def test_the_admin_index_links_the_dashboard(world):
+    html = _client(make_user(role=Role.OPERATOR, is_staff=True)).get("/admin/").content.decode()
+    assert 'href="/backoffice/show/"' in html
