@@ -142,6 +142,8 @@ EXPECTED_PATHS = {
     "/api/v1/operator/booths": {"get", "post"},
     "/api/v1/operator/booths/{public_id}/withdraw": {"post"},
     "/api/v1/operator/booths/{public_id}/sheet.pdf": {"get"},
+    "/api/v1/operator/show/dashboard": {"get"},
+    "/api/v1/seller/show/dashboard": {"get"},
     "/api/v1/presales": {"get"},
     "/api/v1/presales/{public_id}": {"get"},
     "/api/v1/presales/{public_id}/preorders": {"post"},

@@ -18,6 +18,7 @@ from designmall.storefront.views import (
     seller_orders,
     seller_settlement,
     show,
+    show_dash,
 )
 
 app_name = "storefront"
@@ -208,6 +209,20 @@ urlpatterns = [
         "seller/exhibits/<str:public_id>/remove/",
         show.seller_exhibit_remove,
         name="seller_exhibit_remove",
+    ),
+    # The show's dashboards: operators' (every booth) and the seller's (its own booths),
+    # one CSV per chart.
+    path("backoffice/show/", show_dash.operator_dashboard, name="show_dashboard"),
+    path(
+        "backoffice/show/<slug:key>.csv",
+        show_dash.operator_dashboard_csv,
+        name="show_dashboard_csv",
+    ),
+    path("seller/booths/dashboard/", show_dash.seller_dashboard, name="seller_dashboard"),
+    path(
+        "seller/booths/dashboard/<slug:key>.csv",
+        show_dash.seller_dashboard_csv,
+        name="seller_dashboard_csv",
     ),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
     path("presales/", presale.campaigns, name="presales"),
