@@ -191,3 +191,17 @@ def test_the_sweeper_stamps_an_entry_whose_hook_was_lost():
     assert passport_checkin_stamps() == 1
     assert passport_checkin_stamps() == 0
     assert Stamp.objects.get(passport__user=visitor).event == session.event
+
+
+def test_a_failing_stamp_never_undoes_the_entry(django_capture_on_commit_callbacks, monkeypatch):
+    from designmall.events.checkin import entered
+
+    def broken(ticket_id):
+        raise RuntimeError("the passport is down")
+
+    monkeypatch.setattr(entered, "ENTRY_HANDLERS", [broken, passport.checkin_stamp])
+    visitor, session = make_user(), make_session()
+    (ticket,) = tickets_of(session, user=visitor)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert enter(ticket, session).ok
+    assert Stamp.objects.filter(passport__user=visitor).count() == 1  # the next one ran
