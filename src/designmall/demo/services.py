@@ -54,6 +54,7 @@ from designmall.demo.generator import (
 from designmall.demo.images import ensure_portraits, ensure_product_images, ensure_sketches
 from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.o2o_dash import o2o_dash_wipe, o2o_dash_write
+from designmall.demo.o2o_passport import o2o_passport_wipe, o2o_passport_write
 from designmall.demo.options import attributes_en as options_en
 from designmall.demo.orders import orders_wipe, orders_write
 from designmall.demo.presale import presale_wipe, presale_write
@@ -102,6 +103,7 @@ def catalog_wipe() -> None:
     Raises ``Conflict`` when other records (orders, say) still point at catalog rows.
     """
     try:
+        o2o_passport_wipe()
         deals_wipe()
         coupons_wipe()
         o2o_dash_wipe()
@@ -395,6 +397,7 @@ def demo_seed(
         counts.update(coupons_write(now=now))
         counts.update(deals_write(now=now))
         counts.update(o2o_dash_write(now=now, seed=plan.seed, week=report.week))
+        counts.update(o2o_passport_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -190,3 +190,4 @@ class OrderAttributionAdmin(ModelAdmin):
 
 
 from designmall.o2o import dash_admin  # noqa: E402,F401  (the index links the dashboards)
+from designmall.o2o import passport_admin  # noqa: E402, F401

@@ -460,6 +460,19 @@ def coupon_claim_by_code(*, code: str, buyer: User) -> Coupon:
     return coupon
 
 
+def coupon_grant(*, template: CouponTemplate, buyer: User) -> Coupon:
+    """Give the buyer one coupon of ``template`` as a reward (a design-week passport route
+    completed), however the template is otherwise handed out (public or codes only). Its
+    status, claim window, per-buyer limit and remaining quantity apply as to a claim, with
+    the same refusals (``Conflict``). Joins the caller's transaction when there is one."""
+    now = clock.now()
+    _check_claimable(template, now)
+    with transaction.atomic():
+        coupon = _take_number(template, buyer, source=ClaimSource.CLAIM, now=now)
+        _take_from_template(template, 1)  # the hot row, last
+    return coupon
+
+
 # --- expiry ---------------------------------------------------------------------------------
 
 

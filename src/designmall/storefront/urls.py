@@ -19,6 +19,7 @@ from designmall.storefront.views import (
     seller_settlement,
     show,
     show_dash,
+    show_passport,
 )
 
 app_name = "storefront"
@@ -223,6 +224,19 @@ urlpatterns = [
         "seller/booths/dashboard/<slug:key>.csv",
         show_dash.seller_dashboard_csv,
         name="seller_dashboard_csv",
+    ),
+    # The design-week passport: a booth tablet's rotating code stamps, my passport.
+    path("o/p/<str:code>/<str:token>/", show_passport.stamp, name="show_passport_stamp"),
+    path("me/passport/", show_passport.my_passport, name="my_passport"),
+    path(
+        "seller/booths/<str:public_id>/tablet/",
+        show_passport.seller_booth_tablet,
+        name="seller_booth_tablet",
+    ),
+    path(
+        "seller/booths/<str:public_id>/tablet/code",
+        show_passport.seller_booth_tablet_code,
+        name="seller_booth_tablet_code",
     ),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
     path("presales/", presale.campaigns, name="presales"),

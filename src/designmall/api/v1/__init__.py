@@ -22,6 +22,7 @@ from designmall.api.v1 import (
     finance,
     o2o,
     o2o_dash,
+    o2o_passport,
     operator,
     orders,
     payments,
@@ -79,6 +80,8 @@ api.add_router("", o2o.seller_router)
 api.add_router("", o2o.operator_router)
 api.add_router("", o2o_dash.operator_router)
 api.add_router("", o2o_dash.seller_router)
+api.add_router("", o2o_passport.router)
+api.add_router("", o2o_passport.visitor_router)
 api.add_router("", presale.router)
 api.add_router("/seller", presale.seller_router)
 api.add_router("/operator", presale.operator_router)

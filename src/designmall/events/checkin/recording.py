@@ -20,6 +20,7 @@ from designmall.core.errors import (
     ValidationFailed,
 )
 from designmall.events.checkin.access import GATE_MAX, Scanner, checkin_lists_for
+from designmall.events.checkin.entered import first_entry_announce
 from designmall.events.checkin.history import Step, replay
 from designmall.events.checkin.reading import (
     CLOCK_LEEWAY_SECONDS,
@@ -149,7 +150,7 @@ def _resolve(ticket_pk: int, *, session_id: int, now: datetime, deciding: Scan |
     if presence.first_entry is None:
         return
     first = by_pk[presence.first_entry]
-    CheckIn.objects.update_or_create(
+    _checkin, created = CheckIn.objects.update_or_create(
         ticket_id=ticket_pk,
         defaults={
             "session_id": session_id,
@@ -164,6 +165,8 @@ def _resolve(ticket_pk: int, *, session_id: int, now: datetime, deciding: Scan |
             "updated_at": now,
         },
     )
+    if created:
+        first_entry_announce(ticket_pk)  # the passport's stamp, after commit
 
 
 def _insert(

@@ -65,6 +65,7 @@ from designmall.events.services.notifications import (
 )
 from designmall.events.services.reservations import (
     reservation_cancel,
+    reservation_complimentary,
     reservation_create,
     reservation_expire,
     session_release_overdue,
@@ -90,6 +91,7 @@ __all__ = [
     "notification_mark_read",
     "notifications_write",
     "reservation_cancel",
+    "reservation_complimentary",
     "reservation_create",
     "reservation_expire",
     "reservation_is_payable",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
 from designmall.core import clock
+from designmall.core.audit import audit_record
 from designmall.core.errors import (
     Conflict,
     InvalidTransition,
@@ -38,6 +39,7 @@ from designmall.events.services.booking import (
     _seats_change,
     _seats_take,
     _session_full,
+    _tickets_issue,
     _tickets_revoke,
 )
 from designmall.events.services.waitlist import (
@@ -123,6 +125,45 @@ def reservation_create(*, session: Session, user: User, seats: int) -> Reservati
         if exc.code != "session_full" or not session_release_overdue(session=session):
             raise
     return _reserve(session_id=session.pk, user=user, seats=seats)
+
+
+@transaction.atomic
+def reservation_complimentary(*, session: Session, user: User, reason: str) -> Reservation:
+    """Give ``user`` one seat of ``session`` at no charge (a design-week reward), confirmed
+    with its ticket at once, whatever the session's price: one transaction, the seat taken
+    with the same conditional update as any booking, so capacity holds.
+
+    Refused like a booking (``session_cancelled``, ``reservation_closed``, ``NotFound`` for
+    a draft, ``over_user_limit``, ``session_full``), except that it may be given before
+    reservations open. The audit row keeps ``reason``."""
+    now = clock.now()
+    session = Session.objects.select_related("event").get(pk=session.pk)
+    # Checked as if reservations were open already: a reward may come before they open.
+    _check_bookable(session, max(now, session.reservation_opens_at))
+    _lock_user(user)
+    _check_user_limit(session, user, 1, now)
+    if not _seats_take(session.pk, 1, confirm=True):
+        raise _session_full(session.pk, 1)
+    reservation = Reservation.objects.create(
+        session=session,
+        user=user,
+        seats=1,
+        unit_price_fen=0,
+        amount_fen=0,
+        status=ReservationStatus.CONFIRMED,
+        created_at=now,
+        confirmed_at=now,
+    )
+    _tickets_issue(reservation, now)
+    audit_record(
+        actor=None,
+        action="reservation.complimentary",
+        target=reservation,
+        to_state=reservation.status,
+        reason=_reason(reason),
+        data={"session": session.public_id, "seats": 1},
+    )
+    return reservation
 
 
 def _cancel(
