@@ -189,5 +189,7 @@ class OrderAttributionAdmin(ModelAdmin):
         return False
 
 
-from designmall.o2o import dash_admin  # noqa: E402,F401  (the index links the dashboards)
-from designmall.o2o import passport_admin  # noqa: E402, F401
+from designmall.o2o import (
+    dash_admin,  # noqa: F401  (the index links the dashboards)
+    passport_admin,  # noqa: F401
+)
