@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
-from designmall.core import clock
+from designmall.core import clock, requestid
 from designmall.core.models import Job
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def enqueue(
         "key": key,
         "run_at": run_at or now,
         "created_at": now,
+        "request_id": requestid.current(),
     }
     if not key:
         return Job.objects.create(**fields)
@@ -157,6 +158,12 @@ def _claim_batch(limit: int) -> list[int]:
 
 
 def _run(job: Job) -> bool:
+    """Run the job under the id of the request that enqueued it (its logs name it)."""
+    with requestid.bound(job.request_id):
+        return _run_handler(job)
+
+
+def _run_handler(job: Job) -> bool:
     handler = HANDLERS.get(job.name)
     try:
         if handler is None:

@@ -68,6 +68,8 @@ class Job(models.Model):
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     failed_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
     last_error = models.TextField(_("最近的错误"), blank=True)
+    # The request that enqueued it (core/requestid.py): its logs and the job's share the id.
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("后台任务")

@@ -175,6 +175,7 @@ class Cluster:
             "TRUSTED_PROXIES": "127.0.0.1",
             "DESIGNMALL_VAR": str(self.var),
             "WEB_KEEPALIVE_SECONDS": "75",
+            "LOG_FORMAT": "json",
             **self.extra_env,
         }
 
