@@ -272,3 +272,7 @@ class OrderAttribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.source}"
+
+
+# The audience award and favourites live in their own modules.
+from designmall.o2o import favourites_models, votes_models  # noqa: E402, F401

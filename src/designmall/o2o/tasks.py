@@ -20,3 +20,6 @@ def orders_attribute() -> int:
         lambda pk: order_attribute(order=Order.objects.select_related("buyer", "shop").get(pk=pk)),
         "attributing order",
     )
+
+
+from designmall.o2o import votes_tasks  # noqa: E402, F401 (the award's sweeper)
