@@ -55,11 +55,15 @@ def _refusals() -> dict[str, str]:
 # --- reads ------------------------------------------------------------------------------------
 
 
-def category_state(category: AwardCategory, *, now: datetime | None = None) -> str:
-    award = category.award
+def award_state(award: Award, *, now: datetime | None = None) -> str:
+    """``scheduled``, ``open`` or ``closed`` by the clock (``votes_rules.voting_state``)."""
     return rules.voting_state(
         now=now or clock.now(), opens_at=award.opens_at, closes_at=award.closes_at
     )
+
+
+def category_state(category: AwardCategory, *, now: datetime | None = None) -> str:
+    return award_state(category.award, now=now)
 
 
 def awards_visible() -> QuerySet[Award]:
@@ -109,6 +113,36 @@ def category_exhibits(category: AwardCategory) -> QuerySet[Exhibit]:
         .select_related("product", "lot", "booth__shop", "booth__venue")
         .order_by("booth__venue_id", "booth__number", "position", "id")
     )
+
+
+def open_categories_of(exhibit: Exhibit) -> list[AwardCategory]:
+    """The categories taking votes now that ``exhibit`` (one shown now) takes part in, for
+    its page: a few queries whatever the number of categories."""
+    now = clock.now()
+    open_now = list(
+        AwardCategory.objects.filter(
+            award__is_published=True, award__opens_at__lte=now, award__closes_at__gt=now
+        )
+        .select_related("award")
+        .prefetch_related("catalog_categories")
+        .order_by("award_id", "position", "id")
+    )
+    if not open_now:
+        return []
+    listed = set(
+        AwardCategory.exhibits.through.objects.filter(
+            exhibit_id=exhibit.pk, awardcategory_id__in=[c.pk for c in open_now]
+        ).values_list("awardcategory_id", flat=True)
+    )
+    product_category = exhibit.product.category_id if exhibit.product_id else None
+    found = []
+    for category in open_now:
+        roots = [c.pk for c in category.catalog_categories.all()]
+        if category.pk in listed or (
+            product_category and roots and product_category in _category_ids_below(roots)
+        ):
+            found.append(category)
+    return found
 
 
 def voter_checked_in(user: User | None) -> bool:
@@ -254,6 +288,8 @@ def vote_cast(
         vote.save(update_fields=["exhibit", "visitor_id", "changed_at", "changes"])
     if created or before != (exhibit.pk, device):
         _flags_refresh_around(vote, old_exhibit=before[0], old_device=before[1])
+        # Now and once committed: a poll between the two may cache the board before it.
+        _board_forget(category.pk)
         transaction.on_commit(lambda: _board_forget(category.pk))
     vote.refresh_from_db()
     return vote, created
