@@ -213,3 +213,20 @@ def test_only_operators_set_up_awards_and_the_window_must_make_sense():
     with pytest.raises(ValidationFailed) as caught:
         open_award(opens_in=timedelta(days=1), closes_in=timedelta(days=1))
     assert caught.value.code == "invalid_window"
+
+
+def test_the_worker_rechecks_the_flags_of_categories_still_taking_votes():
+    from designmall.o2o.votes_tasks import vote_flags_refresh_open
+
+    (chair,) = shown_exhibits(1)
+    category = category_of(chair)
+    for _ in range(2):
+        votes.vote_cast(
+            category=category, voter=checked_in_visitor(), exhibit=chair, visitor_id="p"
+        )
+    Vote.objects.update(flag_same_device=False)  # as if two racing votes each missed the other
+    assert vote_flags_refresh_open() == 1
+    assert Vote.objects.filter(flag_same_device=True).count() == 2
+    assert votes.vote_flags_refresh(category=category) == 0
+    clock.set_frozen(category.award.closes_at + timedelta(days=2))
+    assert votes.categories_to_refresh() == []
