@@ -285,11 +285,10 @@ def favourite_out(row: favourites.FavouriteRow) -> dict[str, Any]:
 @visitor_router.get("/o2o/favourites", response=with_errors({200: Page[FavouriteOut]}, 401, 422))
 def favourite_list(request: HttpRequest, query: Query[PageQuery]):
     """The caller's favourite exhibits, the latest first, with price and stock now."""
-    return page_out(
-        favourites.favourites_of(user=request.auth),
-        query,
-        lambda f: favourite_out(favourites.favourite_rows([f])[0]),
-    )
+    page = page_out(favourites.favourites_of(user=request.auth), query, lambda f: f)
+    # Price and stock for the whole page at once (three queries, not three per row).
+    page["items"] = [favourite_out(row) for row in favourites.favourite_rows(page["items"])]
+    return page
 
 
 @visitor_router.put(
