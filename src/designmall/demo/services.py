@@ -55,6 +55,7 @@ from designmall.demo.images import ensure_portraits, ensure_product_images, ensu
 from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.o2o_dash import o2o_dash_wipe, o2o_dash_write
 from designmall.demo.o2o_passport import o2o_passport_wipe, o2o_passport_write
+from designmall.demo.o2o_votes import o2o_votes_wipe, o2o_votes_write
 from designmall.demo.options import attributes_en as options_en
 from designmall.demo.orders import orders_wipe, orders_write
 from designmall.demo.presale import presale_wipe, presale_write
@@ -107,6 +108,7 @@ def catalog_wipe() -> None:
         deals_wipe()
         coupons_wipe()
         o2o_dash_wipe()
+        o2o_votes_wipe()
         o2o_wipe()
         presale_wipe()
         orders_wipe()  # the demo accounts' orders and their money, only theirs
@@ -391,6 +393,7 @@ def demo_seed(
         )
         counts.update(auctions_write(now=now, seed=plan.seed))
         counts.update(o2o_write(now=now, seed=plan.seed, week=report.week))
+        counts.update(o2o_votes_write(now=now, seed=plan.seed))
         counts.update(presale_write(now=now))
         stage("orders")
         counts.update(orders_write(now=now))

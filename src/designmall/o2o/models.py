@@ -274,4 +274,6 @@ class OrderAttribution(models.Model):
         return f"{self.order_id}: {self.source}"
 
 
+# The audience award and favourites live in their own modules.
+from designmall.o2o import favourites_models, votes_models  # noqa: E402, F401
 from designmall.o2o.passport_models import *  # noqa: E402, F403

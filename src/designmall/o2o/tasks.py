@@ -22,4 +22,5 @@ def orders_attribute() -> int:
     )
 
 
-from designmall.o2o import passport_tasks  # noqa: E402, F401
+# The passport's and the award's sweepers.
+from designmall.o2o import passport_tasks, votes_tasks  # noqa: E402, F401

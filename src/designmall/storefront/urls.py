@@ -20,6 +20,7 @@ from designmall.storefront.views import (
     show,
     show_dash,
     show_passport,
+    show_votes,
 )
 
 app_name = "storefront"
@@ -238,6 +239,12 @@ urlpatterns = [
         show_passport.seller_booth_tablet_code,
         name="seller_booth_tablet_code",
     ),
+    # The show: favourites (收藏) and the audience award (人气奖).
+    path("o/e/<str:code>/favourite/", show_votes.favourite_toggle, name="show_favourite"),
+    path("o/favourites/", show_votes.my_favourites, name="show_my_favourites"),
+    path("o/awards/", show_votes.awards, name="show_awards"),
+    path("o/awards/<str:public_id>/", show_votes.award_category, name="show_award_category"),
+    path("o/awards/<str:public_id>/vote/", show_votes.award_vote, name="show_award_vote"),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
     path("presales/", presale.campaigns, name="presales"),
     path("presale/<str:public_id>/preorder/", presale.preorder, name="presale_preorder"),

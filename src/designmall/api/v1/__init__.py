@@ -23,6 +23,7 @@ from designmall.api.v1 import (
     o2o,
     o2o_dash,
     o2o_passport,
+    o2o_votes,
     operator,
     orders,
     payments,
@@ -82,6 +83,9 @@ api.add_router("", o2o_dash.operator_router)
 api.add_router("", o2o_dash.seller_router)
 api.add_router("", o2o_passport.router)
 api.add_router("", o2o_passport.visitor_router)
+api.add_router("", o2o_votes.router)
+api.add_router("", o2o_votes.visitor_router)
+api.add_router("", o2o_votes.operator_router)
 api.add_router("", presale.router)
 api.add_router("/seller", presale.seller_router)
 api.add_router("/operator", presale.operator_router)

@@ -18,7 +18,7 @@ from designmall.auctions.models import Lot
 from designmall.catalog.models import Product, ProductStatus
 from designmall.catalog.services import shop_for_seller
 from designmall.core.errors import DomainError, NotFound
-from designmall.o2o import selectors, services, sheets
+from designmall.o2o import favourites, selectors, services, sheets, votes
 from designmall.o2o.models import ExhibitKind
 
 # A year: long enough to span the week and the visitor's next one.
@@ -60,10 +60,11 @@ def booth(request: HttpRequest, code: str) -> HttpResponse:
         found = selectors.booth_by_code(code)
     except NotFound:
         raise Http404(_("没有找到这个展位。")) from None
+    kept = favourites.favourite_exhibit_ids(user=request.user, exhibits=list(found.exhibits.all()))
     response = render(
         request,
         "storefront/show/booth.html",
-        {"booth": found, "is_open": selectors.booth_is_open(found)},
+        {"booth": found, "is_open": selectors.booth_is_open(found), "kept": kept},
     )
     return _scanned(request, response, found)
 
@@ -76,7 +77,13 @@ def exhibit(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("没有找到这个展品。")) from None
     page = selectors.exhibit_page(exhibit=found, viewer=request.user)
-    response = render(request, "storefront/show/exhibit.html", {"page": page, "exhibit": found})
+    context = {
+        "page": page,
+        "exhibit": found,
+        "kept": favourites.favourite_exhibit_ids(user=request.user, exhibits=[found]),
+        "vote_categories": votes.open_categories_of(found),
+    }
+    response = render(request, "storefront/show/exhibit.html", context)
     return _scanned(request, response, found.booth, found)
 
 
