@@ -209,7 +209,13 @@ def _checkins_write(rng: random.Random, now: datetime) -> int:
     scans, checkins = [], []
     begun = Session.objects.filter(starts_at__lte=now, pk__in=list(lists)).order_by("id")
     tickets: dict[int, list[Ticket]] = {}
-    for ticket in Ticket.objects.filter(session__in=begun, revoked_at__isnull=True).order_by("id"):
+    # Tickets another demo module has checked in already (the award's voters) keep theirs.
+    entered_already = Ticket.objects.filter(checkin__isnull=False)
+    for ticket in (
+        Ticket.objects.filter(session__in=begun, revoked_at__isnull=True)
+        .exclude(pk__in=entered_already)
+        .order_by("id")
+    ):
         tickets.setdefault(ticket.session_id, []).append(ticket)
     for session in begun:
         door = lists[session.pk]
