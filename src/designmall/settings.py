@@ -150,6 +150,17 @@ else:
     _default_db["OPTIONS"].setdefault(
         "options", "-c random_page_cost=" + os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1")
     )
+    # DATABASE_POOL_SIZE=N: each web or worker process shares at most N connections among
+    # its threads (psycopg's pool through Django's "pool" option) instead of one per thread,
+    # so nodes x processes x threads cannot use up PostgreSQL's max_connections.
+    _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "0") or 0)
+    if _pool_size > 0:
+        _default_db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        _default_db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
     _default_db.setdefault("TEST", {})
     if os.environ.get("TEST_DATABASE_NAME"):
         _default_db["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
@@ -174,6 +185,8 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
     )
     _replica_db["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
+    if "pool" in _replica_db["OPTIONS"]:
+        _replica_db["CONN_MAX_AGE"] = 0
     _replica_db["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica_db
     DATABASE_ROUTERS = ["designmall.core.replica.ReplicaRouter"]
