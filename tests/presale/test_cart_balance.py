@@ -313,3 +313,93 @@ def test_refunding_the_pre_orders_order_in_full_takes_the_balance_part_then_the_
     assert fresh(order).status == OrderStatus.REFUNDED
     with pytest.raises(InvalidTransition):  # nothing is left of it to refund
         order_refund(order=fresh(order), amount_fen=1, reason="再退", by=order.shop.owner)
+
+
+# --- the checkout page ---------------------------------------------------------------------
+
+
+def test_the_checkout_page_offers_the_balance_and_one_payment_pays_both(client, paid, buyer, sku):
+    from django.urls import reverse
+
+    from designmall.orders.cart import cart_add
+
+    cart_add(user=buyer, sku_public_id=sku.public_id, quantity=1)
+    client.force_login(buyer)
+    page = client.get(reverse("storefront:checkout"))
+    assert page.status_code == 200
+    assert f'value="{paid.public_id}"' in page.text
+    assert "¥850.00" in page.text
+    initial = page.context["form"].initial
+
+    response = client.post(
+        reverse("storefront:checkout"),
+        {
+            "delivery": "pickup",
+            "idempotency_key": initial["idempotency_key"],
+            "total_address": str(initial["total_address"]),
+            "total_pickup": str(initial["total_pickup"]),
+            "preorders": [paid.public_id],
+        },
+    )
+
+    payment = Payment.objects.get(payable_type=CART_BALANCE_PAYABLE)
+    assert response.status_code == 302
+    assert response.url == sandbox.cashier_url(payment.out_trade_no)
+    assert payment.amount_fen == CART_PRICE + BALANCE
+    assert pay(payment) == NotifyOutcome.CREDITED
+    assert fresh(paid).status == PreorderStatus.FULLY_PAID
+    assert f'value="{paid.public_id}"' not in client.get(reverse("storefront:cart")).text
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(db, buyer):
+    from django.test import Client
+
+    from tests.api.conftest import ApiClient, token_for
+
+    return ApiClient(Client(), token_for(buyer))
+
+
+def test_the_api_checks_out_the_cart_with_the_balance_once_per_idempotency_key(api, paid, sku):
+    api.headers["Idempotency-Key"] = "cart-with-balance-1"
+    body = {
+        "lines": [{"sku": sku.public_id, "quantity": 1}],
+        "delivery": "pickup",
+        "preorders": [paid.public_id],
+    }
+
+    first = api.post("/checkout", body)
+    again = api.post("/checkout", body)
+
+    assert first.status_code == 201, first.content
+    placed = first.json()
+    assert again.json()["public_id"] == placed["public_id"]
+    assert placed["total_fen"] == CART_PRICE
+    assert placed["preorder_balances"] == [
+        {"preorder": paid.public_id, "balance_fen": BALANCE, "balance_display": "¥850.00"}
+    ]
+    assert placed["payment"]["amount_fen"] == CART_PRICE + BALANCE
+    assert Payment.objects.filter(payable_type=CART_BALANCE_PAYABLE).count() == 1
+
+
+def test_the_api_refuses_a_balance_outside_its_window_with_409(api, campaign, buyer, sku):
+    from tests.api.conftest import assert_error
+
+    preorder = preorder_deposit_create(buyer=buyer, campaign_sku=first_sku(campaign))
+    pay_deposit(preorder)  # the balance window opens in 4 days
+
+    response = api.post(
+        "/checkout",
+        {
+            "lines": [{"sku": sku.public_id, "quantity": 1}],
+            "delivery": "pickup",
+            "preorders": [preorder.public_id],
+        },
+    )
+
+    error = assert_error(response, 409, "balance_not_open")
+    assert error["details"]["preorder"] == preorder.public_id
+    assert available(sku) == 5
