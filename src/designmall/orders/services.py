@@ -308,6 +308,13 @@ def _refunds_committed_fen(order: Order, payment_id: int | None = None) -> int:
     return int(total or 0)
 
 
+def order_refundable_fen(order: Order) -> int:
+    """What of the order may still be refunded: its total less its refunds done or under way."""
+    return rules.refundable_fen(
+        total_fen=order.total_fen, committed_fen=_refunds_committed_fen(order)
+    )
+
+
 def order_payment_parts(order: Order) -> list[tuple[int, int]]:
     """``(payment id, fen)``: what of each payment is this order's, in the order refunds
     take from them. One payment may pay several orders (a checkout's shops, or cart orders

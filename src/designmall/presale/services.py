@@ -89,7 +89,11 @@ from designmall.orders.models import (
 )
 from designmall.orders.rules import Delivery
 from designmall.orders.services import _record as order_record
-from designmall.orders.services import order_refund_succeeded
+from designmall.orders.services import (
+    order_refund,
+    order_refund_succeeded,
+    order_refundable_fen,
+)
 from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import payment_close, payment_create, refund_create
 from designmall.presale import rules
@@ -1618,11 +1622,19 @@ def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preor
     pre-order is cancelled with everything paid refunded (``preorder_cancel``); a
     defaulted one gets back what is left of its deposit (a forfeited 定金 then comes back
     from the seller's balance, less the commission's share, see ``deposit_refund_
-    succeeded``). Refused: nothing left to refund (``nothing_to_refund``), an order the
-    seller has shipped (``order_in_fulfilment``)."""
+    succeeded``). A pre-order that became an order the seller has shipped or settled (or
+    whose cancellation's refund failed) is refunded what is left of that order through the
+    order's refund (``orders.services.order_refund``: its books, both payments). Refused:
+    nothing left to refund (``nothing_to_refund``)."""
     _require_operator(by)
     reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
     deposit, balance, locked = _locked_all(preorder.pk)
+    if locked.order_id is not None:
+        order = Order.objects.select_related("shop", "checkout").get(pk=locked.order_id)
+        if locked.status not in CANCELLABLE or order.status != OrderStatus.PAID:
+            # Its money is the order's: refunded through the order's books (both payments,
+            # each never beyond its part), never straight out of escrow.
+            return _force_refund_order(locked, order, by=by, reason=reason)
     if locked.status in CANCELLABLE:
         return preorder_cancel(preorder=locked, by=by, reason=reason)
     refunds = [
@@ -1644,6 +1656,28 @@ def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preor
         data={"refunds": [r.public_id for r in refunds if r is not None]},
     )
     return locked
+
+
+def _force_refund_order(preorder: Preorder, order: Order, *, by: User, reason: str) -> Preorder:
+    """Refund what is left of the order a pre-order became (shipped, settled, or its
+    cancellation's refund failed) through ``orders.services.order_refund``."""
+    left = order_refundable_fen(order)
+    if left <= 0 or order.status not in order_rules.PAID_STATES:
+        raise Conflict(
+            _("这个预售订单没有可退的款项。"),
+            code="nothing_to_refund",
+            details={"status": preorder.status, "order": order.public_id},
+        )
+    refund = order_refund(order=order, amount_fen=left, reason=reason, by=by)
+    audit_record(
+        actor=by,
+        action="presale.preorder_force_refunded",
+        target=preorder,
+        to_state=preorder.status,
+        reason=reason,
+        data={"order": order.public_id, "refund": refund.public_id, "amount_fen": left},
+    )
+    return preorder
 
 
 def _cancel_rest(campaign_id: int, reason: str) -> int:
