@@ -33,6 +33,7 @@ from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import (
     preorder_balance_pay,
     preorder_cancel,
+    preorder_default,
     preorder_deposit_create,
 )
 from tests.factories import make_product, make_user
@@ -270,6 +271,24 @@ def test_a_lost_notification_found_after_the_window_closed_is_refunded_in_full(p
     assert not Order.objects.filter(prepaid_payment__isnull=False).exists()
 
 
+def test_the_window_ending_while_the_checkout_waits_defaults_the_pre_order_and_ends_both(
+    paid, buyer, sku
+):
+    checkout = check_out(buyer, paid, sku)
+    clock.set_frozen(paid.campaign.balance_ends_at + timedelta(minutes=1))
+
+    preorder_default(preorder=paid)
+    run_jobs()
+
+    assert fresh(paid).status == PreorderStatus.DEFAULTED
+    assert fresh(checkout).status == CheckoutStatus.EXPIRED
+    assert available(sku) == 5
+    assert Payment.objects.get(pk=checkout.payment_id).status in (
+        PaymentStatus.CLOSING,
+        PaymentStatus.CLOSED,
+    )
+
+
 def test_a_cancelled_pre_order_gets_back_its_balance_part_only_and_the_cart_keeps_its_own(
     paid, buyer, sku
 ):
@@ -346,6 +365,8 @@ def test_the_checkout_page_offers_the_balance_and_one_payment_pays_both(client, 
     assert response.status_code == 302
     assert response.url == sandbox.cashier_url(payment.out_trade_no)
     assert payment.amount_fen == CART_PRICE + BALANCE
+    done = client.get(reverse("storefront:checkout_done", args=[payment.payable_id])).text
+    assert "¥979.00" in done and "含预售尾款 ¥850.00" in done
     assert pay(payment) == NotifyOutcome.CREDITED
     assert fresh(paid).status == PreorderStatus.FULLY_PAID
     assert f'value="{paid.public_id}"' not in client.get(reverse("storefront:cart")).text

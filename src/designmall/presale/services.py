@@ -1255,6 +1255,7 @@ def preorder_fully_paid(
             f"pre-order {preorder.public_id}: deposit + balance paid != price − discounts"
         )
     pickup = preorder.delivery == Delivery.PICKUP
+    joined = checkout is not None
     if checkout is None:
         checkout = Checkout.objects.create(
             public_id=new_public_id("co"),
@@ -1313,7 +1314,8 @@ def preorder_fully_paid(
     )
     audit_record(
         actor=None,
-        action="checkout.paid",
+        # A cart checkout it joined was recorded paid already, with its own orders.
+        action="checkout.preorder_joined" if joined else "checkout.paid",
         target=checkout,
         to_state=checkout.status,
         data={"orders": [order.public_id], "total_fen": total, **money},

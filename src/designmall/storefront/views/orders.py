@@ -39,8 +39,8 @@ from designmall.orders.coupons import coupon_plan
 from designmall.orders.models import CheckoutStatus, Order, OrderStatus
 from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
-from designmall.presale.cart_balance import checkout_with_balances_create
-from designmall.presale.selectors import balances_payable_with_cart
+from designmall.presale.cart_balance import CART_BALANCE_PAYABLE, checkout_with_balances_create
+from designmall.presale.selectors import balances_payable_with_cart, checkout_balances
 from designmall.promotions.selectors import terms_display
 from designmall.storefront.order_forms import CheckoutForm
 from designmall.storefront.selectors import with_cart_photos, with_line_photos
@@ -432,6 +432,13 @@ def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
             "checkout": done,
             "orders": with_line_photos(done.orders.all()),
             "can_pay": _can_pay(done),
+            # The one payment: the checkout's total, plus pre-orders' balances paid with it.
+            "to_pay_fen": done.payment.amount_fen,
+            "balances": (
+                checkout_balances(done.payment)
+                if done.payment.payable_type == CART_BALANCE_PAYABLE
+                else []
+            ),
         },
     )
 
