@@ -367,6 +367,9 @@ def test_the_checkout_page_offers_the_balance_and_one_payment_pays_both(client, 
     assert payment.amount_fen == CART_PRICE + BALANCE
     done = client.get(reverse("storefront:checkout_done", args=[payment.payable_id])).text
     assert "¥979.00" in done and "含预售尾款 ¥850.00" in done
+    mine = client.get(reverse("storefront:my_presales")).text
+    assert "data-balance-in-checkout" in mine  # paid there, not by a second payment
+    assert reverse("storefront:presale_pay_balance", args=[paid.public_id]) not in mine
     assert pay(payment) == NotifyOutcome.CREDITED
     assert fresh(paid).status == PreorderStatus.FULLY_PAID
     assert f'value="{paid.public_id}"' not in client.get(reverse("storefront:cart")).text

@@ -289,7 +289,13 @@ def buyer_preorders(*, buyer_id: int, limit: int = 100) -> list[Preorder]:
     """The buyer's pre-orders, newest first, with what their page shows."""
     return list(
         Preorder.objects.filter(buyer_id=buyer_id)
-        .select_related("campaign", "campaign__shop", "campaign__product", "campaign_sku__sku")
+        .select_related(
+            "campaign",
+            "campaign__shop",
+            "campaign__product",
+            "campaign_sku__sku",
+            "balance_payment",
+        )
         .order_by("-created_at", "-id")[:limit]
     )
 
