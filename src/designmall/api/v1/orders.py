@@ -587,8 +587,10 @@ def checkout(
     ``coupon_saves_nothing`` (422).
 
     ``preorders``: the buyer's pre-orders whose balance the same payment pays (one Alipay
-    trade for the cart and the balances; ``preorder_balances`` says what each adds). The
-    balance is the server's (locked price − boosted deposit credit). Refused with
+    trade for the cart and the balances; ``preorder_balances`` says what each adds;
+    ``expected_total_fen`` and ``total_fen`` stay the cart's). The balance is the server's
+    (locked price − boosted deposit credit); the pre-orders are delivered as the cart's
+    orders. Refused with
     ``preorder_not_found`` (404), ``deposit_unpaid``, ``balance_not_open``,
     ``balance_closed``, ``balance_already_paid``, ``preorder_closed``,
     ``balance_in_checkout`` (409)."""
