@@ -13,9 +13,15 @@ agrees with them, 500 deposit payments were asked for, one per pre-order; then t
 deposits are paid through signed sandbox notifications and the books balance (escrow holds
 500 deposits, every ledger transaction sums to zero).
 
+Beside it, in the same run and on the same PostgreSQL: pgbench's hot-row order transaction
+(``bench.pgbench.hot_row``: a conditional decrement of one shared row and two inserts) at 16
+and 64 clients, and "pre-orders/s while units last over pgbench's hot row" as a ratio: how
+near the whole HTTP path comes to the database's own ceiling for one hot row.
+
 A fresh PostgreSQL database is built for the run and dropped afterwards.
 
     .venv/bin/python -m bench.presale [--buyers 5000] [--units 500] [--clients 64]
+        [--pgbench-seconds 10]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import figure, live_server
+from bench.pgbench import hot_row
 from bench.seed import fresh_postgres
 from bench.wrk import line, statuses
 from bench.wrk import run as wrk
@@ -40,6 +47,7 @@ CLIENTS = 64
 PRICE_FEN = 129_900
 DEPOSIT_FEN = 20_000  # ¥200 counts as ¥300
 CREDIT_FEN = 30_000
+PGBENCH_CLIENTS = (16, 64)
 
 
 def _campaign(units: int):
@@ -210,7 +218,15 @@ def _pay_all(campaign) -> int:
     return paid
 
 
-def run(*, buyers: int, units: int, clients: int, workers: int, threads: int) -> dict:
+def run(
+    *,
+    buyers: int,
+    units: int,
+    clients: int,
+    workers: int,
+    threads: int,
+    pgbench_seconds: int = 10,
+) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.presale needs wrk: apt-get install wrk")
     with fresh_postgres("presale", PAYMENTS_GATEWAY="sandbox") as (server_env, var):
@@ -218,6 +234,19 @@ def run(*, buyers: int, units: int, clients: int, workers: int, threads: int) ->
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
             result = rush(base, var, buyers=buyers, units=units, clients=clients)
+        result["pgbench"] = {}
+        for pg_clients in PGBENCH_CLIENTS:
+            measured = hot_row(
+                server_env["DATABASE_URL"], clients=pg_clients, seconds=pgbench_seconds
+            )
+            result["pgbench"][pg_clients] = measured
+            print(f"pgbench: conditional decrement + 2 inserts, {pg_clients} clients")
+            figure("hot-row order transactions/s", measured["per_second"])
+            ratio = result["units_per_second"] / measured["per_second"]
+            figure(
+                f"pre-orders/s while units last over pgbench's hot row ({pg_clients} clients)",
+                f"{ratio:.2f}x",
+            )
         result["total_seconds"] = time.perf_counter() - started
     return result
 
@@ -229,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--pgbench-seconds", type=int, default=10)
     args = parser.parse_args(argv)
     run(
         buyers=args.buyers,
@@ -236,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         clients=args.clients,
         workers=args.workers,
         threads=args.threads,
+        pgbench_seconds=args.pgbench_seconds,
     )
 
 

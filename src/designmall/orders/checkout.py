@@ -27,8 +27,9 @@ sold out still gets its order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -93,6 +94,24 @@ ADDRESS_FIELDS = {
 ADDRESS_REQUIRED = ("name", "mobile", "province", "city", "detail")
 _MOBILE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 _POSTCODE_RE = re.compile(r"^[0-9A-Za-z \-]{3,10}$")
+
+
+@dataclass(frozen=True)
+class CheckoutExtra:
+    """Something of another domain paid with the checkout's one payment (a pre-order's
+    balance: ``presale.cart_balance``). The payment is then of ``payable_type``, whose
+    handlers settle the checkout and the extra together.
+
+    In the checkout's transaction, after the buyer's row is locked: ``prepare(checkout
+    public id)`` locks and checks what it adds (raising ``DomainError`` to refuse the
+    checkout) and returns its amount and the latest the payment may expire (or None);
+    ``attach(payment)`` ties it to the payment made. ``fingerprint`` is what it adds to
+    the request's idempotency fingerprint."""
+
+    payable_type: str
+    fingerprint: str
+    prepare: Callable[[str], tuple[int, datetime | None]]
+    attach: Callable[[Any], None]
 
 
 class _PickupCodeTaken(Exception):
@@ -181,6 +200,7 @@ def checkout_create(
     request_fingerprint: str | None = None,
     expected_total_fen: int | None = None,
     coupons: list[str] | None = None,
+    extra: CheckoutExtra | None = None,
 ) -> Checkout:
     """Check out ``lines`` (``[(sku public id, quantity), ...]``; default: the buyer's
     cart, whose lines are then cleared) for ``delivery`` ``"address"`` (with
@@ -210,6 +230,8 @@ def checkout_create(
     is paid and given back when it expires or is cancelled. ``expected_total_fen`` is
     the total before coupons. Without coupons, nothing more is read or written.
 
+    ``extra``: something else paid with the same payment (``CheckoutExtra``).
+
     With ``idempotency_key``: the same key and ``request_fingerprint`` (default: a
     hash of the arguments) returns the first result, also an error; the same key
     with another fingerprint is ``Conflict`` ``idempotency_key_reused``.
@@ -222,6 +244,7 @@ def checkout_create(
             address=address,
             expected_total_fen=expected_total_fen,
             coupons=coupons,
+            extra=extra,
         )
     key = idempotency.clean_key(idempotency_key)
     fingerprint = request_fingerprint or request_fingerprint_of(
@@ -230,6 +253,7 @@ def checkout_create(
         address=address,
         expected_total_fen=expected_total_fen,
         **({"coupons": coupons} if coupons else {}),
+        **({"extra": extra.fingerprint} if extra else {}),
     )
     # Not looked up first: a retry is rare, and the unique key decides anyway (a
     # checkout fails on it and rolls back, a refusal finds it taken); see the module.
@@ -243,6 +267,7 @@ def checkout_create(
             key=key,
             fingerprint=fingerprint,
             coupons=coupons,
+            extra=extra,
         )
     except idempotency.KeyTaken:
         return idempotency.replay(_recorded(buyer, key), fingerprint)
@@ -408,6 +433,7 @@ def _checkout_place(
     key: str = "",
     fingerprint: str = "",
     coupons: Any = None,
+    extra: CheckoutExtra | None = None,
 ) -> Checkout:
     """Check the request and price it, then write it in one transaction.
 
@@ -441,6 +467,7 @@ def _checkout_place(
                 key=key,
                 fingerprint=fingerprint,
                 plan=plan,
+                extra=extra,
             )
         except _PickupCodeTaken as taken:
             if attempt == PICKUP_CODE_ATTEMPTS - 1:
@@ -458,23 +485,29 @@ def _checkout_insert(
     key: str,
     fingerprint: str,
     plan: CouponPlan,
+    extra: CheckoutExtra | None = None,
 ) -> Checkout:
     delivery = priced.delivery
     now = clock.now()
     # First: it locks the buyer, so one buyer's checkouts are counted one at a time.
     buyer_limits_check(buyer=buyer, priced=priced, now=now)
     public_id = new_public_id("co")
+    # Before the coupons, as a pre-order's balance payment locks its rows before its coupon.
+    extra_fen, pay_by = extra.prepare(public_id) if extra is not None else (0, None)
     if plan.coupon_ids:
         # Held for this checkout, or the whole transaction rolls back (``Conflict``
         # ``coupon_unavailable``): of two checkouts racing for one coupon, one wins.
         coupons_lock(buyer=buyer, coupon_ids=plan.coupon_ids, checkout_ref=public_id)
     payment = payment_create(
         buyer=buyer,
-        amount_fen=priced.total_fen - plan.discount_fen,
+        amount_fen=priced.total_fen - plan.discount_fen + extra_fen,
         subject=_subject(priced),
-        payable_type=PAYABLE_TYPE,
+        payable_type=extra.payable_type if extra is not None else PAYABLE_TYPE,
         payable_id=public_id,
+        expires_at=pay_by,
     )
+    if extra is not None:
+        extra.attach(payment)
     checkout = Checkout(
         public_id=public_id,
         buyer=buyer,

@@ -289,17 +289,47 @@ def checkout_mark_paid(*, checkout: Checkout, payment: Payment) -> Checkout:
 # --- fulfilment ----------------------------------------------------------------------------
 
 
-def _refunds_committed_fen(order: Order) -> int:
-    """Refunds of the order done or under way (a failed refund gives its part back)."""
+def _order_payment_ids(order: Order) -> list[int]:
     payments = [order.checkout.payment_id]
     if order.prepaid_payment_id is not None:  # a pre-sale's deposit, refunded with the order
         payments.append(order.prepaid_payment_id)
+    return payments
+
+
+def _refunds_committed_fen(order: Order, payment_id: int | None = None) -> int:
+    """Refunds of the order done or under way (a failed refund gives its part back), of
+    all its payments or of ``payment_id``'s alone."""
+    payments = [payment_id] if payment_id is not None else _order_payment_ids(order)
     total = (
         Refund.objects.filter(payment_id__in=payments, refs__order=order.public_id)
         .exclude(status=RefundStatus.FAILED)
         .aggregate(total=Sum("amount_fen"))["total"]
     )
     return int(total or 0)
+
+
+def order_refundable_fen(order: Order) -> int:
+    """What of the order may still be refunded: its total less its refunds done or under way."""
+    return rules.refundable_fen(
+        total_fen=order.total_fen, committed_fen=_refunds_committed_fen(order)
+    )
+
+
+def order_payment_parts(order: Order) -> list[tuple[int, int]]:
+    """``(payment id, fen)``: what of each payment is this order's, in the order refunds
+    take from them. One payment may pay several orders (a checkout's shops, or cart orders
+    with a pre-order's balance), and a pre-sale's order is paid by two (its balance, or the
+    payment that included it, then its deposit, ``prepaid_payment``), so a refund of the
+    order never takes more from a payment than the order had of it."""
+    if order.prepaid_payment_id is None:
+        return [(order.checkout.payment_id, order.total_fen)]
+    prepaid_fen = Payment.objects.values_list("amount_fen", flat=True).get(
+        pk=order.prepaid_payment_id
+    )
+    return [
+        (order.checkout.payment_id, order.total_fen - prepaid_fen),
+        (order.prepaid_payment_id, prepaid_fen),
+    ]
 
 
 def _refuse_if_refunding_all(order: Order) -> None:
@@ -489,7 +519,7 @@ def _line_refunded(order: Order, line: OrderLine) -> tuple[int, int]:
     """Units and fen of ``line`` refunded or being refunded (a failed refund gives them
     back): ``(units, fen)``."""
     rows = (
-        Refund.objects.filter(payment_id=order.checkout.payment_id, refs__order=order.public_id)
+        Refund.objects.filter(payment_id__in=_order_payment_ids(order), refs__order=order.public_id)
         .exclude(status=RefundStatus.FAILED)
         .values_list("refs", "amount_fen")
     )
@@ -539,7 +569,10 @@ def _order_refund(
             raise PermissionDenied(_("退款由卖家或平台发起。"), code="seller_only")
         _as_seller(order, by)
     reason = _reason(reason, required=True)
-    payment = Payment.objects.select_for_update().get(pk=order.checkout.payment_id)
+    # A pre-sale's deposit payment first, as the pre-sale locks its payments.
+    if order.prepaid_payment_id is not None:
+        Payment.objects.select_for_update().values_list("pk").get(pk=order.prepaid_payment_id)
+    Payment.objects.select_for_update().values_list("pk").get(pk=order.checkout.payment_id)
     order = _locked(order)
     if order.status not in rules.PAID_STATES:
         raise InvalidTransition(
@@ -571,22 +604,46 @@ def _order_refund(
                 details={"amount_fen": amount_fen, "refundable_fen": line_cap},
             )
         refs |= {"line": str(line.pk), **({"units": str(units)} if units is not None else {})}
-    refund = refund_create(
-        payment=payment,
-        amount_fen=amount_fen,
-        reason=reason,
-        refs=refs,
-        by=by,
-    )
+    refunds = order_refund_split(order, amount_fen=amount_fen, reason=reason, refs=refs, by=by)
     _record(
         order,
         before=order.status,
         by=by,
         reason=reason,
-        data={"refund": refund.public_id, "amount_fen": amount_fen},
+        data={
+            "refund": refunds[0].public_id,
+            "amount_fen": amount_fen,
+            **({"refunds": [r.public_id for r in refunds]} if len(refunds) > 1 else {}),
+        },
         action="order.refund_requested",
     )
-    return refund
+    return refunds[0]
+
+
+def order_refund_split(
+    order: Order, *, amount_fen: int, reason: str, refs: dict, by: User | None
+) -> list[Refund]:
+    """Refund ``amount_fen`` of the locked ``order`` (its payments locked, the amount
+    within what is left of it) from its payments in turn (``order_payment_parts``), each
+    never beyond the order's part of it less the order's refunds of it."""
+    refunds = []
+    left = amount_fen
+    for payment_id, part_fen in order_payment_parts(order):
+        take = min(left, part_fen - _refunds_committed_fen(order, payment_id))
+        if take <= 0:
+            continue
+        payment = Payment.objects.get(pk=payment_id)
+        refunds.append(
+            refund_create(payment=payment, amount_fen=take, reason=reason, refs=refs, by=by)
+        )
+        left -= take
+    if left > 0 or not refunds:
+        raise ValidationFailed(
+            _("退款金额超过订单可退金额。"),
+            code="refund_exceeds_paid",
+            details={"amount_fen": amount_fen, "refundable_fen": amount_fen - left},
+        )
+    return refunds
 
 
 def order_refund_succeeded(*, refund: Refund) -> Order:

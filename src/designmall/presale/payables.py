@@ -14,6 +14,9 @@
   payment may be made while the window is open); refunded → booked by the order when the
   refund names it, else out of escrow.
 
+- ``presale.checkout``: a cart checkout whose one payment also pays pre-orders' balances
+  (``cart_balance``).
+
 Payments calls them in its own transactions with the payment locked; each handler locks
 the pre-order next (see the lock order in ``services``).
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from designmall.payments import payables
-from designmall.presale import services
+from designmall.presale import cart_balance, services
 
 
 def preorder_return_url(payment) -> str:
@@ -32,6 +35,7 @@ def preorder_return_url(payment) -> str:
 
 
 def register() -> None:
+    cart_balance.register()
     payables.register(
         services.DEPOSIT_PAYABLE,
         is_payable=services.deposit_is_payable,

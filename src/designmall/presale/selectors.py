@@ -289,8 +289,48 @@ def buyer_preorders(*, buyer_id: int, limit: int = 100) -> list[Preorder]:
     """The buyer's pre-orders, newest first, with what their page shows."""
     return list(
         Preorder.objects.filter(buyer_id=buyer_id)
-        .select_related("campaign", "campaign__shop", "campaign__product", "campaign_sku__sku")
+        .select_related(
+            "campaign",
+            "campaign__shop",
+            "campaign__product",
+            "campaign_sku__sku",
+            "balance_payment",
+        )
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def balances_payable_with_cart(*, buyer_id: int, now: datetime) -> list[Preorder]:
+    """The buyer's pre-orders whose balance may be paid now with the cart
+    (``cart_balance``): deposit paid, window open by the clock, campaign live, and not held
+    by another checkout's pending payment."""
+    held = Q(
+        balance_payment__status="pending",
+        balance_payment__expires_at__gt=now,
+        balance_payment__payable_type="presale.checkout",
+    )
+    return list(
+        Preorder.objects.filter(
+            buyer_id=buyer_id,
+            status=PreorderStatus.DEPOSIT_PAID,
+            campaign__status=CampaignStatus.APPROVED,
+            campaign__balance_starts_at__lte=now,
+            campaign__balance_ends_at__gt=now,
+        )
+        .exclude(held)
+        .select_related("campaign", "campaign_sku__sku")
+        .order_by("campaign__balance_ends_at", "id")[:10]
+    )
+
+
+def checkout_balances(payment) -> list[tuple[str, int]]:
+    """``(pre-order public id, balance fen)`` of each pre-order whose balance ``payment`` (a
+    cart checkout's, ``cart_balance``) pays."""
+    return list(
+        Preorder.objects.filter(balance_payment_id=payment.pk)
+        .order_by("id")
+        .annotate(due=F("balance_fen") - F("balance_discount_fen"))
+        .values_list("public_id", "due")
     )
 
 

@@ -89,7 +89,11 @@ from designmall.orders.models import (
 )
 from designmall.orders.rules import Delivery
 from designmall.orders.services import _record as order_record
-from designmall.orders.services import order_refund_succeeded
+from designmall.orders.services import (
+    order_refund,
+    order_refund_succeeded,
+    order_refundable_fen,
+)
 from designmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from designmall.payments.services import payment_close, payment_create, refund_create
 from designmall.presale import rules
@@ -1104,6 +1108,8 @@ def preorder_balance_pay(
     running = (
         balance is not None and balance.status == PaymentStatus.PENDING and now < balance.expires_at
     )
+    if balance is not None and balance.status == PaymentStatus.PENDING:
+        refuse_if_in_checkout(balance)
     chosen = None
     if coupon is not None:
         chosen, discount, platform = _balance_coupon(
@@ -1158,6 +1164,17 @@ def preorder_balance_pay(
     return payment
 
 
+def refuse_if_in_checkout(balance: Payment) -> None:
+    """A pending payment of the balance that is a cart checkout's (``cart_balance``) is
+    that checkout's to pay or cancel: it is not replaced behind the buyer's back."""
+    if balance.payable_type != BALANCE_PAYABLE:
+        raise Conflict(
+            _("尾款已在一笔待支付的结算单中，请先支付或取消该结算单。"),
+            code="balance_in_checkout",
+            details={"checkout": balance.payable_id},
+        )
+
+
 def _balance_preorder_of(payment: Payment) -> Preorder | None:
     return (
         Preorder.objects.select_for_update(of=("self",))
@@ -1187,7 +1204,18 @@ def _coupon_ref(payment: Payment) -> str:
     return f"presale:{payment.public_id}"
 
 
-def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order:
+def balance_part_fen(preorder: Preorder, payment: Payment) -> int:
+    """What of the balance payment ``payment`` is the pre-order's: all of a payment of the
+    balance alone; of one that paid cart orders with it (``cart_balance``), the balance due
+    locked when that checkout was made."""
+    if payment.payable_type == BALANCE_PAYABLE:
+        return payment.amount_fen
+    return preorder.balance_due_fen
+
+
+def preorder_fully_paid(
+    preorder: Preorder, *, balance: Payment | None, checkout: Checkout | None = None
+) -> Order:
     """A fully paid pre-order (locked, ``fully_paid``) becomes an ordinary order of its
     shop, paid, in the caller's transaction (the balance payment's crediting; for a
     full-payment pre-order, ``balance`` None, its one payment's). Sets ``preorder.order``;
@@ -1208,6 +1236,10 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order
     completion ``_complete`` releases the total less refunds to the seller less the
     commission; refunds of either payment that name the order are booked by
     ``order_refund_succeeded``.
+
+    ``checkout``: the cart checkout whose one payment (``balance``) paid the balance with
+    its orders (``cart_balance``); the order joins it rather than a checkout of its own,
+    so its refunds come out of that payment, never beyond the balance's part of it.
     """
     campaign = preorder.campaign
     shop = Shop.objects.get(pk=campaign.shop_id)
@@ -1217,24 +1249,27 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order
     total = preorder.price_fen - discount
     # A full-payment pre-order (``balance`` None): its one payment is the checkout's.
     payment = balance if balance is not None else preorder.deposit_payment
-    if total != preorder.deposit_fen + (balance.amount_fen if balance is not None else 0):
+    balance_paid = balance_part_fen(preorder, balance) if balance is not None else 0
+    if total != preorder.deposit_fen + balance_paid:
         raise CountersOutOfStep(
             f"pre-order {preorder.public_id}: deposit + balance paid != price − discounts"
         )
     pickup = preorder.delivery == Delivery.PICKUP
-    checkout = Checkout.objects.create(
-        public_id=new_public_id("co"),
-        buyer_id=preorder.buyer_id,
-        status=CheckoutStatus.PAID,
-        delivery=preorder.delivery,
-        items_fen=preorder.price_fen,
-        shipping_fen=0,
-        discount_fen=discount,
-        total_fen=total,
-        payment=payment,
-        created_at=now,
-        expires_at=now,
-    )
+    joined = checkout is not None
+    if checkout is None:
+        checkout = Checkout.objects.create(
+            public_id=new_public_id("co"),
+            buyer_id=preorder.buyer_id,
+            status=CheckoutStatus.PAID,
+            delivery=preorder.delivery,
+            items_fen=preorder.price_fen,
+            shipping_fen=0,
+            discount_fen=discount,
+            total_fen=total,
+            payment=payment,
+            created_at=now,
+            expires_at=now,
+        )
     order = Order(
         public_id=new_public_id("o"),
         checkout=checkout,
@@ -1272,14 +1307,15 @@ def preorder_fully_paid(preorder: Preorder, *, balance: Payment | None) -> Order
         "deposit_payment": preorder.deposit_payment.public_id,
         "balance_payment": balance.public_id if balance is not None else None,
         "deposit_fen": preorder.deposit_fen,
-        "balance_paid_fen": balance.amount_fen if balance is not None else 0,
+        "balance_paid_fen": balance_paid,
     }
     OrderEvent.objects.create(
         order=order, from_status="", to_status=OrderStatus.PAID, by=None, data=money, at=now
     )
     audit_record(
         actor=None,
-        action="checkout.paid",
+        # A cart checkout it joined was recorded paid already, with its own orders.
+        action="checkout.preorder_joined" if joined else "checkout.paid",
         target=checkout,
         to_state=checkout.status,
         data={"orders": [order.public_id], "total_fen": total, **money},
@@ -1357,6 +1393,44 @@ def _refund_rest(
     if rest <= 0:
         return None
     return refund_create(payment=payment, amount_fen=rest, reason=reason, refs=refs, by=by)
+
+
+def _refund_balance_rest(
+    preorder: Preorder,
+    payment: Payment | None,
+    *,
+    reason: str,
+    by: User | None,
+    refs: dict | None = None,
+) -> Refund | None:
+    """Refund what is left of the pre-order's part of its locked, paid balance payment:
+    all of a payment of the balance alone; of a cart checkout's payment that included it,
+    only the balance's part less the refunds naming the pre-order's order (the rest of that
+    payment is its cart orders')."""
+    if payment is None or payment.payable_type == BALANCE_PAYABLE:
+        return _refund_rest(payment, reason=reason, by=by, refs=refs)
+    if payment.status != PaymentStatus.PAID or preorder.order_id is None:
+        return None
+    order_ref = Order.objects.values_list("public_id", flat=True).get(pk=preorder.order_id)
+    refunded = sum(
+        Refund.objects.filter(payment_id=payment.pk, refs__order=order_ref)
+        .exclude(status=RefundStatus.FAILED)
+        .values_list("amount_fen", flat=True)
+    )
+    rest = min(
+        balance_part_fen(preorder, payment) - refunded,
+        rules.refund_cap(paid_fen=payment.amount_fen, refunded_fen=payment.refunded_fen),
+    )
+    if rest <= 0:
+        return None
+    # Named the order always: the order's books take it, never escrow of the cart's money.
+    return refund_create(
+        payment=payment,
+        amount_fen=rest,
+        reason=reason,
+        refs=(refs or {}) | {"order": order_ref},
+        by=by,
+    )
 
 
 def _close_pending(payment: Payment | None, reason: str) -> None:
@@ -1483,7 +1557,7 @@ def _cancel_locked(
     refs = {"order": order.public_id} if order is not None else None
     refunds = [
         _refund_rest(deposit, reason=refund_reason, by=by, refs=refs),
-        _refund_rest(balance, reason=refund_reason, by=by, refs=refs),
+        _refund_balance_rest(preorder, balance, reason=refund_reason, by=by, refs=refs),
     ]
     if order is not None:
         order_record(
@@ -1550,16 +1624,24 @@ def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preor
     pre-order is cancelled with everything paid refunded (``preorder_cancel``); a
     defaulted one gets back what is left of its deposit (a forfeited 定金 then comes back
     from the seller's balance, less the commission's share, see ``deposit_refund_
-    succeeded``). Refused: nothing left to refund (``nothing_to_refund``), an order the
-    seller has shipped (``order_in_fulfilment``)."""
+    succeeded``). A pre-order that became an order the seller has shipped or settled (or
+    whose cancellation's refund failed) is refunded what is left of that order through the
+    order's refund (``orders.services.order_refund``: its books, both payments). Refused:
+    nothing left to refund (``nothing_to_refund``)."""
     _require_operator(by)
     reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
     deposit, balance, locked = _locked_all(preorder.pk)
+    if locked.order_id is not None:
+        order = Order.objects.select_related("shop", "checkout").get(pk=locked.order_id)
+        if locked.status not in CANCELLABLE or order.status != OrderStatus.PAID:
+            # Its money is the order's: refunded through the order's books (both payments,
+            # each never beyond its part), never straight out of escrow.
+            return _force_refund_order(locked, order, by=by, reason=reason)
     if locked.status in CANCELLABLE:
         return preorder_cancel(preorder=locked, by=by, reason=reason)
     refunds = [
         _refund_rest(deposit, reason=reason, by=by),
-        _refund_rest(balance, reason=reason, by=by),
+        _refund_balance_rest(locked, balance, reason=reason, by=by),
     ]
     if not any(refunds):
         raise Conflict(
@@ -1576,6 +1658,28 @@ def preorder_force_refund(*, preorder: Preorder, by: User, reason: str) -> Preor
         data={"refunds": [r.public_id for r in refunds if r is not None]},
     )
     return locked
+
+
+def _force_refund_order(preorder: Preorder, order: Order, *, by: User, reason: str) -> Preorder:
+    """Refund what is left of the order a pre-order became (shipped, settled, or its
+    cancellation's refund failed) through ``orders.services.order_refund``."""
+    left = order_refundable_fen(order)
+    if left <= 0 or order.status not in order_rules.PAID_STATES:
+        raise Conflict(
+            _("这个预售订单没有可退的款项。"),
+            code="nothing_to_refund",
+            details={"status": preorder.status, "order": order.public_id},
+        )
+    refund = order_refund(order=order, amount_fen=left, reason=reason, by=by)
+    audit_record(
+        actor=by,
+        action="presale.preorder_force_refunded",
+        target=preorder,
+        to_state=preorder.status,
+        reason=reason,
+        data={"order": order.public_id, "refund": refund.public_id, "amount_fen": left},
+    )
+    return preorder
 
 
 def _cancel_rest(campaign_id: int, reason: str) -> int:

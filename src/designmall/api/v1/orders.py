@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from django.db.models import prefetch_related_objects
@@ -74,6 +75,8 @@ from designmall.orders.services import (
 )
 from designmall.payments.models import Payment
 from designmall.payments.services import GatewayDown, payment_start
+from designmall.presale.cart_balance import CART_BALANCE_PAYABLE, checkout_with_balances_create
+from designmall.presale.selectors import checkout_balances
 
 router = Router(tags=["orders"], auth=AUTHENTICATED)
 
@@ -472,6 +475,14 @@ class CheckoutIn(Input):
     expected_total_fen: Annotated[int, Field(ge=0, le=10**12)] | None = None
     # The buyer's coupons to use (public ids; ``POST /checkout/coupons`` suggests the best).
     coupons: list[str] | None = Field(None, max_length=20)
+    # The buyer's pre-orders in their balance window whose balance this payment also pays.
+    preorders: list[text(64, min_length=1)] | None = Field(None, min_length=1, max_length=10)
+
+
+class CheckoutBalanceOut(Schema):
+    preorder: str
+    balance_fen: int
+    balance_display: str
 
 
 class CheckoutPaymentOut(Schema):
@@ -499,6 +510,8 @@ class CheckoutOut(Schema):
     created_at: datetime
     expires_at: datetime
     orders: list[OrderOut]
+    # Pre-orders' balances paid by the same payment (its amount: the total plus these).
+    preorder_balances: list[CheckoutBalanceOut] = []
     payment: CheckoutPaymentOut
 
 
@@ -523,6 +536,11 @@ def checkout_out(checkout: Checkout) -> dict[str, Any]:
         "created_at": checkout.created_at,
         "expires_at": checkout.expires_at,
         "orders": [order_out(order, for_buyer=True) for order in orders],
+        "preorder_balances": (
+            [{"preorder": ref, **_money("balance", fen)} for ref, fen in checkout_balances(payment)]
+            if payment.payable_type == CART_BALANCE_PAYABLE
+            else []
+        ),
         "payment": {
             "public_id": payment.public_id,
             "status": payment.status,
@@ -566,8 +584,20 @@ def checkout(
     ``coupon_not_found`` (404), ``coupon_expired``/``coupon_unavailable`` (409),
     ``coupon_used_twice``, ``platform_coupons_do_not_stack``,
     ``shop_coupons_do_not_stack``, ``coupon_covers_nothing``, ``coupon_threshold_not_met``,
-    ``coupon_saves_nothing`` (422)."""
-    placed = checkout_create(
+    ``coupon_saves_nothing`` (422).
+
+    ``preorders``: the buyer's pre-orders whose balance the same payment pays (one Alipay
+    trade for the cart and the balances; ``preorder_balances`` says what each adds;
+    ``expected_total_fen`` and ``total_fen`` stay the cart's). The balance is the server's
+    (locked price − boosted deposit credit); the pre-orders are delivered as the cart's
+    orders. Refused with
+    ``preorder_not_found`` (404), ``deposit_unpaid``, ``balance_not_open``,
+    ``balance_closed``, ``balance_already_paid``, ``preorder_closed``,
+    ``balance_in_checkout`` (409)."""
+    place = checkout_create
+    if payload.preorders:
+        place = partial(checkout_with_balances_create, preorders=payload.preorders)
+    placed = place(
         buyer=request.auth,
         lines=(
             [(line.sku, line.quantity) for line in payload.lines]

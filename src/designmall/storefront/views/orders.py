@@ -39,6 +39,8 @@ from designmall.orders.coupons import coupon_plan
 from designmall.orders.models import CheckoutStatus, Order, OrderStatus
 from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
+from designmall.presale.cart_balance import CART_BALANCE_PAYABLE, checkout_with_balances_create
+from designmall.presale.selectors import balances_payable_with_cart, checkout_balances
 from designmall.promotions.selectors import terms_display
 from designmall.storefront.order_forms import CheckoutForm
 from designmall.storefront.selectors import with_cart_photos, with_line_photos
@@ -313,11 +315,14 @@ def _checkout_page(
     by_delivery,
     chosen: list[str] | None = None,
     address_id: str | None = None,
+    balances_chosen: list[str] | None = None,
 ) -> HttpResponse:
     priced = by_delivery[_ADDRESS]
     with_cart_photos(priced.lines)
     choices = _coupon_choices(request, chosen, priced)
     discount = choices["chosen_discount_fen"]
+    # Pre-orders in their balance window: the buyer may pay their balance with the cart.
+    balances = balances_payable_with_cart(buyer_id=request.user.pk, now=clock.now())
     return render(
         request,
         "storefront/checkout.html",
@@ -332,6 +337,8 @@ def _checkout_page(
             "saved_addresses": addresses.addresses_of(request.user),
             "address_id": address_id,
             "to_pay": {key: p.total_fen - discount for key, p in by_delivery.items()},
+            "balances": balances,
+            "balances_chosen": set(balances_chosen or ()),
             **choices,
         },
     )
@@ -366,23 +373,28 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
     form = CheckoutForm(request.POST)
     chosen = request.POST.getlist("coupons")[:20]
+    balances_chosen = request.POST.getlist("preorders")[:10]
     if "apply_coupons" in request.POST:
         # The buyer changed the coupons: show what the new choice saves, order nothing yet
         # (what was typed is kept, unchecked: the address may not be filled in yet).
         form = CheckoutForm(initial=dict(_fresh(request.POST, by_delivery=by_delivery).items()))
-        return _checkout_page(request, form, by_delivery, chosen)
+        return _checkout_page(request, form, by_delivery, chosen, balances_chosen=balances_chosen)
     if not form.is_valid():
-        return _checkout_page(request, form, by_delivery, chosen)
+        return _checkout_page(request, form, by_delivery, chosen, balances_chosen=balances_chosen)
     delivery = form.cleaned_data["delivery"]
+    placing = dict(
+        buyer=request.user,
+        delivery=delivery,
+        address=form.address() if delivery == _ADDRESS else None,
+        idempotency_key=form.cleaned_data["idempotency_key"],
+        expected_total_fen=form.expected_total_fen(),
+        coupons=chosen or None,
+    )
     try:
-        done = checkout_create(
-            buyer=request.user,
-            delivery=delivery,
-            address=form.address() if delivery == _ADDRESS else None,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            expected_total_fen=form.expected_total_fen(),
-            coupons=chosen or None,
-        )
+        if balances_chosen:  # with pre-orders' balances: one payment for all
+            done = checkout_with_balances_create(preorders=balances_chosen, **placing)
+        else:
+            done = checkout_create(**placing)
     except DomainError as exc:
         by_delivery = {d: _priced(request, d) for d in (_ADDRESS, _PICKUP)}
         if not by_delivery[_ADDRESS].lines:
@@ -392,7 +404,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         wrong_field = (exc.details or {}).get("field") if exc.code == "invalid_address" else None
         form.add_error(wrong_field if wrong_field in form.address_keys else None, exc.message)
-        return _checkout_page(request, form, by_delivery, chosen)
+        return _checkout_page(request, form, by_delivery, chosen, balances_chosen=balances_chosen)
     return cart_count_remember(request, _to_cashier(request, done))
 
 
@@ -420,6 +432,13 @@ def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
             "checkout": done,
             "orders": with_line_photos(done.orders.all()),
             "can_pay": _can_pay(done),
+            # The one payment: the checkout's total, plus pre-orders' balances paid with it.
+            "to_pay_fen": done.payment.amount_fen,
+            "balances": (
+                checkout_balances(done.payment)
+                if done.payment.payable_type == CART_BALANCE_PAYABLE
+                else []
+            ),
         },
     )
 

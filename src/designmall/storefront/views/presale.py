@@ -27,6 +27,7 @@ from designmall.core.errors import DomainError
 from designmall.payments.models import PaymentStatus
 from designmall.payments.services import payment_start
 from designmall.presale import rules, selectors, services
+from designmall.presale.cart_balance import CART_BALANCE_PAYABLE
 from designmall.presale.models import (
     Campaign,
     CampaignSku,
@@ -116,15 +117,26 @@ def _row(preorder: Preorder, now) -> dict:
     phase = selectors.campaign_phase(campaign, now)
     ship = campaign.promised_ship_date
     status = preorder.status
+    balance = preorder.balance_payment
+    # Its balance in a cart checkout waiting for payment: paid (or cancelled) there.
+    in_checkout = (
+        status == PreorderStatus.DEPOSIT_PAID
+        and balance is not None
+        and balance.payable_type == CART_BALANCE_PAYABLE
+        and balance.status == PaymentStatus.PENDING
+        and now < balance.expires_at
+    )
     return {
         "preorder": preorder,
+        "in_checkout": balance.payable_id if in_checkout else None,
         "campaign": campaign,
         "phase": phase,
         "ship": ship,
         "can_pay_deposit": status == PreorderStatus.PENDING_DEPOSIT
         and now < preorder.hold_expires_at,
         "can_pay_balance": status == PreorderStatus.DEPOSIT_PAID
-        and phase == selectors.Phase.BALANCE,
+        and phase == selectors.Phase.BALANCE
+        and not in_checkout,
         "balance_later": status == PreorderStatus.DEPOSIT_PAID
         and phase in (selectors.Phase.DEPOSIT, selectors.Phase.WAITING),
         "can_cancel": status == PreorderStatus.FULLY_PAID
