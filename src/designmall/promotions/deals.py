@@ -595,8 +595,10 @@ def _settle_admission(deal: Deal, state: _Admitted, result: Checkout | None) -> 
     if admission is None:
         return
     redis = deal_admission.store()
+    # Called once the order's transaction committed (after the commit, or on it), or
+    # without a result when it did not.
     committed = state.checkout is not None and result is not None and result.pk == state.checkout.pk
-    if committed and DealTicket.objects.filter(token=admission.token, checkout=result).exists():
+    if committed:
         redis.confirm(deal.public_id, admission.token)
         return
     written = DealTicket.objects.filter(token=admission.token).exists()
@@ -664,6 +666,7 @@ def deal_buy(
         key=idempotency_key,
         fingerprint=fingerprint,
         make=make,
+        looked_up=True,
     )
 
 
