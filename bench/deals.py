@@ -12,7 +12,7 @@ conditional update of the deal's row per admission). Then pgbench's hot-row figu
 Each run builds a fresh PostgreSQL database and drops it afterwards; Redis keys go under
 a prefix of the run's own, deleted afterwards.
 
-    .venv/bin/python -m bench.deals [--workers 2] [--threads 8] [--buyers 20000]
+    .venv/bin/python -m bench.deals [--workers 2] [--threads 8] [--buyers 20000] [--redis-only]
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _redis_agrees(deal) -> dict:
     return report
 
 
-def run(*, workers: int, threads: int, buyers: int) -> dict:
+def run(*, workers: int, threads: int, buyers: int, redis_only: bool = False) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.deals needs wrk: apt-get install wrk")
     results = {}
@@ -155,6 +155,8 @@ def run(*, workers: int, threads: int, buyers: int) -> dict:
         settings.DEAL_REDIS_URL, settings.DEAL_REDIS_PREFIX = REDIS_URL, prefix
         results["redis"]["reconcile"] = _redis_agrees(results["redis"]["deal"])
         settings.DEAL_REDIS_URL = ""
+        if redis_only:
+            return results
         no_redis = {**server_env, "REDIS_URL": "", "DEAL_REDIS_URL": ""}
         with live_server(no_redis, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads, PostgreSQL, no Redis")
@@ -173,8 +175,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--buyers", type=int, default=BUYERS)
+    parser.add_argument(
+        "--redis-only",
+        action="store_true",
+        help="only the Redis path (no database path, no pgbench)",
+    )
     args = parser.parse_args(argv)
-    run(workers=args.workers, threads=args.threads, buyers=args.buyers)
+    run(workers=args.workers, threads=args.threads, buyers=args.buyers, redis_only=args.redis_only)
 
 
 if __name__ == "__main__":
