@@ -43,7 +43,18 @@ local total = tonumber(os.getenv("THREADS"))
 local repeat_all = os.getenv("REPEAT") == "1"
 local mine, answers, next_index, statuses = {}, 0, 1, {}
 local verified = true
+local all_sent, finished = 0, false
+-- A request of ours lost to a socket error or a timeout never gets response(): once all
+-- are sent, a thread waits wrk's timeout (and a little) for the last answers, no longer.
+local wait_after_sent = tonumber(os.getenv("WAIT_AFTER_SENT"))
 first, last, codes = 0, 0, ""
+local function finish()
+  if finished then return end
+  finished = true
+  -- Tell the runner this thread is through: wrk itself would wait out its duration.
+  io.open(os.getenv("DONE_DIR") .. "/" .. id, "w"):close()
+  wrk.thread:stop()
+end
 function init(args)
   verified = id ~= 1  -- init runs in each thread's state once setup has given it its id
   for i = id, #lines, total do mine[#mine + 1] = lines[i] end
@@ -58,7 +69,14 @@ request = function()
   if first == 0 then first = now() end
   local index = next_index
   if index > #mine then
-    if not repeat_all then return wrk.format("GET", "/healthz") end
+    if not repeat_all then
+      if all_sent == 0 then
+        all_sent = now()
+      elseif now() - all_sent > wait_after_sent then
+        finish()
+      end
+      return wrk.format("GET", "/healthz")
+    end
     index = ((index - 1) % #mine) + 1
   end
   next_index = next_index + 1
@@ -80,11 +98,7 @@ response = function(status, headers, body)
     for code, n in pairs(statuses) do parts[#parts + 1] = code .. "=" .. n end
     codes = table.concat(parts, ",")
   end
-  if not repeat_all and answers == #mine then
-    -- Tell the runner this thread is through: wrk itself would wait out its duration.
-    io.open(os.getenv("DONE_DIR") .. "/" .. id, "w"):close()
-    wrk.thread:stop()
-  end
+  if not repeat_all and answers == #mine then finish() end
 end
 done = function(summary, latency, requests)
   local started, finished, merged = math.huge, 0, {}
@@ -104,8 +118,10 @@ done = function(summary, latency, requests)
 end
 """
 _RESULT = re.compile(
-    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),\d+,(\d+)$", re.M
+    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),(\d+),(\d+)$", re.M
 )
+# wrk's own timeout for one answer; a request without one by then is a timeout error.
+TIMEOUT_SECONDS = 30
 
 
 def line(method: str, path: str, headers: dict[str, str], body: str) -> str:
@@ -137,9 +153,10 @@ def run(
     shutil.rmtree(done, ignore_errors=True)
     done.mkdir()
     env["DONE_DIR"] = str(done)
+    env["WAIT_AFTER_SENT"] = str(TIMEOUT_SECONDS + 5)
     command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script]
     proc = subprocess.Popen(
-        [*command, "--timeout", "30s", base],
+        [*command, "--timeout", f"{TIMEOUT_SECONDS}s", base],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -147,22 +164,40 @@ def run(
     )
     while not repeat and proc.poll() is None and len(list(done.iterdir())) < threads:
         time.sleep(0.05)
+    # Without every thread done, wrk's duration ran out: the rest were never answered.
+    cut_short = not repeat and len(list(done.iterdir())) < threads
     if proc.poll() is None and not repeat:
         proc.send_signal(signal.SIGINT)  # wrk stops and prints its summary
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed: {err or out}")
-    requests, seconds, p50, p99, codes, *errors = _RESULT.search(out).groups()
+    requests, seconds, p50, p99, codes, connect, read, write, status, timeout = _RESULT.search(
+        out
+    ).groups()
+    counted = dict(sorted((c, int(n)) for c, n in re.findall(r"(\d+)=(\d+)", codes)))
+    errors = {"connect": int(connect), "read": int(read), "write": int(write)}
+    errors["timeout"] = int(timeout)
+    answered = sum(counted.values())
     return {
-        "socket_errors": sum(int(n) for n in errors),
+        "socket_errors": sum(errors.values()),
+        "errors": errors,
+        "non_2xx_3xx": int(status),
         "requests": int(requests),
         "seconds": float(seconds),
         "p50_ms": float(p50),
         "p99_ms": float(p99),
-        "statuses": dict(sorted((c, int(n)) for c, n in re.findall(r"(\d+)=(\d+)", codes))),
+        "statuses": counted,
+        "answered": answered,
+        # Each line once: those without an answer (a socket error, a timeout, or not sent
+        # before the duration ran out: ``cut_short``).
+        "unanswered": 0 if repeat else max(0, len(lines) - answered),
+        "cut_short": cut_short,
     }
 
 
 def statuses(result: dict) -> str:
     shown = " ".join(f"{code}:{n}" for code, n in result["statuses"].items())
-    return shown + (f" socket errors:{result['socket_errors']}" if result["socket_errors"] else "")
+    if result.get("unanswered"):
+        shown += f" unanswered:{result['unanswered']}"
+    errors = ",".join(f"{k}:{n}" for k, n in result.get("errors", {}).items() if n)
+    return shown + (f" socket errors:{errors}" if errors else "")

@@ -447,6 +447,9 @@ _RATE_LIMIT_DEFAULTS = {
     "bid": ("60/60", "600/60"),
     "register": ("0", "100/3600"),
     "login": ("0", "120/60"),  # token requests and the login page, devices not known
+    # A flash deal's "buy" while units last (sold-out answers given before Django, by
+    # api.deal_front, are not counted); a venue's Wi-Fi puts many buyers on one address.
+    "deal_buy": ("20/60", "1200/60"),
 }
 RATE_LIMITS = {
     scope: {

@@ -138,19 +138,28 @@ def remember_error(*, user: User, scope: str, key: str, fingerprint: str, error:
     return replay(first, fingerprint)
 
 
-def idempotent(*, user: User, scope: str, key: str, fingerprint: str, make: Callable[[], M]) -> M:
+def idempotent(
+    *,
+    user: User,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    make: Callable[[], M],
+    looked_up: bool = False,
+) -> M:
     """``make()`` once per ``user``, ``scope`` and ``key``: its result (marked
     ``replayed`` False) is recorded under the key in the same transaction, and a request
     with the same key and ``fingerprint`` gets the first result again (``replayed``
     True), or the first error raised again; another fingerprint is ``Conflict``
     ``idempotency_key_reused``.
 
-    Looked up first (a retry after a timeout finds it); two requests racing with one key
-    both run ``make``, and the one that records second rolls back and answers the first's
-    result. ``make`` should lock what it changes, so the second usually waits for the
-    first and is refused or finds nothing left to do, and rolls back all the same."""
+    Looked up first (a retry after a timeout finds it), unless the caller just did
+    (``looked_up``); two requests racing with one key both run ``make``, and the one
+    that records second rolls back and answers the first's result. ``make`` should lock
+    what it changes, so the second usually waits for the first and is refused or finds
+    nothing left to do, and rolls back all the same."""
     key = clean_key(key)
-    first = recorded(user=user, scope=scope, key=key)
+    first = None if looked_up else recorded(user=user, scope=scope, key=key)
     if first is not None:
         return replay(first, fingerprint)
     try:

@@ -38,6 +38,7 @@ from designmall.core.errors import ValidationFailed
 from designmall.core.ids import new_public_id
 from designmall.orders import rules
 from designmall.orders.checkout import (
+    _as_prefetched,
     _clean_delivery,
     _orders_insert,
     clean_address,
@@ -133,14 +134,15 @@ def checkout_for_lot(
         created_at=now,
     )
     _orders_insert([order])
-    order_line_build(
+    line = order_line_build(
         order=order,
         sku=sku,
         unit_price_fen=price_fen,
         quantity=1,
         title_zh=title,
         title_en=title_en,
-    ).save()
+    )
+    line.save()
     money = {"deposit_credit_fen": deposit_credit_fen, "payment_fen": due_fen}
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, data=money, at=now
@@ -157,6 +159,9 @@ def checkout_for_lot(
             **money,
         },
     )
+    # As written, so that showing the checkout reads nothing again.
+    _as_prefetched(order, "lines", [line])
+    _as_prefetched(checkout, "orders", [order])
     return checkout
 
 

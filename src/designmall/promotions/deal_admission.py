@@ -7,7 +7,10 @@ Per deal, four keys under ``<DEAL_REDIS_PREFIX>:deal:<public id>:``:
 - ``free``: the set of free slot numbers (1..quantity); a unit is a slot;
 - ``buyers``: buyer id → bit mask of the buyer's sequence numbers in use (1..limit);
 - ``admitted``: token → ``buyer|slot|seq|ms``: admissions whose order is not yet known to
-  be in the database.
+  be in the database;
+- ``callers``: the callers ever admitted (an opaque reference of their credentials, see
+  ``api.deal_front``), so that the sold-out answer given before Django (``sold_out_for``)
+  is never given to a caller whose retry should replay its order.
 
 ``ADMIT`` (Lua, atomic) checks the window, refuses when ``free`` is empty (sold out: no
 database touched), finds the buyer's lowest free sequence number (over the limit: refused),
@@ -48,7 +51,20 @@ if not seq then return {'limit'} end
 local slot = redis.call('SPOP', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], bit.bor(mask, bit.lshift(1, seq - 1)))
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. slot .. '|' .. seq .. '|' .. ARGV[3])
+if ARGV[4] ~= '' then redis.call('SADD', KEYS[5], ARGV[4]) end
 return {'ok', slot, tostring(seq)}
+"""
+
+# Whether the deal is running and has no unit free, for a caller never admitted (ARGV:
+# caller, now ms): 1, else 0 (not loaded, not running, units free, or admitted once).
+_SOLD_OUT_FOR = """
+local st = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'status')
+if not st[1] or st[3] ~= 'scheduled' then return 0 end
+local now = tonumber(ARGV[2])
+if now < tonumber(st[1]) or now >= tonumber(st[2]) then return 0 end
+if redis.call('SCARD', KEYS[2]) ~= 0 then return 0 end
+if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1 then return 0 end
+return 1
 """
 
 # ARGV: buyer, slot ('' to keep it out), seq, token ('' for a confirmed ticket's unit).
@@ -171,10 +187,17 @@ class RedisDeals:
         self._give_back = self.client.register_script(_GIVE_BACK)
         self._load = self.client.register_script(_LOAD)
         self._repair = self.client.register_script(_REPAIR)
+        self._sold_out_for = self.client.register_script(_SOLD_OUT_FOR)
 
     def keys(self, deal_id: str) -> list[str]:
         base = f"{self.prefix}:deal:{deal_id}:"
-        return [base + "state", base + "free", base + "buyers", base + "admitted"]
+        return [
+            base + "state",
+            base + "free",
+            base + "buyers",
+            base + "admitted",
+            base + "callers",
+        ]
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -182,8 +205,12 @@ class RedisDeals:
         except self._redis_errors as error:
             raise AdmissionUnavailable(str(error)) from error
 
-    def admit(self, deal_id: str, *, buyer_id: int, token: str, now_ms: int) -> Admission:
-        answer = self._call(self._admit, keys=self.keys(deal_id), args=[buyer_id, token, now_ms])
+    def admit(
+        self, deal_id: str, *, buyer_id: int, token: str, now_ms: int, caller: str = ""
+    ) -> Admission:
+        answer = self._call(
+            self._admit, keys=self.keys(deal_id), args=[buyer_id, token, now_ms, caller]
+        )
         if answer[0] != "ok":
             return Admission(answer[0])
         return Admission("ok", token=token, slot=int(answer[1]), seq=int(answer[2]))
@@ -231,9 +258,13 @@ class RedisDeals:
     def is_loaded(self, deal_id: str) -> bool:
         return bool(self._call(self.client.exists, self.keys(deal_id)[0]))
 
+    def sold_out_for(self, deal_id: str, *, caller: str, now_ms: int) -> bool:
+        """True when the deal runs, has no unit free, and ``caller`` was never admitted."""
+        return bool(self._call(self._sold_out_for, keys=self.keys(deal_id), args=[caller, now_ms]))
+
     def units_left(self, deal_id: str) -> int | None:
         """Free slots, or None when the deal is not loaded."""
-        state, free, _buyers, _admitted = self.keys(deal_id)
+        state, free, *_rest = self.keys(deal_id)
         pipe = self.client.pipeline()
         pipe.exists(state)
         pipe.scard(free)
@@ -242,7 +273,7 @@ class RedisDeals:
 
     def snapshot(self, deal_id: str) -> tuple[set[int], list[Admitted]]:
         """The free slots and the admissions not yet confirmed, read at one moment."""
-        _state, free, _buyers, admitted = self.keys(deal_id)
+        _state, free, _buyers, admitted, _callers = self.keys(deal_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.smembers(free)
         pipe.hgetall(admitted)

@@ -551,18 +551,24 @@ class _Admitted:
 
 
 def _buy_in_redis(
-    *, deal: Deal, buyer: User, delivery: str, address: dict, state: _Admitted
+    *, deal: Deal, buyer: User, delivery: str, address: dict, state: _Admitted, caller: str
 ) -> Checkout:
     redis = deal_admission.store()
     token = uuid.uuid4().hex
-    admission = redis.admit(deal.public_id, buyer_id=buyer.pk, token=token, now_ms=_ms(clock.now()))
+    admission = redis.admit(
+        deal.public_id, buyer_id=buyer.pk, token=token, now_ms=_ms(clock.now()), caller=caller
+    )
     if admission.outcome == "missing":
         deal = Deal.objects.select_related("sku", "shop").get(pk=deal.pk)  # fresh, not kept
         _kept.pop(deal.public_id, None)
         if deal.status == DealStatus.SCHEDULED and deal.settled_at is None:
             _load(deal)
             admission = redis.admit(
-                deal.public_id, buyer_id=buyer.pk, token=token, now_ms=_ms(clock.now())
+                deal.public_id,
+                buyer_id=buyer.pk,
+                token=token,
+                now_ms=_ms(clock.now()),
+                caller=caller,
             )
         else:
             admission = deal_admission.Admission("ended")
@@ -589,8 +595,10 @@ def _settle_admission(deal: Deal, state: _Admitted, result: Checkout | None) -> 
     if admission is None:
         return
     redis = deal_admission.store()
+    # Called once the order's transaction committed (after the commit, or on it), or
+    # without a result when it did not.
     committed = state.checkout is not None and result is not None and result.pk == state.checkout.pk
-    if committed and DealTicket.objects.filter(token=admission.token, checkout=result).exists():
+    if committed:
         redis.confirm(deal.public_id, admission.token)
         return
     written = DealTicket.objects.filter(token=admission.token).exists()
@@ -616,6 +624,7 @@ def deal_buy(
     address: dict | None = None,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
+    caller: str = "",
 ) -> Checkout:
     """``buyer`` takes one unit of the deal (its public id): a pending checkout of one
     order of the deal's shop at the deal price, to be paid within ``DEAL_HOLD_MINUTES``.
@@ -625,7 +634,9 @@ def deal_buy(
     or paid orders), ``deal_busy`` (a race lost on the database path: try again); an
     unknown deal is ``NotFound`` ``deal_not_found``; delivery and address as at checkout.
     With ``idempotency_key``: as ``checkout_create`` (the same key and request answers the
-    first result again).
+    first result again). ``caller``: an opaque reference of the request's credentials,
+    remembered with an admission in Redis so that the API's sold-out answer given before
+    Django (``api.deal_front``) never keeps that caller from its replay.
     """
     if not buyer or not buyer.is_active:
         raise PermissionDenied(_("账号不可用。"), code="account_inactive")
@@ -634,7 +645,7 @@ def deal_buy(
     found = _deal_for_buying(deal)
 
     def make() -> Checkout:
-        return _buy(deal=found, buyer=buyer, delivery=delivery, address=address)
+        return _buy(deal=found, buyer=buyer, delivery=delivery, address=address, caller=caller)
 
     if idempotency_key is None:
         return make()
@@ -655,6 +666,7 @@ def deal_buy(
         key=idempotency_key,
         fingerprint=fingerprint,
         make=make,
+        looked_up=True,
     )
 
 
@@ -667,7 +679,7 @@ def _sold_out_in_redis(deal: Deal) -> bool:
         return False
 
 
-def _buy(*, deal: Deal, buyer: User, delivery: str, address: dict) -> Checkout:
+def _buy(*, deal: Deal, buyer: User, delivery: str, address: dict, caller: str = "") -> Checkout:
     if not deal_admission.enabled():
         return _buy_in_database(deal=deal, buyer=buyer, delivery=delivery, address=address)
     state = _Admitted(buyer.pk)
@@ -675,14 +687,24 @@ def _buy(*, deal: Deal, buyer: User, delivery: str, address: dict) -> Checkout:
         # Inside the caller's transaction (an Idempotency-Key's): confirmed or given back
         # when it ends, the reconciler covering a crash in between.
         checkout = _buy_in_redis(
-            deal=deal, buyer=buyer, delivery=delivery, address=address, state=state
+            deal=deal,
+            buyer=buyer,
+            delivery=delivery,
+            address=address,
+            state=state,
+            caller=caller,
         )
         transaction.on_commit(lambda: _settle_quietly(deal, state, checkout), robust=True)
         return checkout
     result = None
     try:
         result = _buy_in_redis(
-            deal=deal, buyer=buyer, delivery=delivery, address=address, state=state
+            deal=deal,
+            buyer=buyer,
+            delivery=delivery,
+            address=address,
+            state=state,
+            caller=caller,
         )
         return result
     finally:

@@ -19,6 +19,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from designmall.api.auth import AUTHENTICATED
+from designmall.api.deal_front import caller_ref
 from designmall.api.errors import with_errors
 from designmall.api.schemas import Input, ShopRef, shop_ref
 from designmall.api.v1.orders import (
@@ -30,6 +31,7 @@ from designmall.api.v1.orders import (
     checkout_out,
 )
 from designmall.core.money import format_fen
+from designmall.core.ratelimit import rate_limited
 from designmall.promotions import deals as deal_services
 from designmall.promotions.models import Deal
 
@@ -115,8 +117,9 @@ class DealBuyIn(Input):
 
 @router.post(
     "/deals/{pid:public_id}/buy",
-    response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422),
+    response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422, 429),
 )
+@rate_limited("deal_buy")
 def deal_buy(
     request: HttpRequest,
     public_id: str,
@@ -128,7 +131,8 @@ def deal_buy(
     409 ``deal_not_started``, ``deal_sold_out``, ``deal_ended`` (also cancelled),
     ``deal_limit_reached`` (the caller holds ``per_buyer_limit`` units in unpaid or paid
     orders), ``deal_busy`` (a race lost: try again); 404 ``deal_not_found``; 422
-    ``invalid_address``. With an ``Idempotency-Key`` a retry answers the first result."""
+    ``invalid_address``; 429 ``rate_limited`` (``Retry-After``). With an
+    ``Idempotency-Key`` a retry answers the first result."""
     placed = deal_services.deal_buy(
         buyer=request.auth,
         deal=public_id,
@@ -138,5 +142,6 @@ def deal_buy(
         request_fingerprint=(
             _fingerprint(payload, deal=public_id) if idempotency_key is not None else None
         ),
+        caller=caller_ref(request.headers.get("Authorization", "")),
     )
     return Status(201, checkout_out(placed))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
+from designmall.core.ratelimit import rate_limited
 from designmall.orders import rules
 from designmall.promotions import deals as deal_services
 from designmall.promotions.models import Deal, DealStatus
@@ -57,6 +58,7 @@ def _page(request: HttpRequest, deal, form: DealBuyForm) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("deal_buy")
 def deal(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         found = deal_services.deal_by_public_id(public_id)
