@@ -272,3 +272,6 @@ class OrderAttribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.source}"
+
+
+from designmall.o2o.redemption_models import *  # noqa: E402, F403  (核销: booth pickups)
