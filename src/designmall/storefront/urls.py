@@ -18,6 +18,7 @@ from designmall.storefront.views import (
     seller_orders,
     seller_settlement,
     show,
+    show_pickup,
 )
 
 app_name = "storefront"
@@ -208,6 +209,19 @@ urlpatterns = [
         "seller/exhibits/<str:public_id>/remove/",
         show.seller_exhibit_remove,
         name="seller_exhibit_remove",
+    ),
+    # The show: booth pickup counter (核销) for the shop's seller and booth staff.
+    path("o/counter/", show_pickup.counter, name="show_counter"),
+    path("o/counter/<str:public_id>/", show_pickup.counter_booth, name="show_counter_booth"),
+    path(
+        "o/counter/<str:public_id>/p/<str:redeemable>/",
+        show_pickup.counter_pickup,
+        name="show_counter_pickup",
+    ),
+    path(
+        "o/counter/<str:public_id>/p/<str:redeemable>/reverse/",
+        show_pickup.counter_reverse,
+        name="show_counter_reverse",
     ),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
     path("presales/", presale.campaigns, name="presales"),

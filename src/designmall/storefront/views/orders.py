@@ -32,6 +32,7 @@ from designmall.accounts import addresses
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound
 from designmall.core.ratelimit import rate_limited
+from designmall.o2o import pickup as booth_pickup
 from designmall.orders import cart as carts
 from designmall.orders import rules, selectors, services
 from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
@@ -40,8 +41,9 @@ from designmall.orders.models import CheckoutStatus, Order, OrderStatus
 from designmall.orders.selectors import PricedCart, PricedLine
 from designmall.payments.services import payment_start
 from designmall.promotions.selectors import terms_display
-from designmall.storefront.order_forms import CheckoutForm
+from designmall.storefront.order_forms import BOOTH_CHOICE, CheckoutForm
 from designmall.storefront.selectors import with_cart_photos, with_line_photos
+from designmall.storefront.views.show import visitor_id
 
 SESSION_CART = "cart"
 ORDERS_PER_PAGE = 20
@@ -337,6 +339,31 @@ def _checkout_page(
     )
 
 
+def _pickup_booths(request: HttpRequest, priced: PricedCart) -> list:
+    """The booths of the cart's shops the buyer came from today (o2o): pick up there."""
+    return booth_pickup.pickup_booths(
+        user=request.user,
+        visitor_id=visitor_id(request),
+        shop_ids=booth_pickup.cart_shop_ids(priced.lines),
+    )
+
+
+def _offer_booths(form: CheckoutForm, booths: list) -> CheckoutForm:
+    """Add "pick up at booth X today" to the ways of delivery (``booth:<public id>``)."""
+    form.fields["delivery"].choices = [
+        *form.fields["delivery"].choices,
+        *(
+            (
+                f"{BOOTH_CHOICE}{booth.public_id}",
+                _("今天到展位自提：%(venue)s %(number)s · %(shop)s")
+                % {"venue": booth.venue.name, "number": booth.number, "shop": booth.shop.name},
+            )
+            for booth in booths
+        ),
+    ]
+    return form
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("checkout")
@@ -346,6 +373,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     ones and asks again. The hidden idempotency key makes a double submit one checkout."""
     by_delivery = {d: _priced(request, d) for d in (_ADDRESS, _PICKUP)}
     priced = by_delivery[_ADDRESS]
+    booths = _pickup_booths(request, priced)
     if request.method == "GET":
         if not priced.lines:
             messages.info(request, _("购物车是空的，先去挑几件作品吧。"))
@@ -362,33 +390,44 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 "total_pickup": by_delivery[_PICKUP].total_fen,
             }
         )
+        _offer_booths(form, booths)
         return _checkout_page(request, form, by_delivery, address_id=address_id)
 
-    form = CheckoutForm(request.POST)
+    form = _offer_booths(CheckoutForm(request.POST), booths)
     chosen = request.POST.getlist("coupons")[:20]
     if "apply_coupons" in request.POST:
         # The buyer changed the coupons: show what the new choice saves, order nothing yet
         # (what was typed is kept, unchecked: the address may not be filled in yet).
         form = CheckoutForm(initial=dict(_fresh(request.POST, by_delivery=by_delivery).items()))
-        return _checkout_page(request, form, by_delivery, chosen)
+        return _checkout_page(request, _offer_booths(form, booths), by_delivery, chosen)
     if not form.is_valid():
         return _checkout_page(request, form, by_delivery, chosen)
     delivery = form.cleaned_data["delivery"]
     try:
-        done = checkout_create(
-            buyer=request.user,
-            delivery=delivery,
-            address=form.address() if delivery == _ADDRESS else None,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            expected_total_fen=form.expected_total_fen(),
-            coupons=chosen or None,
-        )
+        if delivery.startswith(BOOTH_CHOICE):
+            done = booth_pickup.booth_pickup_checkout(
+                buyer=request.user,
+                visitor_id=visitor_id(request),
+                booth=delivery.removeprefix(BOOTH_CHOICE),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                expected_total_fen=form.expected_total_fen(),
+                coupons=chosen or None,
+            )
+        else:
+            done = checkout_create(
+                buyer=request.user,
+                delivery=delivery,
+                address=form.address() if delivery == _ADDRESS else None,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                expected_total_fen=form.expected_total_fen(),
+                coupons=chosen or None,
+            )
     except DomainError as exc:
         by_delivery = {d: _priced(request, d) for d in (_ADDRESS, _PICKUP)}
         if not by_delivery[_ADDRESS].lines:
             messages.error(request, exc.message)
             return redirect("storefront:cart")
-        form = CheckoutForm(_fresh(request.POST, by_delivery=by_delivery))
+        form = _offer_booths(CheckoutForm(_fresh(request.POST, by_delivery=by_delivery)), booths)
         form.is_valid()
         wrong_field = (exc.details or {}).get("field") if exc.code == "invalid_address" else None
         form.add_error(wrong_field if wrong_field in form.address_keys else None, exc.message)
@@ -478,6 +517,9 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_pay": order.status == OrderStatus.PENDING_PAYMENT and _can_pay(order.checkout),
             "can_confirm": order.status == OrderStatus.SHIPPED,
             "pickup_qr": pickup_qr_svg(order.pickup_code) if show_code else "",
+            "booth_pickup": booth_pickup.booth_pickup_of(order)
+            if order.delivery == _PICKUP
+            else None,
         },
     )
 
