@@ -21,6 +21,7 @@ from designmall.api.v1 import (
     events,
     finance,
     o2o,
+    o2o_pickup,
     operator,
     orders,
     payments,
@@ -76,6 +77,7 @@ api.add_router("/operator", aftersales.operator_router)
 api.add_router("", o2o.router)
 api.add_router("", o2o.seller_router)
 api.add_router("", o2o.operator_router)
+api.add_router("", o2o_pickup.router)
 api.add_router("", presale.router)
 api.add_router("/seller", presale.seller_router)
 api.add_router("/operator", presale.operator_router)
