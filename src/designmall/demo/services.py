@@ -53,6 +53,7 @@ from designmall.demo.generator import (
 )
 from designmall.demo.images import ensure_portraits, ensure_product_images, ensure_sketches
 from designmall.demo.o2o import o2o_wipe, o2o_write
+from designmall.demo.o2o_pickup import o2o_pickup_wipe, o2o_pickup_write
 from designmall.demo.options import attributes_en as options_en
 from designmall.demo.orders import orders_wipe, orders_write
 from designmall.demo.presale import presale_wipe, presale_write
@@ -103,6 +104,7 @@ def catalog_wipe() -> None:
     try:
         deals_wipe()
         coupons_wipe()
+        o2o_pickup_wipe()
         o2o_wipe()
         presale_wipe()
         orders_wipe()  # the demo accounts' orders and their money, only theirs
@@ -392,6 +394,7 @@ def demo_seed(
         counts.update(orders_write(now=now))
         counts.update(coupons_write(now=now))
         counts.update(deals_write(now=now))
+        counts.update(o2o_pickup_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -187,3 +187,6 @@ class OrderAttributionAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from designmall.o2o import redemption_admin  # noqa: E402, F401  (核销)

@@ -405,3 +405,25 @@ def redeemable_settle(*, redeemable_id: int) -> Redeemable:
     locked.save(update_fields=["closed_at"])
     audit_record(actor=None, action="redemption.settled", target=locked)
     return locked
+
+
+# --- booth staff -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shop_staff_set(*, shop: Shop, user: User, active: bool, by: User | None) -> ShopStaff:
+    """Add ``user`` to ``shop``'s booth staff (or take them off: ``active`` False; the row
+    stays, as redemptions name them). Idempotent."""
+    member, _created = ShopStaff.objects.get_or_create(
+        shop=shop, user=user, defaults={"is_active": active, "created_at": clock.now()}
+    )
+    if member.is_active != active:
+        member.is_active = active
+        member.save(update_fields=["is_active"])
+    audit_record(
+        actor=by,
+        action="booth_staff.added" if active else "booth_staff.removed",
+        target=shop,
+        data={"user": user.public_id},
+    )
+    return member
