@@ -21,8 +21,8 @@ def local_noon() -> datetime:
     return timezone.make_aware(datetime.combine(today, time(12, 0)))
 
 
-def open_booth(shop=None, number="A12"):
-    """A booth of ``shop`` open from yesterday to tomorrow, 09:00 to 20:00."""
+def open_booth(shop=None, number="A12", opens_at=time(9, 0), closes_at=time(20, 0)):
+    """A booth of ``shop`` open from yesterday to tomorrow, 09:00 to 20:00 (by default)."""
     today = timezone.localtime(clock.now()).date()
     return services.booth_assign(
         by=make_operator(),
@@ -31,8 +31,8 @@ def open_booth(shop=None, number="A12"):
         number=number,
         opens_on=today - timedelta(days=1),
         closes_on=today + timedelta(days=1),
-        opens_at=time(9, 0),
-        closes_at=time(20, 0),
+        opens_at=opens_at,
+        closes_at=closes_at,
     )
 
 
