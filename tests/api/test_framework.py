@@ -139,6 +139,8 @@ EXPECTED_PATHS = {
     "/api/v1/o2o/redeemables": {"get"},
     "/api/v1/o2o/redemptions": {"post"},
     "/api/v1/o2o/reversals": {"post"},
+    "/api/v1/o2o/pickup-booths": {"get"},
+    "/api/v1/o2o/booth-checkout": {"post"},
     "/api/v1/o2o/booths/{booth}/pickups": {"get"},
     "/api/v1/seller/booths": {"get"},
     "/api/v1/seller/booths/{public_id}/exhibits": {"post"},

@@ -104,3 +104,34 @@ def test_a_malformed_serial_is_refused_in_the_one_shape(api_as, placed):
 
     assert response.status_code == 422
     assert set(response.json()) == {"error"}
+
+
+def test_a_buyer_who_scanned_the_booth_today_checks_out_for_pickup_there(api_as):
+    from designmall.o2o.redemption_models import Redeemable
+    from tests.factories import make_product, make_user
+    from tests.o2o.pickup_helpers import open_booth, visit
+
+    booth = open_booth()
+    sku = make_product(shop=booth.shop, skus=[(10_000, 5)]).skus.get().public_id
+    buyer = make_user()
+    api = api_as(buyer)
+    body = {"booth": booth.public_id, "lines": [{"sku": sku, "quantity": 2}]}
+
+    assert api.get("/o2o/pickup-booths", {"sku": sku}).json() == []
+    assert_error(api.post("/o2o/booth-checkout", body), 422, "pickup_booth_unavailable")
+    visit(booth, buyer)
+    offered = api.get("/o2o/pickup-booths", {"sku": sku}).json()
+    placed, again = (
+        api.client.post(
+            "/api/v1/o2o/booth-checkout",
+            data=body,
+            content_type="application/json",
+            headers={**api.headers, "Idempotency-Key": "k-1"},
+        )
+        for _twice in range(2)
+    )
+
+    assert [b["public_id"] for b in offered] == [booth.public_id]
+    assert placed.status_code == 201 and placed.json()["delivery"] == "pickup"
+    assert again.json()["public_id"] == placed.json()["public_id"]
+    assert Redeemable.objects.get().booth == booth

@@ -1,6 +1,9 @@
 """At the show: pickup at the booth and its 核销 (redemption).
 
-The buyer reads their booth pickup (``GET /o2o/pickups/{order}``: the pickup code to show
+A buyer who scanned a booth (or one of its exhibits) today sees it among
+``GET /o2o/pickup-booths`` for their cart and checks out with pickup there
+(``POST /o2o/booth-checkout``, with an ``Idempotency-Key`` as ``POST /checkout``). The
+buyer reads their booth pickup (``GET /o2o/pickups/{order}``: the pickup code to show
 as a QR code, the booth, what is collected). Booth staff (the shop's seller or its booth
 staff) look a code up (``GET /o2o/redeemables?code=``), redeem units of it under their
 device's serial (``POST /o2o/redemptions``: the same serial again answers the first
@@ -22,12 +25,20 @@ from pydantic import Field, StringConstraints
 
 from designmall.api.auth import AUTHENTICATED
 from designmall.api.errors import with_errors
-from designmall.api.schemas import Input, text
+from designmall.api.schemas import Input, PublicId, text
+from designmall.api.v1.orders import (
+    CartLineIn,
+    CheckoutOut,
+    IdempotencyKeyHeader,
+    checkout_out,
+)
 from designmall.core.errors import NotFound
+from designmall.core.ratelimit import rate_limited
 from designmall.o2o import pickup, redemption
 from designmall.o2o.models import Booth, BoothStatus
 from designmall.o2o.redemption_models import Redeemable, Redemption
 from designmall.orders.models import Order
+from designmall.orders.selectors import cart_priced, lines_priced
 
 router = Router(tags=["o2o"], auth=AUTHENTICATED)
 
@@ -249,3 +260,66 @@ def booth_pickups(request: HttpRequest, booth: str):
         raise NotFound(_("没有找到这个展位。"), code="booth_not_found")
     waiting = pickup.pending_pickups(booth=found).select_related("booth__venue", "booth__shop")
     return [redeemable_out(r) for r in waiting[:200]]
+
+
+class PickupBoothsQuery(Schema):
+    sku: list[str] | None = Field(
+        None, description="The SKUs to buy (public ids); default: the caller's cart."
+    )
+
+
+@router.get("/o2o/pickup-booths", response=with_errors({200: list[BoothPlaceOut]}, 401, 422))
+def pickup_booths(request: HttpRequest, query: Query[PickupBoothsQuery]):
+    """The booths the caller may pick up at today for these SKUs (or the cart): booths of
+    their shops the caller scanned today that are still open today."""
+    if query.sku:
+        priced = lines_priced({sku[:40]: 1 for sku in query.sku[:200]}, delivery="pickup")
+    else:
+        priced = cart_priced(user=request.auth, delivery="pickup")
+    booths = pickup.pickup_booths(
+        user=request.auth, visitor_id=None, shop_ids=pickup.cart_shop_ids(priced.lines)
+    )
+    return [
+        {
+            "public_id": b.public_id,
+            "number": b.number,
+            "venue_zh": b.venue.name_zh,
+            "venue_en": b.venue.name_en,
+            "shop": b.shop.public_id,
+        }
+        for b in booths
+    ]
+
+
+class BoothCheckoutIn(Input):
+    booth: PublicId = Field(description="The booth to pick the shop's items up at today.")
+    lines: list[CartLineIn] | None = Field(None, min_length=1, max_length=200)
+    expected_total_fen: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    coupons: list[str] | None = Field(None, max_length=20)
+
+
+@router.post(
+    "/o2o/booth-checkout",
+    response=with_errors({201: CheckoutOut}, 400, 401, 403, 404, 409, 422, 429),
+)
+@rate_limited("checkout")
+def booth_checkout(
+    request: HttpRequest, payload: BoothCheckoutIn, idempotency_key: IdempotencyKeyHeader = None
+):
+    """Check out ``lines`` (default: the cart) for pickup, the booth's shop's items at
+    ``booth`` today: a booth the caller scanned today (else 422
+    ``pickup_booth_unavailable``). Everything else as ``POST /checkout``."""
+    placed = pickup.booth_pickup_checkout(
+        buyer=request.auth,
+        visitor_id=None,
+        booth=payload.booth,
+        lines=(
+            [(line.sku, line.quantity) for line in payload.lines]
+            if payload.lines is not None
+            else None
+        ),
+        idempotency_key=idempotency_key,
+        expected_total_fen=payload.expected_total_fen,
+        coupons=payload.coupons,
+    )
+    return Status(201, checkout_out(placed))
