@@ -202,3 +202,19 @@ def test_paying_keeps_the_booth(client):
     checkout = _checkout(buyer, booth, _sku(booth.shop))
     pay(checkout)
     assert Order.objects.get(checkout=checkout).redeemable.booth == booth
+
+
+def test_the_seller_adds_and_removes_booth_staff_who_then_may_or_may_not_redeem(client):
+    order, redeemable = booth_order(units=2)
+    helper = make_user(email="helper@example.com")
+    client.force_login(order.shop.owner)
+    url = reverse("storefront:seller_booth_staff")
+
+    client.post(url, {"email": "HELPER@example.com"})
+    assert redemption.may_redeem(helper, redeemable)
+    assert "helper@example.com" in client.get(url).content.decode()
+    unknown = client.post(url, {"email": "nobody@example.com"}, follow=True)
+    assert "没有使用这个邮箱的账号" in unknown.content.decode()
+    client.post(url, {"remove": helper.public_id})
+
+    assert not redemption.may_redeem(helper, redeemable)

@@ -427,3 +427,21 @@ def shop_staff_set(*, shop: Shop, user: User, active: bool, by: User | None) -> 
         data={"user": user.public_id},
     )
     return member
+
+
+def shop_staff_add(*, shop: Shop, email: str, by: User) -> ShopStaff:
+    """The shop's seller adds the account with ``email`` to its booth staff (``NotFound``
+    ``account_not_found`` when there is none; the seller is staff already)."""
+    found = User.objects.filter(email__iexact=str(email or "").strip()[:254], is_active=True)
+    member = found.first()
+    if member is None:
+        raise NotFound(_("没有使用这个邮箱的账号。"), code="account_not_found")
+    if member.pk == shop.owner_id:
+        raise ValidationFailed(_("店主本人无需添加为员工。"), code="owner_is_staff")
+    return shop_staff_set(shop=shop, user=member, active=True, by=by)
+
+
+def shop_staff_of(shop: Shop) -> list[ShopStaff]:
+    return list(
+        ShopStaff.objects.filter(shop=shop, is_active=True).select_related("user").order_by("id")
+    )

@@ -212,6 +212,7 @@ urlpatterns = [
     ),
     # The show: booth pickup counter (核销) for the shop's seller and booth staff.
     path("o/counter/", show_pickup.counter, name="show_counter"),
+    path("seller/booth-staff/", show_pickup.seller_staff, name="seller_booth_staff"),
     path("o/counter/<str:public_id>/", show_pickup.counter_booth, name="show_counter_booth"),
     path(
         "o/counter/<str:public_id>/p/<str:redeemable>/",

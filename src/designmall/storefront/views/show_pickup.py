@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from designmall.accounts.models import User
+from designmall.catalog.services import shop_for_seller
 from designmall.core import clock
 from designmall.core.errors import DomainError, NotFound, PermissionDenied
 from designmall.o2o import pickup, redemption
@@ -194,4 +196,40 @@ def counter_reverse(request: HttpRequest, public_id: str, redeemable: str) -> Ht
         messages.success(request, _("已冲正流水号 %(serial)s。") % {"serial": serial})
     return redirect(
         "storefront:show_counter_pickup", public_id=booth.public_id, redeemable=found.public_id
+    )
+
+
+# --- the seller's booth staff -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seller_staff(request: HttpRequest) -> HttpResponse:
+    """The seller's booth staff: who may redeem the shop's booth pickups. POST adds one by
+    the email of their account (``email``) or takes one off (``remove``: their public id)."""
+    try:
+        shop = shop_for_seller(user=request.user)
+    except NotFound:
+        raise Http404(_("您还没有店铺。")) from None
+    if request.method == "POST":
+        removing = request.POST.get("remove", "")[:40]
+        try:
+            if removing:
+                member = User.objects.filter(public_id=removing).first()
+                if member is None:
+                    raise NotFound(_("没有使用这个邮箱的账号。"), code="account_not_found")
+                redemption.shop_staff_set(shop=shop, user=member, active=False, by=request.user)
+                messages.success(request, _("已移出展位员工。"))
+            else:
+                redemption.shop_staff_add(
+                    shop=shop, email=request.POST.get("email", ""), by=request.user
+                )
+                messages.success(request, _("已添加展位员工。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("storefront:seller_booth_staff")
+    return render(
+        request,
+        "storefront/show/pickup/staff.html",
+        {"shop": shop, "staff": redemption.shop_staff_of(shop)},
     )
