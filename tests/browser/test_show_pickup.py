@@ -10,6 +10,7 @@ Screenshots go to /tmp/designmall-browser."""
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import pytest
@@ -38,6 +39,19 @@ pytestmark = [
 
 def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# The main part's text less what is exempt from the language rule (names, codes).
+MAIN_TEXT = """() => {
+  const main = document.querySelector('main').cloneNode(true);
+  main.querySelectorAll('[data-i18n-exempt], [lang], script, style').forEach((e) => e.remove());
+  return main.innerText;
+}"""
+
+
+def _all_english(page) -> None:
+    text = page.evaluate(MAIN_TEXT)
+    assert not re.search(r"[\u4e00-\u9fff]", text), text
 
 
 def _session(user) -> str:
@@ -121,6 +135,18 @@ def test_scan_buy_with_booth_pickup_and_the_staff_redeem_it_in_two_goes(show, pa
     page.wait_for_load_state()
     assert "Redeemed in full" in page.locator("[data-all-redeemed]").inner_text()
     assert "Redemptions" in page.locator("[data-recent]").inner_text()
+    _all_english(page)
     _fits(page)
     page.screenshot(path=str(SHOTS / "pickup-4-counter-en.png"), full_page=True)
+    page.goto(f"/o/counter/{booth.public_id}/")
+    assert "Enter the pickup code" in page.inner_text("main")
+    _all_english(page)
+
+    # And the buyer's order page in English.
+    _sign_in(page, buyer, url)
+    page.goto(f"/orders/{order.public_id}/")
+    page.get_by_role("button", name="English").first.click()
+    page.wait_for_load_state()
+    assert "Collected 3 of 3" in page.locator("[data-booth-pickup]").inner_text()
+    _all_english(page)
     assert page.csp_refused == []
