@@ -33,4 +33,4 @@ def test_the_demo_has_booth_pickups_waiting_partly_redeemed_and_settled():
     )
     assert progress == [(0, 1), (1, 1), (2, 3)]
     statuses = {p.order.status for p in pickups}
-    assert statuses == {OrderStatus.PAID, OrderStatus.COMPLETED}
+    assert statuses == {OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED}

@@ -44,7 +44,7 @@ def test_two_of_three_now_and_the_last_later_picks_the_order_up():
     assert not first.replayed and first.redemption.quantity == 2
     assert _left(redeemable) == [1]
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.READY_FOR_PICKUP  # its goods are at the booth
     _redeem(redeemable, seller, "SER-00000002", units=1)
     order.refresh_from_db()
     assert order.status == OrderStatus.PICKED_UP

@@ -47,6 +47,7 @@ from designmall.orders import rules as order_rules
 from designmall.orders.models import OrderStatus
 from designmall.orders.services import (
     order_handed_over,
+    order_handing_over,
     order_handover_reversed,
     order_pickup_settle,
 )
@@ -240,7 +241,8 @@ def redeem(
 ) -> Redeemed:
     """Hand over ``units`` (taken from the items in order) or ``items`` ({item number:
     units}) of ``redeemable``, by ``by`` on ``device`` under ``serial``. The last unit
-    handed over picks a booth pickup's order up (``orders.services.order_handed_over``).
+    handed over picks a booth pickup's order up (``orders.services.order_handed_over``);
+    units before it make a paid order ready for pickup.
 
     Refused: a bad serial or no device (``ValidationFailed``), another counter's
     (``not_your_counter``), more than is left (``Conflict`` ``over_redemption``), a closed
@@ -300,6 +302,8 @@ def redeem(
         locked.save(update_fields=["redeemed_at"])
         if locked.order is not None:
             order_handed_over(order=locked.order, by=by, data={"redemption": redemption.public_id})
+    elif locked.order is not None:
+        order_handing_over(order=locked.order, by=by)
     return Redeemed(redemption, replayed=False)
 
 

@@ -374,6 +374,18 @@ def order_handed_over(*, order: Order, by: User, data: dict[str, Any] | None = N
 
 
 @transaction.atomic
+def order_handing_over(*, order: Order, by: User) -> Order:
+    """Some units of a paid pickup order were handed over at its booth (o2o's 核销): its
+    goods are at the booth, so it is ready for pickup (the rest later). Already ready:
+    left as it is."""
+    order = _locked(order)
+    if order.status != OrderStatus.PAID:
+        return order
+    _refuse_if_refunding_all(order)
+    return _move(order, OrderStatus.READY_FOR_PICKUP, by=by, ready_at=clock.now())
+
+
+@transaction.atomic
 def order_handover_reversed(*, order: Order, by: User, reason: str = "") -> Order:
     """A handover that picked the order up was reversed (冲正) before settlement: the order
     is waiting for pickup again."""
