@@ -103,9 +103,7 @@ def booth_pickup_record(*, order: Order, booth: Booth) -> Redeemable:
             redeemable=redeemable,
             order_line=line,
             title_zh=" · ".join(filter(None, [line.product_title_zh, line.sku_label_zh]))[:200],
-            title_en=" · ".join(
-                filter(None, [line.product_title_en, line.sku_label_en or line.sku_label_zh])
-            )[:200]
+            title_en=" · ".join(filter(None, [line.product_title_en, line.sku_label_en]))[:200]
             if line.product_title_en
             else "",
             quantity=line.quantity,

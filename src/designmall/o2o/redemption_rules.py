@@ -57,11 +57,10 @@ def problem(remaining: Mapping[int, int], wanted: Mapping[int, int]) -> str | No
     (not this redeemable's), ``over_redemption`` (more than is left of an item)."""
     if not wanted:
         return "nothing_to_redeem"
-    for item, units in wanted.items():
-        if not is_units(units):
-            return "invalid_quantity"
-        if item not in remaining:
-            return "unknown_item"
+    if not all(is_units(units) for units in wanted.values()):
+        return "invalid_quantity"
+    if any(item not in remaining for item in wanted):
+        return "unknown_item"
     for item, units in wanted.items():
         if units > remaining[item]:
             return "over_redemption"
