@@ -407,6 +407,9 @@ STOCK_HOLD_MINUTES = int(os.environ.get("STOCK_HOLD_MINUTES", "15"))
 # this many days (last touch); the anonymous visitor's first-party cookie.
 O2O_ATTRIBUTION_DAYS = int(os.environ.get("O2O_ATTRIBUTION_DAYS", "7"))
 O2O_VISITOR_COOKIE = "dm_vid"
+# 核销: a redemption may be reversed (冲正) this many minutes after it; a booth pickup order
+# is settled (escrow released) once its last redemption is past this window.
+O2O_REDEMPTION_REVERSAL_MINUTES = int(os.environ.get("O2O_REDEMPTION_REVERSAL_MINUTES", "30"))
 
 # --- events -----------------------------------------------------------------------
 # How long a priced reservation holds its seats for payment; then they are released.

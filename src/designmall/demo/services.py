@@ -55,6 +55,7 @@ from designmall.demo.images import ensure_portraits, ensure_product_images, ensu
 from designmall.demo.o2o import o2o_wipe, o2o_write
 from designmall.demo.o2o_dash import o2o_dash_wipe, o2o_dash_write
 from designmall.demo.o2o_passport import o2o_passport_wipe, o2o_passport_write
+from designmall.demo.o2o_pickup import o2o_pickup_wipe, o2o_pickup_write
 from designmall.demo.o2o_votes import o2o_votes_wipe, o2o_votes_write
 from designmall.demo.options import attributes_en as options_en
 from designmall.demo.orders import orders_wipe, orders_write
@@ -109,6 +110,7 @@ def catalog_wipe() -> None:
         coupons_wipe()
         o2o_dash_wipe()
         o2o_votes_wipe()
+        o2o_pickup_wipe()
         o2o_wipe()
         presale_wipe()
         orders_wipe()  # the demo accounts' orders and their money, only theirs
@@ -401,6 +403,7 @@ def demo_seed(
         counts.update(deals_write(now=now))
         counts.update(o2o_dash_write(now=now, seed=plan.seed, week=report.week))
         counts.update(o2o_passport_write(now=now))
+        counts.update(o2o_pickup_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

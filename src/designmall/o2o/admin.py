@@ -190,4 +190,9 @@ class OrderAttributionAdmin(ModelAdmin):
 
 
 # The show's other admins register themselves (the index links the dashboards).
-from designmall.o2o import dash_admin, passport_admin, votes_admin  # noqa: E402, F401
+from designmall.o2o import (  # noqa: E402, F401
+    dash_admin,
+    passport_admin,
+    redemption_admin,
+    votes_admin,
+)

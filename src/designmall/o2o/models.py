@@ -277,3 +277,4 @@ class OrderAttribution(models.Model):
 # The audience award and favourites live in their own modules.
 from designmall.o2o import favourites_models, votes_models  # noqa: E402, F401
 from designmall.o2o.passport_models import *  # noqa: E402, F403
+from designmall.o2o.redemption_models import *  # noqa: E402, F403  (核销: booth pickups)

@@ -5,6 +5,7 @@ its edges, and some edges belong to one way of delivery only::
 
     pending_payment -> paid -> shipped -> received -> completed         (address)
     pending_payment -> paid -> ready_for_pickup -> picked_up -> completed (pickup)
+    picked_up -> ready_for_pickup            (a booth's handover reversed, before settlement)
     pending_payment -> cancelled | expired
     paid, shipped, received, ready_for_pickup, picked_up, completed -> refunded
                                                       (once refunded in full)
@@ -46,7 +47,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.SHIPPED: frozenset({S.RECEIVED, S.REFUNDED}),
     S.RECEIVED: frozenset({S.COMPLETED, S.REFUNDED}),
     S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.REFUNDED}),
-    S.PICKED_UP: frozenset({S.COMPLETED, S.REFUNDED}),
+    # Back to waiting when a booth's handover is reversed (冲正) before settlement.
+    S.PICKED_UP: frozenset({S.COMPLETED, S.REFUNDED, S.READY_FOR_PICKUP}),
     S.COMPLETED: frozenset({S.REFUNDED}),
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),

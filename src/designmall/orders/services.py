@@ -391,6 +391,48 @@ def order_pickup_confirm(*, order: Order, code: str, by: User) -> Order:
     return _complete(order, by=by)
 
 
+@transaction.atomic
+def order_handed_over(*, order: Order, by: User, data: dict[str, Any] | None = None) -> Order:
+    """The last units of a paid pickup order were handed over at its booth (o2o's 核销,
+    which checks who may): it is picked up (through ready for pickup when still paid). It
+    is settled by ``order_pickup_settle`` once no reversal can undo the handover."""
+    order = _locked(order)
+    if order.status == OrderStatus.PAID:
+        _refuse_if_refunding_all(order)
+        _move(order, OrderStatus.READY_FOR_PICKUP, by=by, ready_at=clock.now())
+    return _move(order, OrderStatus.PICKED_UP, by=by, data=data, received_at=clock.now())
+
+
+@transaction.atomic
+def order_handing_over(*, order: Order, by: User) -> Order:
+    """Some units of a paid pickup order were handed over at its booth (o2o's 核销): its
+    goods are at the booth, so it is ready for pickup (the rest later). Already ready:
+    left as it is."""
+    order = _locked(order)
+    if order.status != OrderStatus.PAID:
+        return order
+    _refuse_if_refunding_all(order)
+    return _move(order, OrderStatus.READY_FOR_PICKUP, by=by, ready_at=clock.now())
+
+
+@transaction.atomic
+def order_handover_reversed(*, order: Order, by: User, reason: str = "") -> Order:
+    """A handover that picked the order up was reversed (冲正) before settlement: the order
+    is waiting for pickup again."""
+    order = _locked(order)
+    return _move(order, OrderStatus.READY_FOR_PICKUP, by=by, reason=reason, received_at=None)
+
+
+@transaction.atomic
+def order_pickup_settle(*, order: Order, reason: str = "") -> Order:
+    """A picked-up order whose handover can no longer be reversed is complete and the
+    seller paid, as a received order is (``_complete``). Anything else is left as it is."""
+    order = _locked(order)
+    if order.status != OrderStatus.PICKED_UP:
+        return order
+    return _complete(order, by=None, reason=reason)
+
+
 def _confirm_receipt(order: Order, *, by: User | None, reason: str = "") -> Order:
     _move(order, OrderStatus.RECEIVED, by=by, reason=reason, received_at=clock.now())
     return _complete(order, by=by, reason=reason)

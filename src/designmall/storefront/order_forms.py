@@ -26,6 +26,8 @@ ADDRESS_LABELS = {
     "postcode": _("邮编"),
 }
 ADDRESS_OPTIONAL = ("district", "postcode")
+# A delivery choice "pick up at this booth today" (o2o): ``booth:<booth public id>``.
+BOOTH_CHOICE = "booth:"
 
 
 class CheckoutForm(forms.Form):
@@ -62,7 +64,10 @@ class CheckoutForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in ADDRESS_FIELDS}
 
     def expected_total_fen(self) -> int:
-        return self.cleaned_data[f"total_{self.cleaned_data['delivery']}"]
+        delivery = self.cleaned_data["delivery"]
+        if delivery.startswith(BOOTH_CHOICE):  # a booth pickup is priced as a pickup
+            delivery = rules.Delivery.PICKUP.value
+        return self.cleaned_data[f"total_{delivery}"]
 
 
 class ShipForm(forms.Form):

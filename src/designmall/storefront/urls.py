@@ -20,6 +20,7 @@ from designmall.storefront.views import (
     show,
     show_dash,
     show_passport,
+    show_pickup,
     show_votes,
 )
 
@@ -245,6 +246,20 @@ urlpatterns = [
     path("o/awards/", show_votes.awards, name="show_awards"),
     path("o/awards/<str:public_id>/", show_votes.award_category, name="show_award_category"),
     path("o/awards/<str:public_id>/vote/", show_votes.award_vote, name="show_award_vote"),
+    # The show: booth pickup counter (核销) for the shop's seller and booth staff.
+    path("o/counter/", show_pickup.counter, name="show_counter"),
+    path("seller/booth-staff/", show_pickup.seller_staff, name="seller_booth_staff"),
+    path("o/counter/<str:public_id>/", show_pickup.counter_booth, name="show_counter_booth"),
+    path(
+        "o/counter/<str:public_id>/p/<str:redeemable>/",
+        show_pickup.counter_pickup,
+        name="show_counter_pickup",
+    ),
+    path(
+        "o/counter/<str:public_id>/p/<str:redeemable>/reverse/",
+        show_pickup.counter_reverse,
+        name="show_counter_reverse",
+    ),
     # Pre-sales (预售): a pre-order from the product page, mine, the seller's campaigns.
     path("presales/", presale.campaigns, name="presales"),
     path("presale/<str:public_id>/preorder/", presale.preorder, name="presale_preorder"),

@@ -23,6 +23,7 @@ from designmall.api.v1 import (
     o2o,
     o2o_dash,
     o2o_passport,
+    o2o_pickup,
     o2o_votes,
     operator,
     orders,
@@ -86,6 +87,7 @@ api.add_router("", o2o_passport.visitor_router)
 api.add_router("", o2o_votes.router)
 api.add_router("", o2o_votes.visitor_router)
 api.add_router("", o2o_votes.operator_router)
+api.add_router("", o2o_pickup.router)
 api.add_router("", presale.router)
 api.add_router("/seller", presale.seller_router)
 api.add_router("/operator", presale.operator_router)

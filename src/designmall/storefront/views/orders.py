@@ -30,8 +30,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from designmall.accounts import addresses
 from designmall.core import clock
-from designmall.core.errors import DomainError, NotFound
+from designmall.core.errors import Conflict, DomainError, NotFound
 from designmall.core.ratelimit import rate_limited
+from designmall.o2o import pickup as booth_pickup
 from designmall.orders import cart as carts
 from designmall.orders import rules, selectors, services
 from designmall.orders.checkout import checkout_coupons_suggest, checkout_create
@@ -42,8 +43,9 @@ from designmall.payments.services import payment_start
 from designmall.presale.cart_balance import CART_BALANCE_PAYABLE, checkout_with_balances_create
 from designmall.presale.selectors import balances_payable_with_cart, checkout_balances
 from designmall.promotions.selectors import terms_display
-from designmall.storefront.order_forms import CheckoutForm
+from designmall.storefront.order_forms import BOOTH_CHOICE, CheckoutForm
 from designmall.storefront.selectors import with_cart_photos, with_line_photos
+from designmall.storefront.views.show import visitor_id
 
 SESSION_CART = "cart"
 ORDERS_PER_PAGE = 20
@@ -344,6 +346,31 @@ def _checkout_page(
     )
 
 
+def _pickup_booths(request: HttpRequest, priced: PricedCart) -> list:
+    """The booths of the cart's shops the buyer came from today (o2o): pick up there."""
+    return booth_pickup.pickup_booths(
+        user=request.user,
+        visitor_id=visitor_id(request),
+        shop_ids=booth_pickup.cart_shop_ids(priced.lines),
+    )
+
+
+def _offer_booths(form: CheckoutForm, booths: list) -> CheckoutForm:
+    """Add "pick up at booth X today" to the ways of delivery (``booth:<public id>``)."""
+    form.fields["delivery"].choices = [
+        *form.fields["delivery"].choices,
+        *(
+            (
+                f"{BOOTH_CHOICE}{booth.public_id}",
+                _("今天到展位自提：%(venue)s %(number)s · %(shop)s")
+                % {"venue": booth.venue.name, "number": booth.number, "shop": booth.shop.name},
+            )
+            for booth in booths
+        ),
+    ]
+    return form
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("checkout")
@@ -353,6 +380,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     ones and asks again. The hidden idempotency key makes a double submit one checkout."""
     by_delivery = {d: _priced(request, d) for d in (_ADDRESS, _PICKUP)}
     priced = by_delivery[_ADDRESS]
+    booths = _pickup_booths(request, priced)
     if request.method == "GET":
         if not priced.lines:
             messages.info(request, _("购物车是空的，先去挑几件作品吧。"))
@@ -369,16 +397,23 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 "total_pickup": by_delivery[_PICKUP].total_fen,
             }
         )
+        _offer_booths(form, booths)
         return _checkout_page(request, form, by_delivery, address_id=address_id)
 
-    form = CheckoutForm(request.POST)
+    form = _offer_booths(CheckoutForm(request.POST), booths)
     chosen = request.POST.getlist("coupons")[:20]
     balances_chosen = request.POST.getlist("preorders")[:10]
     if "apply_coupons" in request.POST:
         # The buyer changed the coupons: show what the new choice saves, order nothing yet
         # (what was typed is kept, unchecked: the address may not be filled in yet).
         form = CheckoutForm(initial=dict(_fresh(request.POST, by_delivery=by_delivery).items()))
-        return _checkout_page(request, form, by_delivery, chosen, balances_chosen=balances_chosen)
+        return _checkout_page(
+            request,
+            _offer_booths(form, booths),
+            by_delivery,
+            chosen,
+            balances_chosen=balances_chosen,
+        )
     if not form.is_valid():
         return _checkout_page(request, form, by_delivery, chosen, balances_chosen=balances_chosen)
     delivery = form.cleaned_data["delivery"]
@@ -391,7 +426,21 @@ def checkout(request: HttpRequest) -> HttpResponse:
         coupons=chosen or None,
     )
     try:
-        if balances_chosen:  # with pre-orders' balances: one payment for all
+        if delivery.startswith(BOOTH_CHOICE):
+            if balances_chosen:
+                raise Conflict(
+                    _("预售尾款不能与展位自提一起支付，请选择快递或现场自提。"),
+                    code="balance_not_with_booth_pickup",
+                )
+            done = booth_pickup.booth_pickup_checkout(
+                buyer=request.user,
+                visitor_id=visitor_id(request),
+                booth=delivery.removeprefix(BOOTH_CHOICE),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                expected_total_fen=form.expected_total_fen(),
+                coupons=chosen or None,
+            )
+        elif balances_chosen:  # with pre-orders' balances: one payment for all
             done = checkout_with_balances_create(preorders=balances_chosen, **placing)
         else:
             done = checkout_create(**placing)
@@ -400,7 +449,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if not by_delivery[_ADDRESS].lines:
             messages.error(request, exc.message)
             return redirect("storefront:cart")
-        form = CheckoutForm(_fresh(request.POST, by_delivery=by_delivery))
+        form = _offer_booths(CheckoutForm(_fresh(request.POST, by_delivery=by_delivery)), booths)
         form.is_valid()
         wrong_field = (exc.details or {}).get("field") if exc.code == "invalid_address" else None
         form.add_error(wrong_field if wrong_field in form.address_keys else None, exc.message)
@@ -497,6 +546,9 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_pay": order.status == OrderStatus.PENDING_PAYMENT and _can_pay(order.checkout),
             "can_confirm": order.status == OrderStatus.SHIPPED,
             "pickup_qr": pickup_qr_svg(order.pickup_code) if show_code else "",
+            "booth_pickup": booth_pickup.booth_pickup_of(order)
+            if order.delivery == _PICKUP
+            else None,
         },
     )
 
