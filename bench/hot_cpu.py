@@ -52,6 +52,9 @@ def _post(app, path: str, token: str, body: dict) -> str:
     return statuses[0][:3]
 
 
+SHOW_SQL = False
+
+
 def _measure(label: str, calls, *, expect: str, profile: bool) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -78,6 +81,10 @@ def _measure(label: str, calls, *, expect: str, profile: bool) -> dict:
     figure("CPU per request", result["cpu_ms"], "ms")
     figure("wall per request", result["wall_ms"], "ms")
     figure("SQL statements per request", result["statements"])
+    if SHOW_SQL:
+        per_request = len(queries) // count
+        for query in queries.captured_queries[-per_request:]:
+            print(f"    {query['sql'][:220]}")
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(28)
@@ -143,7 +150,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--show-sql", action="store_true", help="one request's statements")
     args = parser.parse_args(argv)
+    global SHOW_SQL
+    SHOW_SQL = args.show_sql
     run(requests=args.requests, profile=args.profile)
 
 

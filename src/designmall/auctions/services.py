@@ -118,7 +118,8 @@ class BidRefused(Conflict):
 
 @dataclass(frozen=True)
 class BidResult:
-    """An accepted bid and the lot as it now stands."""
+    """An accepted bid and the lot as it now stands (its sale, designer, shop and increment
+    table read with it)."""
 
     bid: Bid
     lot: Lot
@@ -152,8 +153,9 @@ def _require_active_user(user: User | None) -> User:
 
 
 def lock_lot(lot_id: int) -> Lot:
-    """The lot's row, locked for this transaction (its increment table read, not locked)."""
-    lots = Lot.objects.select_related("increment_table")
+    """The lot's row, locked for this transaction (its increment table, sale, designer and
+    shop read, not locked: what a bid's answer shows)."""
+    lots = Lot.objects.select_related("increment_table", "sale", "designer", "shop")
     if connection.features.has_select_for_update_of:
         return lots.select_for_update(of=("self",)).get(pk=lot_id)
     return lots.select_for_update().get(pk=lot_id)
@@ -346,7 +348,8 @@ def _bid_apply_one_trip(
         bid.pk, bid.sequence, bid.placed_at, refusal, bid.minimum_fen, old = cursor.fetchone()
     bid.accepted, bid.refusal = not refusal, refusal
     old = json.loads(old) if isinstance(old, str) else old
-    lot = Lot.objects.select_related("increment_table").get(pk=lot_id)
+    # With what the answer shows (as ``selectors.lot_by_public_id`` reads it): read once.
+    lot = Lot.objects.select_related("sale", "designer", "shop", "increment_table").get(pk=lot_id)
     state, events = engine.apply_bid(
         _old_state(lot, old),
         engine.Bid(bidder.pk, max_fen, bid.placed_at, bid_id=bid.sequence, buy_now=buy_now),
@@ -370,8 +373,8 @@ def _bid_apply_one_trip(
 
 def _snapshot_differs(lot: Lot, state: engine.LotState) -> bool:
     expected = copy.copy(lot)
-    fields = snapshot_set(expected, state)
-    return any(getattr(expected, name) != getattr(lot, name) for name in fields)
+    columns = [Lot._meta.get_field(name).attname for name in snapshot_set(expected, state)]
+    return any(getattr(expected, name) != getattr(lot, name) for name in columns)
 
 
 def _refusal_error(bid: Bid, lot: Lot, state: engine.LotState) -> BidRefused:

@@ -59,7 +59,7 @@ def _refuse_if_surely_full(*, session_id: int, seats: Any) -> Session | None:
     Returns the session as read (its event with it), or ``None`` if there is none."""
     now = clock.now()
     found = (
-        Session.objects.select_related("event")
+        Session.objects.select_related("event", "hall__venue")  # what the answer shows
         .annotate(
             overdue=Exists(
                 Reservation.objects.filter(
@@ -121,6 +121,7 @@ def _reserve_free_in_one_trip(*, session: Session, user: User, seats: int) -> Re
         outcome, reservation.pk, at = cursor.fetchone()
     if outcome == "ok":
         reservation.created_at = reservation.confirmed_at = at
+        session.confirmed += seats  # as this reservation left it, for the answer
         return reservation
     now = clock.now()
     fresh = Session.objects.select_related("event").get(pk=session.pk)
@@ -133,13 +134,18 @@ def _reserve_free_in_one_trip(*, session: Session, user: User, seats: int) -> Re
 @transaction.atomic
 def _reserve(*, session: Session, user: User, seats: Any) -> Reservation:
     now = clock.now()
-    session = Session.objects.select_related("event").get(pk=session.pk)
+    session = Session.objects.select_related("event", "hall__venue").get(pk=session.pk)
     _check_bookable(session, now)
     seats = _check_seats(seats, session.per_user_limit)
     _lock_user(user)
     _check_user_limit(session, user, seats, now)
     if not _seats_take(session.pk, seats, confirm=session.is_free):
         raise _session_full(session.pk, seats)
+    # As this reservation left them, for the answer (the row was changed in the database).
+    if session.is_free:
+        session.confirmed += seats
+    else:
+        session.held += seats
     reservation = _open_reservation(
         session=session, user=user, seats=seats, now=now, held_already=False
     )
@@ -149,7 +155,8 @@ def _reserve(*, session: Session, user: User, seats: Any) -> Reservation:
 
 def reservation_create(*, session: Session, user: User, seats: int) -> Reservation:
     """Reserve ``seats`` of ``session`` for ``user``: one transaction, seats taken with one
-    conditional update.
+    conditional update. Returns the reservation with its session (event, hall and venue)
+    as it left them.
 
     A free session's reservation is confirmed with one ticket per seat; a priced one
     holds the seats for ``EVENT_HOLD_MINUTES`` and has a pending payment (``payment``)
