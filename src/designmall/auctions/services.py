@@ -348,8 +348,10 @@ def _bid_apply_one_trip(
         bid.pk, bid.sequence, bid.placed_at, refusal, bid.minimum_fen, old = cursor.fetchone()
     bid.accepted, bid.refusal = not refusal, refusal
     old = json.loads(old) if isinstance(old, str) else old
-    # With what the answer shows (as ``selectors.lot_by_public_id`` reads it): read once.
-    lot = Lot.objects.select_related("sale", "designer", "shop", "increment_table").get(pk=lot_id)
+    # An accepted bid's answer shows the lot with its sale, designer and shop: read once;
+    # a refusal (most bids on a hot lot) needs only the rules.
+    related = ("increment_table",) if refusal else ("sale", "designer", "shop", "increment_table")
+    lot = Lot.objects.select_related(*related).get(pk=lot_id)
     state, events = engine.apply_bid(
         _old_state(lot, old),
         engine.Bid(bidder.pk, max_fen, bid.placed_at, bid_id=bid.sequence, buy_now=buy_now),
