@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.common import figure, live_server, percentile
+from bench.hotpath import pgbench_hot_row, print_rows, rows, selling_rate, write_rows
 from bench.seed import fresh_postgres
 from bench.store import _buyers_with_tokens
 from bench.wrk import line, statuses
@@ -140,6 +141,9 @@ def _staff_token():
 
 
 def reservation_rush(base: str, folder: Path, tokens: list[str], seats: int) -> dict:
+    from django.db.models import Max
+
+    from designmall.core import clock
     from designmall.events.models import Reservation, ReservationStatus, Ticket
 
     session = _session("抢座讲座", capacity=seats, starts_in=timedelta(days=2))
@@ -154,26 +158,34 @@ def reservation_rush(base: str, folder: Path, tokens: list[str], seats: int) -> 
         )
         for token in tokens
     ]
+    started = clock.now()  # the server's clock is this machine's: the rows' times compare
     result = wrk(base, lines, clients=RUSH_CLIENTS, folder=folder)
     session.refresh_from_db()
-    confirmed = Reservation.objects.filter(
-        session=session, status=ReservationStatus.CONFIRMED
-    ).count()
+    taken = Reservation.objects.filter(session=session, status=ReservationStatus.CONFIRMED)
+    confirmed = taken.count()
+    last_taken = taken.aggregate(last=Max("confirmed_at"))["last"]
     reservations = Reservation.objects.filter(session=session).count()
     tickets = Ticket.objects.filter(session=session).count()
     result.update(
         per_second=len(tokens) / result["seconds"],
+        selling_per_second=selling_rate(confirmed, started, last_taken),
+        selling_seconds=(last_taken - started).total_seconds() if last_taken else None,
         confirmed=session.confirmed,
         held=session.held,
         reservations=reservations,
         tickets=tickets,
+        correct=session.confirmed == seats
+        and session.held == 0
+        and reservations == confirmed == seats
+        and tickets == seats,
     )
     print(
         f"reservation rush: {len(tokens):,} visitors, a free {seats}-seat session, "
         f"{RUSH_CLIENTS} clients"
     )
     figure("reservations answered/s (201 + 409)", result["per_second"])
-    figure(f"reservations/s (the {seats} taken)", confirmed / result["seconds"])
+    figure(f"reservations/s while seats last ({seats})", result["selling_per_second"])
+    figure("seats gone after", result["selling_seconds"] or float("nan"), "s")
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     figure("answers by status", statuses(result))
@@ -374,8 +386,17 @@ def offline_verification(count: int) -> dict:
 
 
 def run(
-    *, workers: int, threads: int, visitors: int, seats: int, scans: int, verifies: int
+    *,
+    workers: int,
+    threads: int,
+    visitors: int,
+    seats: int,
+    scans: int,
+    verifies: int,
+    ceiling: bool = True,
+    pgbench_seconds: int = 8,
 ) -> dict:
+    """Every part; ``results["summary"]`` holds the reservation rush's summary rows."""
     if not shutil.which("wrk"):
         raise SystemExit("bench.events needs wrk: apt-get install wrk")
     results = {}
@@ -384,11 +405,26 @@ def run(
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
             results["rush"] = reservation_rush(base, var, tokens[:visitors], seats)
+            if scans:
+                results["checkin"] = online_checkin(base, var, scans)
+        # After the server has let its connections go: pgbench takes 64 of PostgreSQL's 100.
+        results["pgbench"] = pgbench_hot_row(server_env["DATABASE_URL"], pgbench_seconds)
+        if ceiling:
             results["ceiling"] = reservation_ceiling(server_env["DATABASE_URL"], seats, visitors)
-            ratio = results["rush"]["per_second"] / results["ceiling"]["per_second"]
-            figure("reservation rush as a share of the ceiling", f"{ratio:.0%}")
-            results["checkin"] = online_checkin(base, var, scans)
-        results["offline"] = offline_verification(verifies)
+        if verifies:
+            results["offline"] = offline_verification(verifies)
+    rush = results["rush"]
+    results["summary"] = rows(
+        path=f"reservation rush ({visitors:,} / {seats} seats)",
+        unit="reservations",
+        result=rush,
+        pgbench=results["pgbench"],
+        selling_share=0.5,
+        correct_name=f"exactly {seats} seats taken, tickets and reservations agree",
+        correct=rush["correct"],
+        thread_ceiling=results["ceiling"]["per_second"] if ceiling else None,
+    )
+    print_rows("the reservation rush", results["summary"])
     return results
 
 
@@ -400,15 +436,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seats", type=int, default=SEATS, help="the rushed session's seats")
     parser.add_argument("--scans", type=int, default=SCAN_TICKETS, help="tickets to check in")
     parser.add_argument("--verifies", type=int, default=VERIFIES, help="offline verifications")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the psycopg-thread ceiling")
+    parser.add_argument("--pgbench-seconds", type=int, default=8)
+    parser.add_argument("--summary-json", help="write the summary rows here (JSON)")
     args = parser.parse_args(argv)
-    run(
+    results = run(
         workers=args.workers,
         threads=args.threads,
         visitors=args.visitors,
         seats=args.seats,
         scans=args.scans,
         verifies=args.verifies,
+        ceiling=not args.no_ceiling,
+        pgbench_seconds=args.pgbench_seconds,
     )
+    write_rows(results["summary"], args.summary_json)
 
 
 if __name__ == "__main__":

@@ -52,3 +52,11 @@ def frozen_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         reset()
+
+
+def database_reference() -> tuple[datetime | None, timedelta]:
+    """What a database function needs to tell the time as ``now()`` would, from inside a
+    lock: the frozen moment (``None`` when the clock runs) and the offset. A running clock
+    is the machine's, so the database reads it as ``clock_timestamp() + offset``."""
+    with _lock:
+        return _global["frozen"], _global["offset"]  # type: ignore[return-value]

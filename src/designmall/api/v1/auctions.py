@@ -409,7 +409,7 @@ def bid(request: HttpRequest, public_id: str, payload: BidIn):
         source=BidSource.API,
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
-    fresh = selectors.lot_by_public_id(public_id, viewer=request.auth)
+    fresh = result.lot  # as the bid left it, read with what the answer shows
     return Status(
         201,
         {

@@ -492,7 +492,7 @@ def reserve(request: HttpRequest, public_id: str, payload: SeatsIn):
         user=request.auth,
         seats=payload.seats,
     )
-    return Status(201, _reservation(request, reservation.public_id))
+    return Status(201, reservation_out(reservation))  # as it was made: no second read
 
 
 class ReservationsQuery(PageQuery):
