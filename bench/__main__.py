@@ -12,6 +12,8 @@ online check-in, offline signature verification), and a hot auction lot
 pre-sale's deposit rush (``bench.presale``: 5,000 buyers for 500 units at 64 clients), and a
 flash deal (``bench.deals``: 20,000 buyers for 500 units over Redis and over the
 database alone, beside pgbench's hot-row order transaction).
+It ends with one summary table of the hot paths' targets (issue 17) and whether this run
+met each (``bench.summary``: every benchmark reports its rows to it).
 Record the figures in docs/BENCHMARKS.md.
 
     .venv/bin/python -m bench [--products 100000] [--sqlite-only]
@@ -24,7 +26,10 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+from bench import summary
 from bench.seed import seeded_database
 
 
@@ -37,6 +42,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="designmall-bench-summary-") as folder:
+        # The benchmarks run as subprocesses: they append their targets' rows to this file.
+        rows = Path(folder) / "summary.jsonl"
+        os.environ[summary.ENV] = str(rows)
+        try:
+            _run_all(args)
+        finally:
+            os.environ.pop(summary.ENV, None)
+            summary.print_table(summary.rows_read(rows))
+
+
+def _run_all(args: argparse.Namespace) -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.platform()}"

@@ -2,20 +2,27 @@
 
 1. Flash sale: 2,000 buyers (each with an API token) check out one unit of one
    SKU with 500 in stock, 64 at a time (``POST /api/v1/checkout`` with an
-   ``Idempotency-Key``): orders/s, p50/p99, and proof that exactly 500 were
-   taken (orders, stock counters, the stock books). Beside it, measured in the
-   same run, the ceiling: the same database work (the conditional decrement,
-   a hold row and an order row, one transaction) issued directly over psycopg
-   by 64 threads, and ours as a ratio of it.
+   ``Idempotency-Key``). Figures: successes/s while units last (the units sold over
+   the time from the first request to the last order, by the orders' own
+   timestamps), answers/s (successes and refusals over the whole run), p50/p99, and
+   proof that exactly the units in stock were taken (orders, stock counters, the
+   stock books). Beside them, measured in the same run on the same server:
+   pgbench's hot-row order transaction (``bench.pgbench``: a conditional decrement
+   and two inserts) at 16 and 64 clients, and the ratios against it; and, as a
+   second line, the same transaction over psycopg from 64 Python threads.
 2. Checkout of a 3-shop cart (SKUs drawn from 300 per shop, no contention) at
    16 clients: p50/p99 and checkouts/s.
 3. Payment notifications: 1,000 signed sandbox notifications, 20% of them
    duplicates, at 16 clients to ``/payments/alipay/notify``: notifies/s, p50/p99,
    and proof that each payment was credited once and the ledger balances.
 
-Each run builds a fresh PostgreSQL database and drops it afterwards.
+The flash sale's targets (issue 17) go to the summary table (``bench.summary``):
+successes/s while units last >= 50% of pgbench's hot row at the sale's client count,
+answers/s >= 100% of it, p99 < 300 ms, nothing oversold. Each run builds a fresh
+PostgreSQL database and drops it afterwards.
 
     .venv/bin/python -m bench.store [--workers 2] [--threads 8]
+    .venv/bin/python -m bench.store --parts flash --buyers 1000 --units 250   # a small run
 """
 
 from __future__ import annotations
@@ -26,12 +33,15 @@ import json
 import random
 import secrets
 import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import summary
 from bench.common import figure, live_server, percentile
+from bench.pgbench import hot_row
 from bench.seed import fresh_postgres
 from bench.wrk import line, statuses
 from bench.wrk import run as wrk
@@ -44,6 +54,8 @@ CART_SKUS_PER_SHOP = 300
 NOTIFIES = 1_000
 NOTIFY_DUPLICATE_SHARE = 0.2
 NOTIFY_CLIENTS = 16
+PGBENCH_CLIENTS = (16, 64)
+PARTS = ("flash", "cart", "notify")
 
 # --- the data -------------------------------------------------------------------------------
 
@@ -122,12 +134,14 @@ def _shop_with_skus(name: str, *, skus: int, stock: int, price_fen: int = 12_900
 # --- 1. the flash sale ----------------------------------------------------------------------
 
 
-def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
+def flash_sale(base: str, folder: Path, tokens: list[str], *, units: int, clients: int) -> dict:
+    from django.db.models import Max
+
     from designmall.inventory.models import StockLevel
     from designmall.inventory.selectors import stock_verify
     from designmall.orders.models import Order
 
-    (sku,) = _shop_with_skus("flash", skus=1, stock=FLASH_UNITS)
+    (sku,) = _shop_with_skus("flash", skus=1, stock=units)
     body = json.dumps({"lines": [{"sku": sku.public_id, "quantity": 1}], "delivery": "pickup"})
     lines = [
         line(
@@ -142,32 +156,110 @@ def flash_sale(base: str, folder: Path, tokens: list[str]) -> dict:
         )
         for n, token in enumerate(tokens)
     ]
-    result = wrk(base, lines, clients=FLASH_CLIENTS, folder=folder)
+    result = wrk(base, lines, clients=clients, folder=folder)
     level = StockLevel.objects.get(sku=sku)
-    orders = Order.objects.filter(lines__sku=sku).count()
+    sold = Order.objects.filter(lines__sku=sku)
+    orders = sold.count()
+    last_order_at = sold.aggregate(last=Max("created_at"))["last"]
+    # The selling phase: from the first request out to the last unit's order written.
+    selling = last_order_at.timestamp() - result["started_at"] if last_order_at else 0.0
     result.update(
+        units=units,
         orders=orders,
         available=level.available,
         held=level.held,
         books=stock_verify(),
         per_second=len(tokens) / result["seconds"],
+        selling_seconds=selling,
+        successes_per_second=orders / selling if selling > 0 else 0.0,
     )
-    print(f"flash sale: {len(tokens):,} buyers, {FLASH_UNITS} units, {FLASH_CLIENTS} clients")
-    figure("checkouts answered/s (201 + 409)", result["per_second"])
-    figure("orders/s (the 500 taken)", orders / result["seconds"])
+    print(f"flash sale: {len(tokens):,} buyers, {units} units, {clients} clients")
+    figure("successes/s while units last", result["successes_per_second"])
+    figure("  (units sold over first request to last order)", f"{selling:.2f} s")
+    figure("answers/s (201 + 409, the whole run)", result["per_second"])
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     figure("answers by status", statuses(result))
-    figure("orders made (must be 500)", orders)
-    figure("stock left / held (must be 0 / 500)", f"{level.available} / {level.held}")
+    figure(f"orders made (must be {units})", orders)
+    figure(f"stock left / held (must be 0 / {units})", f"{level.available} / {level.held}")
     figure("stock books disagreeing (must be 0)", len(result["books"]))
     return result
+
+
+def pgbench_beside(database_url: str, *, seconds: int) -> dict[int, dict]:
+    """pgbench's hot-row order transaction on the same server, at each of PGBENCH_CLIENTS."""
+    figures = {}
+    print(f"pgbench: conditional decrement + 2 inserts on one hot row, {seconds} s each")
+    for clients in PGBENCH_CLIENTS:
+        try:
+            figures[clients] = hot_row(database_url, clients=clients, seconds=seconds)
+        except subprocess.CalledProcessError as failed:
+            # E.g. PostgreSQL's connection limit reached by others: said, not a crash.
+            figure(f"hot-row order transactions/s, {clients} clients", "failed")
+            print(f"    pgbench: {(failed.stderr or '').strip()[:200]}")
+            continue
+        figure(f"hot-row order transactions/s, {clients} clients", figures[clients]["per_second"])
+    return figures
+
+
+def flash_sale_against(flash: dict, pgbench: dict[int, dict], ceiling: dict | None) -> list:
+    """The ratios to print, and the flash sale's rows for the summary table."""
+    for clients, bench in pgbench.items():
+        reference = bench["per_second"]
+        figure(
+            f"successes/s while units last / pgbench {clients}",
+            f"{flash['successes_per_second'] / reference:.0%}",
+        )
+        figure(f"answers/s / pgbench {clients}", f"{flash['per_second'] / reference:.0%}")
+    if ceiling:
+        figure(
+            "successes/s / psycopg threads (2nd line)",
+            f"{flash['successes_per_second'] / ceiling['per_second']:.0%}",
+        )
+        figure(
+            "answers/s / psycopg threads (2nd line)",
+            f"{flash['per_second'] / ceiling['per_second']:.0%}",
+        )
+    # The target's reference: pgbench at the sale's own client count (else the nearest).
+    if pgbench:
+        clients = min(pgbench, key=lambda c: abs(c - flash["clients"]))
+        reference, name = pgbench[clients]["per_second"], f"pgbench hot row @{clients}"
+    else:
+        reference, name = 0.0, "pgbench hot row (failed)"
+    oversold = max(0, flash["orders"] - flash["units"]) + max(0, -flash["available"])
+    bench = f"store flash sale ({flash['buyers']:,}/{flash['units']} @{flash['clients']})"
+    return [
+        summary.at_least(
+            bench,
+            "successes/s while units last",
+            flash["successes_per_second"],
+            reference=reference,
+            share=0.5,
+            reference_name=name,
+        ),
+        summary.at_least(
+            bench,
+            "answers/s",
+            flash["per_second"],
+            reference=reference,
+            share=1.0,
+            reference_name=name,
+        ),
+        summary.below(bench, "p99", flash["p99_ms"], limit=300),
+        summary.equal(bench, "units oversold", oversold, expected=0),
+        summary.equal(
+            bench,
+            "units sold / stock books disagreeing",
+            f"{flash['orders']} / {len(flash['books'])}",
+            expected=f"{flash['units']} / 0",
+        ),
+    ]
 
 
 _CEILING_TABLE = "bench_ceiling_order"
 
 
-def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
+def flash_sale_ceiling(database_url: str, buyers: int, *, units: int, clients: int) -> dict:
     """The same database work without Django: per buyer, one transaction that takes a unit
     with the conditional decrement, inserts the hold and an order row, and commits."""
     import psycopg
@@ -175,7 +267,7 @@ def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
     from designmall.core import clock
     from designmall.core.ids import new_public_id
 
-    (sku,) = _shop_with_skus("ceiling", skus=1, stock=FLASH_UNITS)
+    (sku,) = _shop_with_skus("ceiling", skus=1, stock=units)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
             f"CREATE TABLE {_CEILING_TABLE} (id bigserial PRIMARY KEY, public_id text UNIQUE,"
@@ -186,7 +278,7 @@ def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
     lock = threading.Lock()
     latencies: list[float] = []
     sold = 0
-    barrier = threading.Barrier(FLASH_CLIENTS)
+    barrier = threading.Barrier(clients)
     now = clock.now()
 
     def run() -> None:
@@ -222,7 +314,7 @@ def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
                     latencies.append(elapsed)
                     sold += taken is not None
 
-    threads = [threading.Thread(target=run) for _ in range(FLASH_CLIENTS)]
+    threads = [threading.Thread(target=run) for _ in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -235,11 +327,11 @@ def flash_sale_ceiling(database_url: str, buyers: int) -> dict:
         "p99_ms": percentile(latencies, 99),
         "sold": sold,
     }
-    print(f"ceiling: the same transaction over psycopg, {FLASH_CLIENTS} threads")
+    print(f"second line: the same transaction over psycopg, {clients} Python threads")
     figure("transactions/s", result["per_second"])
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
-    figure("units taken (must be 500)", sold)
+    figure(f"units taken (must be {units})", sold)
     return result
 
 
@@ -322,20 +414,43 @@ def notifications(base: str, folder: Path) -> dict:
     return result
 
 
-def run(*, workers: int, threads: int, cart_seconds: int) -> dict:
+def run(
+    *,
+    workers: int,
+    threads: int,
+    cart_seconds: int,
+    buyers: int = BUYERS,
+    units: int = FLASH_UNITS,
+    clients: int = FLASH_CLIENTS,
+    pgbench_seconds: int = 10,
+    parts: tuple[str, ...] = PARTS,
+) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.store needs wrk: apt-get install wrk")
     results = {}
     with fresh_postgres("store") as (server_env, var):
-        tokens = _buyers_with_tokens(BUYERS)
+        tokens = _buyers_with_tokens(buyers)
         with live_server(server_env, workers=workers, threads=threads) as base:
             print(f"server: {workers} workers x {threads} threads")
-            results["flash"] = flash_sale(base, var, tokens)
-            results["ceiling"] = flash_sale_ceiling(server_env["DATABASE_URL"], BUYERS)
-            ratio = results["flash"]["per_second"] / results["ceiling"]["per_second"]
-            figure("flash sale as a share of the ceiling", f"{ratio:.0%}")
-            results["cart"] = three_shop_checkout(base, var, tokens, cart_seconds)
-            results["notify"] = notifications(base, var)
+            if "flash" in parts:
+                flash = flash_sale(base, var, tokens, units=units, clients=clients)
+                flash.update(buyers=buyers, clients=clients)
+                results["flash"] = flash
+                results["pgbench"] = pgbench_beside(
+                    server_env["DATABASE_URL"], seconds=pgbench_seconds
+                )
+                results["ceiling"] = flash_sale_ceiling(
+                    server_env["DATABASE_URL"], buyers, units=units, clients=clients
+                )
+                results["summary"] = flash_sale_against(
+                    flash, results["pgbench"], results["ceiling"]
+                )
+            if "cart" in parts:
+                results["cart"] = three_shop_checkout(base, var, tokens, cart_seconds)
+            if "notify" in parts:
+                results["notify"] = notifications(base, var)
+    if "summary" in results:
+        summary.report(results["summary"])
     return results
 
 
@@ -344,8 +459,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--cart-seconds", type=int, default=15)
+    parser.add_argument("--buyers", type=int, default=BUYERS)
+    parser.add_argument("--units", type=int, default=FLASH_UNITS)
+    parser.add_argument("--clients", type=int, default=FLASH_CLIENTS)
+    parser.add_argument("--pgbench-seconds", type=int, default=10)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="which parts, of " + ",".join(PARTS)
+    )
     args = parser.parse_args(argv)
-    run(workers=args.workers, threads=args.threads, cart_seconds=args.cart_seconds)
+    parts = tuple(part for part in args.parts.split(",") if part)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    run(
+        workers=args.workers,
+        threads=args.threads,
+        cart_seconds=args.cart_seconds,
+        buyers=args.buyers,
+        units=args.units,
+        clients=args.clients,
+        pgbench_seconds=args.pgbench_seconds,
+        parts=parts,
+    )
 
 
 if __name__ == "__main__":

@@ -112,13 +112,16 @@ done = function(summary, latency, requests)
   local parts = {}
   for code, n in pairs(merged) do parts[#parts + 1] = code .. "=" .. n end
   local e = summary.errors
-  io.write(string.format("RESULT %d %.6f %.3f %.3f %s errors=%d,%d,%d,%d,%d\n", summary.requests,
-    finished - started, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    table.concat(parts, ","), e.connect, e.read, e.write, e.status, e.timeout))
+  io.write(string.format("RESULT %d %.6f %.3f %.3f %s errors=%d,%d,%d,%d,%d started=%.6f\n",
+    summary.requests, finished - started, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, table.concat(parts, ","), e.connect, e.read, e.write,
+    e.status, e.timeout, started))
 end
 """
 _RESULT = re.compile(
-    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),(\d+),(\d+)$", re.M
+    r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\S*) errors=(\d+),(\d+),(\d+),(\d+),(\d+)"
+    r" started=([\d.]+)$",
+    re.M,
 )
 # wrk's own timeout for one answer; a request without one by then is a timeout error.
 TIMEOUT_SECONDS = 30
@@ -138,7 +141,10 @@ def run(
     seconds: int = 120,
     repeat: bool = False,
 ) -> dict[str, float]:
-    """Send ``lines`` (each once, or round and round for ``seconds`` with ``repeat``)."""
+    """Send ``lines`` (each once, or round and round for ``seconds`` with ``repeat``).
+
+    Returns requests, seconds (first request to last answer), p50_ms, p99_ms, statuses
+    (answers by HTTP status), socket_errors and started_at (the first request's epoch)."""
     (folder / "requests.txt").write_text("\n".join(lines) + "\n")
     (folder / "wrk.lua").write_text(WRK_SCRIPT)
     threads = 2
@@ -171,14 +177,16 @@ def run(
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed: {err or out}")
-    requests, seconds, p50, p99, codes, connect, read, write, status, timeout = _RESULT.search(
-        out
-    ).groups()
+    found = _RESULT.search(out).groups()
+    requests, seconds, p50, p99, codes, connect, read, write, status, timeout, started = found
     counted = dict(sorted((c, int(n)) for c, n in re.findall(r"(\d+)=(\d+)", codes)))
     errors = {"connect": int(connect), "read": int(read), "write": int(write)}
     errors["timeout"] = int(timeout)
     answered = sum(counted.values())
     return {
+        # When the first request went out (epoch seconds, this machine's clock): where a
+        # sale's selling phase starts, to set beside the orders' own timestamps.
+        "started_at": float(started),
         "socket_errors": sum(errors.values()),
         "errors": errors,
         "non_2xx_3xx": int(status),

@@ -219,6 +219,10 @@ else:
     }
 
 # --- accounts ---------------------------------------------------------------
+# API token lookups kept in the cache this long (0: read from the database each request).
+# On only where the cache is Redis: the database cache would cost a read as the lookup does.
+# Dropped when a token is revoked or its user saved (accounts.services.api_tokens_forget).
+API_TOKEN_CACHE_SECONDS = int(os.environ.get("API_TOKEN_CACHE_SECONDS", "60" if REDIS_URL else "0"))
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["designmall.accounts.backends.EmailOrMobileBackend"]
 AUTH_PASSWORD_VALIDATORS = [

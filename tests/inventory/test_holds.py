@@ -111,7 +111,9 @@ def test_taking_nothing_returns_no_holds(db):
     assert holds_take(lines=[], owner_ref="checkout:a") == []
 
 
-def test_taking_is_one_update_per_sku_and_one_insert(stocked, django_assert_num_queries):
+def test_taking_is_one_update_per_sku_and_one_insert_in_python(stocked, django_assert_num_queries):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL takes holds with one call of inventory_holds_take")
     first, second = stocked(5), stocked(5)
     lines = [(second.id, 1), (first.id, 2), (second.id, 1)]
     with django_assert_num_queries(3) as captured:
@@ -120,18 +122,55 @@ def test_taking_is_one_update_per_sku_and_one_insert(stocked, django_assert_num_
     assert statements == ["UPDATE", "UPDATE", "INSERT"]
 
 
+def test_on_postgresql_taking_is_one_statement_whatever_the_skus(
+    stocked, django_assert_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the database function is PostgreSQL's")
+    first, second = stocked(5), stocked(5)
+    lines = [(second.id, 1), (first.id, 2), (second.id, 1)]
+    with django_assert_num_queries(1) as captured:
+        holds = holds_take(lines=lines, owner_ref="checkout:a")
+    assert "inventory_holds_take" in captured.captured_queries[0]["sql"]
+    assert [(h.sku_id, h.quantity) for h in holds] == sorted([(first.id, 2), (second.id, 2)])
+    assert [h.pk for h in holds] == list(
+        StockHold.objects.filter(owner_ref="checkout:a")
+        .order_by("sku_id")
+        .values_list("pk", flat=True)
+    )
+    assert counters(first)["held"] == counters(second)["held"] == 2
+    assert_books_balance()
+
+
 def test_skus_are_taken_in_ascending_order_whatever_the_line_order(
     stocked, django_assert_num_queries
 ):
     low, high = sorted([stocked(5), stocked(5)], key=lambda s: s.id)
-    with django_assert_num_queries(3) as captured:
-        holds_take(lines=[(high.id, 1), (low.id, 1)], owner_ref="checkout:a")
-    taken = [
-        int(re.search(r"sku_id\W+(\d+)", q["sql"]).group(1))
-        for q in captured.captured_queries
-        if q["sql"].startswith("UPDATE")
-    ]
+    with CaptureQueriesContext(connection) as captured:
+        holds = holds_take(lines=[(high.id, 1), (low.id, 1)], owner_ref="checkout:a")
+    if connection.vendor == "postgresql":
+        # The function takes the SKUs in the order given: ascending.
+        assert "inventory_holds_take" in captured.captured_queries[0]["sql"]
+        taken = [hold.sku_id for hold in holds]
+    else:
+        taken = [
+            int(re.search(r"sku_id\W+(\d+)", q["sql"]).group(1))
+            for q in captured.captured_queries
+            if q["sql"].startswith("UPDATE")
+        ]
     assert taken == [low.id, high.id]
+
+
+def test_a_short_sku_after_a_taken_one_gives_the_taken_units_back(stocked):
+    low, high = stocked(5), stocked(1)
+    assert low.id < high.id
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        holds_take(lines=[(low.id, 2), (high.id, 3)], owner_ref="checkout:a")
+    assert refused.value.code == "out_of_stock"
+    assert refused.value.details["sku"] == high.public_id
+    assert counters(low)["available"] == 5 and counters(high)["available"] == 1
+    assert not StockHold.objects.exists()
+    assert_books_balance()
 
 
 def test_taking_the_last_unit_marks_the_product_sold_out(

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from designmall.accounts.login import login_check
 from designmall.accounts.models import ApiToken, EmailChange, User
+from designmall.accounts.services import api_tokens_forget_of_user
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotAuthenticated, ValidationFailed
@@ -120,6 +121,7 @@ def user_logout_everywhere(*, user: User, by: User | None = None, reason: str = 
     locked.session_generation += 1
     locked.save(update_fields=["session_generation"])
     user.session_generation = locked.session_generation
+    api_tokens_forget_of_user(user.pk)  # before: it finds the tokens still valid
     revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=clock.now()
     )

@@ -6,8 +6,10 @@ import functools
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -130,6 +132,7 @@ def api_token_revoke(*, user: User, token_public_id: str) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
+        api_tokens_forget(key_hashes=[token.key_hash])
         audit_record(actor=user, action="api_token.revoked", target=token)
     return token
 
@@ -144,24 +147,59 @@ def _token_sql() -> str:
     )
 
 
+def _token_cache_key(key_hash: str) -> str:
+    return f"api-token:{key_hash}"
+
+
+def api_tokens_forget(*, key_hashes: list[str]) -> None:
+    """Drop these tokens' cached lookups once the current transaction commits (a token
+    revoked, or its user changed: deactivated, logged out everywhere)."""
+    if settings.API_TOKEN_CACHE_SECONDS and key_hashes:
+        keys = [_token_cache_key(key_hash) for key_hash in key_hashes]
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
+def api_tokens_forget_of_user(user_id: int) -> None:
+    if settings.API_TOKEN_CACHE_SECONDS:
+        api_tokens_forget(
+            key_hashes=list(
+                ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list(
+                    "key_hash", flat=True
+                )
+            )
+        )
+
+
 def api_token_authenticate(raw: str) -> User | None:
     """The active user a bearer token belongs to, or None.
 
     Every API request with a token comes here first, so the lookup is one
-    statement built once (``core.leansql``), not a query compiled per request.
+    statement built once (``core.leansql``), not a query compiled per request;
+    with ``API_TOKEN_CACHE_SECONDS`` (on where the cache is Redis) it comes from
+    the cache, dropped when the token is revoked or its user saved.
     """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    rows = leansql.fetch_all(_token_sql(), [_hash_token(raw)])
-    if not rows:
-        return None
-    token_columns, user_columns = leansql.columns(ApiToken, "t"), leansql.columns(User, "u")
-    token = token_columns.instance(rows[0])
-    user = user_columns.instance(rows[0], len(token_columns))
+    key_hash = _hash_token(raw)
+    seconds = settings.API_TOKEN_CACHE_SECONDS
+    found = cache.get(_token_cache_key(key_hash)) if seconds else None
+    if found is None:
+        rows = leansql.fetch_all(_token_sql(), [key_hash])
+        if not rows:
+            return None
+        token_columns, user_columns = leansql.columns(ApiToken, "t"), leansql.columns(User, "u")
+        token = token_columns.instance(rows[0])
+        user = user_columns.instance(rows[0], len(token_columns))
+        found = (token.pk, token.last_used_at, user)
+        if seconds:
+            cache.set(_token_cache_key(key_hash), found, seconds)
+    token_pk, last_used_at, user = found
     if not user.is_active:
         return None
     now = clock.now()
     # Touch at most once a minute: no write per request on hot paths.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_pk).update(last_used_at=now)
+        if seconds:
+            cache.set(_token_cache_key(key_hash), (token_pk, now, user), seconds)
     return user

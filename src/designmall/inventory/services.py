@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
@@ -40,6 +40,7 @@ from designmall.catalog.services import MAX_STOCK
 from designmall.core import clock, leansql
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotFound, ValidationFailed
+from designmall.core.ids import new_public_id
 from designmall.inventory.models import (
     AdjustmentReason,
     HoldStatus,
@@ -50,6 +51,7 @@ from designmall.inventory.models import (
 
 MAX_NOTE_LENGTH = 500
 MAX_OWNER_REF_LENGTH = StockHold._meta.get_field("owner_ref").max_length
+_HOLD_PREFIX = StockHold._meta.get_field("public_id").prefix
 
 _LEVELS = StockLevel._meta.db_table
 _HOLDS = StockHold._meta.db_table
@@ -390,7 +392,10 @@ def _out_of_stock(sku_id: int, requested: int) -> Exception:
     if found is None:
         return NotFound(_("没有找到这个 SKU。"), code="sku_not_found", details={"sku_id": sku_id})
     public_id, available = found
-    available = available or 0
+    return _out_of_stock_conflict(public_id, requested, available or 0)
+
+
+def _out_of_stock_conflict(public_id: str, requested: int, available: int) -> Conflict:
     return Conflict(
         _("库存不足：这个规格只剩 %(n)d 件。") % {"n": available},
         code="out_of_stock",
@@ -403,18 +408,28 @@ def holds_take(
     lines: Iterable[tuple[int, int]],
     owner_ref: str,
     expires_at: datetime | None = None,
+    commit: bool = False,
 ) -> list[StockHold]:
     """Take stock for ``owner_ref``: one hold per SKU, until ``expires_at``.
 
     ``lines`` are ``(sku_id, quantity)`` pairs (repeated SKUs are summed).
-    Runs in the caller's transaction (without a savepoint): each SKU is one
-    conditional ``UPDATE`` in ascending SKU order, then one bulk insert of
-    the holds. A SKU without enough available stock raises ``Conflict``
-    ``out_of_stock`` (details: ``sku`` public id, ``requested``,
-    ``available``) and the whole transaction must roll back: nothing is taken.
-    ``expires_at`` defaults to now + ``STOCK_HOLD_MINUTES``. The SKUs' state
-    in the catalog (active, on sale) is the caller's to check. A product whose
-    last units this took is marked sold out once the transaction commits.
+    Runs in the caller's transaction (without a savepoint), SKU by SKU in
+    ascending order, each one conditional decrement then its hold. A SKU without
+    enough available stock raises ``Conflict`` ``out_of_stock`` (details: ``sku``
+    public id, ``requested``, ``available``) and the whole transaction must roll
+    back: nothing is taken. ``expires_at`` defaults to now + ``STOCK_HOLD_MINUTES``.
+    The SKUs' state in the catalog (active, on sale) is the caller's to check. A
+    product whose last units this took is marked sold out once the transaction commits.
+
+    On PostgreSQL the whole of it is one call of the database function
+    ``inventory_holds_take`` (migration ``inventory.0003``): one round trip. With
+    ``commit``, the caller's transaction commits in that same round trip, so the
+    contended stock rows are locked only while the database runs it, never while
+    Python runs: the holds must then be the last thing the caller's transaction
+    writes. ``commit`` is honoured only when that transaction is the outermost
+    atomic block (no savepoint, nothing around it); otherwise, and on SQLite (where
+    write transactions are serial anyway), the transaction commits as usual on its
+    way out.
     """
     wanted = _merge_lines(lines)
     owner_ref = _check_owner_ref(owner_ref)
@@ -423,6 +438,10 @@ def holds_take(
         expires_at = now + timedelta(minutes=settings.STOCK_HOLD_MINUTES)
     if not wanted:
         return []
+    if connection.vendor == "postgresql":
+        return _holds_take_in_one_trip(
+            wanted, owner_ref=owner_ref, expires_at=expires_at, now=now, commit=commit
+        )
     # No savepoint: an out-of-stock line fails the caller's whole transaction.
     with transaction.atomic(savepoint=False):
         emptied = []
@@ -438,20 +457,111 @@ def holds_take(
         # stock rows' locks, so it must be quick.
         holds = leansql.insert(
             [
-                StockHold(
-                    sku_id=sku_id,
-                    quantity=quantity,
-                    owner_ref=owner_ref,
-                    status=HoldStatus.HELD,
-                    expires_at=expires_at,
-                    created_at=now,
-                )
+                _hold(sku_id, quantity, owner_ref=owner_ref, expires_at=expires_at, now=now)
                 for sku_id, quantity in wanted
             ]
         )
         if emptied:
             _skus_refresh_after_commit(emptied)
     return holds
+
+
+def _hold(sku_id: int, quantity: int, *, owner_ref: str, expires_at, now, **fields) -> StockHold:
+    return StockHold(
+        sku_id=sku_id,
+        quantity=quantity,
+        owner_ref=owner_ref,
+        status=HoldStatus.HELD,
+        expires_at=expires_at,
+        created_at=now,
+        **fields,
+    )
+
+
+_HOLDS_TAKE_CALL = (
+    "SELECT taken_hold_id, taken_sku_id, left_available"
+    " FROM inventory_holds_take(%s::bigint[], %s::integer[], %s::text[], %s, %s, %s)"
+)
+
+
+def _commit_in_same_trip_allowed() -> bool:
+    """Whether the transaction open now is one outermost atomic block, without savepoints:
+    the only case where committing it in the holds' round trip ends exactly what its
+    caller opened (Django's own commit on the way out then finds nothing to do)."""
+    return (
+        connection.in_atomic_block
+        and len(connection.atomic_blocks) == 1
+        and not connection.savepoint_ids
+        and not connection.needs_rollback
+    )
+
+
+def _holds_take_in_one_trip(
+    wanted: list[tuple[int, int]],
+    *,
+    owner_ref: str,
+    expires_at: datetime,
+    now: datetime,
+    commit: bool,
+) -> list[StockHold]:
+    holds = [
+        _hold(
+            sku_id,
+            quantity,
+            owner_ref=owner_ref,
+            expires_at=expires_at,
+            now=now,
+            public_id=new_public_id(_HOLD_PREFIX),
+        )
+        for sku_id, quantity in wanted
+    ]
+    sql = _HOLDS_TAKE_CALL
+    if commit and _commit_in_same_trip_allowed():
+        # Sent with the call in one message: the server commits as soon as the function
+        # returns. If it raises, the COMMIT is skipped and the transaction rolls back.
+        sql += "; COMMIT"
+    params = [
+        [sku_id for sku_id, _quantity in wanted],
+        [quantity for _sku_id, quantity in wanted],
+        [hold.public_id for hold in holds],
+        owner_ref,
+        expires_at,
+        now,
+    ]
+    with transaction.atomic(savepoint=False):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        except DatabaseError as error:
+            refusal = _refusal_raised(error)
+            if refusal is None:
+                raise
+            raise refusal from None
+        for hold, (hold_id, _sku_id, _left) in zip(holds, rows, strict=True):
+            hold.pk = hold_id
+            hold._state.adding = False
+            hold._state.db = connection.alias
+        emptied = [sku_id for _hold_id, sku_id, left in rows if left == 0]
+        if emptied:
+            _skus_refresh_after_commit(emptied)
+    return holds
+
+
+def _refusal_raised(error: DatabaseError) -> Exception | None:
+    """The domain error ``inventory_holds_take`` raised, from its message and DETAIL (the
+    transaction is aborted: nothing more can be read in it)."""
+    diag = getattr(error.__cause__, "diag", None)
+    message = getattr(diag, "message_primary", "") or ""
+    detail = (getattr(diag, "message_detail", "") or "").split(" ")
+    if message == "designmall: sku_not_found":
+        return NotFound(
+            _("没有找到这个 SKU。"), code="sku_not_found", details={"sku_id": int(detail[0])}
+        )
+    if message == "designmall: out_of_stock":
+        _sku_id, public_id, requested, available = detail
+        return _out_of_stock_conflict(public_id, int(requested), int(available))
+    return None
 
 
 def _holds_close(owner_ref: str, to: str) -> list[tuple[int, int]]:

@@ -7,8 +7,10 @@ read refuses (sold out, say: most buyers of a flash sale) writes nothing but its
 idempotency record, with one statement and no transaction. A checkout that goes
 ahead is one transaction of one statement per table: the payment, the
 checkout, its idempotency key, its orders, lines and history, the audit rows,
-and last the stock (one conditional update per SKU, and the holds), so the
-contended stock rows stay locked only for the commit. The statements are built
+and last the stock (one conditional update per SKU, and the holds): on
+PostgreSQL one call of a database function sent together with the COMMIT
+(``inventory.services.holds_take``), so the contended stock rows are locked
+only while the database runs that one message and no Python runs meanwhile. The statements are built
 once (``core.leansql``), not compiled per request. No network call is made: the
 payment row is created here, the gateway is called later from the cashier.
 
@@ -616,11 +618,13 @@ def _checkout_insert(
         CartLine.objects.filter(
             cart__user=buyer, sku_id__in=[line.sku.id for line in priced.lines]
         ).delete()
-    # Last: the contended stock rows stay locked only until the commit that follows.
+    # Last, and on PostgreSQL sent with the COMMIT in one round trip: the contended stock
+    # rows are locked only while the database runs that one message.
     holds_take(
         lines=[(line.sku.id, line.quantity) for line in priced.lines],
         owner_ref=checkout.owner_ref,
         expires_at=checkout.expires_at,
+        commit=True,
     )
     return checkout
 
