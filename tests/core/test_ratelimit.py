@@ -137,7 +137,9 @@ def test_the_decorated_view_keeps_its_signature_with_resolved_annotations():
 def test_the_settings_have_a_limit_for_each_abused_action(settings):
     from designmall import settings as defaults
 
-    assert set(defaults.RATE_LIMITS) == {"checkout", "reservation", "bid", "register", "login"}
+    assert set(defaults.RATE_LIMITS) == {
+        *("checkout", "reservation", "bid", "register", "login", "deal_buy"),
+    }
     assert all(
         ratelimit.parse_rate(v)
         for limits in defaults.RATE_LIMITS.values()

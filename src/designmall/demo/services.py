@@ -401,9 +401,10 @@ def demo_seed(
         counts.update(orders_write(now=now))
         counts.update(coupons_write(now=now))
         counts.update(deals_write(now=now))
+        counts.update(o2o_pickup_write(now=now))
+        # After every other demo order: it gives each its attribution.
         counts.update(o2o_dash_write(now=now, seed=plan.seed, week=report.week))
         counts.update(o2o_passport_write(now=now))
-        counts.update(o2o_pickup_write(now=now))
         report.seconds["programme"] = time.perf_counter() - programme_mark
         report.seconds["rows"] = time.perf_counter() - mark
         stage("search index")

@@ -20,8 +20,9 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-# Han ideographs: CJK unified (incl. extension A) and compatibility ideographs.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK ideographs: extension A, the unified block and the compatibility ideographs that are
+# assigned (U+FA6E-FA6F and U+FADA-FAFF are not letters: they are left out of terms).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
 # Words the database tokenizers keep: letters and digits, not underscores.
 _LATIN_WORD = re.compile(r"[^\W_]+")
