@@ -78,6 +78,8 @@ def _run_all(args: argparse.Namespace) -> None:
         _run_module("bench.presale", dict(os.environ))
         print("\n=== a flash deal on PostgreSQL + Redis, and on PostgreSQL alone ===", flush=True)
         _run_module("bench.deals", dict(os.environ))
+        print("\n=== the job queue with 2 and 4 workers on PostgreSQL ===", flush=True)
+        _run_module("bench.jobs", dict(os.environ))
 
 
 if __name__ == "__main__":

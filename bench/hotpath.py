@@ -11,10 +11,12 @@ answers/s while buyers feel only how fast the units went.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
 
+from bench import summary
 from bench.common import figure
 
 PGBENCH_CLIENTS = (16, 64)
@@ -110,6 +112,15 @@ def print_rows(title: str, found: list[Row]) -> None:
 
 
 def write_rows(found: list[Row], destination: str | None) -> None:
-    """Hand the rows to whoever ran the benchmark in a subprocess (``--summary-json``)."""
+    """Hand the rows to whoever ran the benchmark in a subprocess (``--summary-json``), and
+    the targets among them to ``make bench``'s one summary table when it runs this."""
+    if os.environ.get(summary.ENV):
+        summary.report(
+            [
+                summary.Row(*name.split(": ", 1), figure=value, goal=target, met=met)
+                for name, value, target, met in found
+                if met is not None
+            ]
+        )
     if destination:
         Path(destination).write_text(json.dumps([list(row) for row in found], ensure_ascii=False))
