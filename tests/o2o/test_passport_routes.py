@@ -72,8 +72,8 @@ def test_a_gift_reward_has_a_claim_code_for_the_information_desk():
     make_route(booths=[booth], rewards=[gift()])
     (grant,) = stamp(make_user(), booth).grants
     assert grant.status == GrantStatus.GRANTED
-    assert len(grant.claim_code) == 10
-    assert grant.claim_code_printed.replace("-", "") == grant.claim_code.upper()
+    assert len(grant.claim_code) == 8
+    assert grant.claim_code_printed.replace("-", "") == grant.claim_code
 
 
 def test_a_coupon_reward_appears_in_the_buyers_coupons():
@@ -152,3 +152,28 @@ def test_an_inactive_route_grants_nothing():
     route.is_active = False
     route.save()
     assert stamp(make_user(), booth).grants == []
+
+
+def test_a_gift_is_collected_at_the_information_desk_through_the_redemption_flow():
+    from designmall.accounts.roles import Role
+    from designmall.core.errors import PermissionDenied
+    from designmall.o2o import redemption
+
+    booth = make_booth()
+    make_route(booths=[booth], rewards=[gift()])
+    (grant,) = stamp(make_user(), booth).grants
+    desk = make_user(role=Role.VENUE_STAFF)
+    found = redemption.redeemable_by_code(user=desk, code=grant.claim_code)
+    assert found.kind == "gift" and found.shop_id is None
+
+    with pytest.raises(PermissionDenied):
+        redemption.redeemable_by_code(user=make_user(), code=grant.claim_code)
+    done = redemption.redeem(
+        redeemable=found, by=desk, serial="desk-0001-aa", device="desk-1", units=1
+    )
+    again = redemption.redeem(
+        redeemable=found, by=desk, serial="desk-0001-aa", device="desk-1", units=1
+    )
+    assert done.redemption.pk == again.redemption.pk
+    found.refresh_from_db()
+    assert found.redeemed_at is not None

@@ -51,7 +51,6 @@ from designmall.accounts.models import User
 from designmall.core import clock
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from designmall.core.ids import new_short_code
 from designmall.events.models import CheckIn, Ticket
 from designmall.events.services import reservation_complimentary
 from designmall.o2o import passport_rules as rules
@@ -66,6 +65,8 @@ from designmall.o2o.passport_models import (
     Stamp,
     StampSource,
 )
+from designmall.o2o.redemption import gift_redeemable_create
+from designmall.orders import rules as order_rules
 from designmall.promotions.services import coupon_grant
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,14 @@ def _grant(reward: Reward, passport: Passport, user: User) -> RewardGrant:
                     reason=f"passport {reward.route.public_id} {reward.public_id}",
                 )
             else:
-                grant.claim_code = new_short_code()
+                # A pickup code: the counter reads it like a booth pickup's.
+                grant.claim_code = order_rules.new_pickup_code()
+                gift_redeemable_create(
+                    code=grant.claim_code,
+                    holder=user,
+                    title_zh=reward.gift_zh,
+                    title_en=reward.gift_en,
+                )
     except (Conflict, NotFound, ValidationFailed) as exc:
         grant.status, grant.refusal = GrantStatus.UNAVAILABLE, exc.code[:40]
     else:

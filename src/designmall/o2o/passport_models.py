@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from designmall.core.bilingual import bilingual
 from designmall.core.fields import PublicIdField
 from designmall.core.ids import SHORT_CODE_LENGTH
+from designmall.orders.rules import format_pickup_code
 
 __all__ = [
     "GrantStatus",
@@ -259,5 +260,4 @@ class RewardGrant(models.Model):
 
     @property
     def claim_code_printed(self) -> str:
-        code = (self.claim_code or "").upper()
-        return f"{code[:5]}-{code[5:]}" if code else ""
+        return format_pickup_code(self.claim_code) if self.claim_code else ""

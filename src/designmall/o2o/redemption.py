@@ -38,6 +38,7 @@ from designmall.o2o import redemption_rules as rules
 from designmall.o2o.redemption_models import (
     Redeemable,
     RedeemableItem,
+    RedeemableKind,
     Redemption,
     RedemptionLine,
     RedemptionReversal,
@@ -409,6 +410,23 @@ def redeemable_settle(*, redeemable_id: int) -> Redeemable:
     locked.save(update_fields=["closed_at"])
     audit_record(actor=None, action="redemption.settled", target=locked)
     return locked
+
+
+def gift_redeemable_create(*, code: str, holder: User, title_zh: str, title_en: str) -> Redeemable:
+    """A gift to collect at the information desk (a passport reward): one unit, handed over
+    by venue staff through the same 核销 flow as a booth pickup (serial, device, reversal)."""
+    redeemable = Redeemable.objects.create(
+        kind=RedeemableKind.GIFT,
+        code=code,
+        holder=holder,
+        shop=None,
+        booth=None,
+        created_at=clock.now(),
+    )
+    RedeemableItem.objects.create(
+        redeemable=redeemable, title_zh=title_zh, title_en=title_en, quantity=1, position=1
+    )
+    return redeemable
 
 
 # --- booth staff -----------------------------------------------------------------------------
