@@ -42,23 +42,30 @@ pytestmark = [
 ]
 
 PRODUCTS = 24
-PAGES_PER_ROLE = 40
+PAGES_PER_ROLE = 50
 # Where each role's walk starts; a signed-in role only follows links into its own area.
 START = {
     "visitor": ["/", "/search?q=%E6%A4%85", "/events/", "/auctions/", "/login/", "/register/"],
-    "buyer": ["/cart/", "/checkout/", "/orders/", "/me/account/", "/me/events/", "/me/auctions/"],
-    "seller": ["/seller/", "/seller/orders/", "/seller/settlement/", "/seller/products/new/"],
-    "staff": ["/scanner/"],
+    "buyer": [
+        *("/cart/", "/checkout/", "/orders/", "/me/account/", "/me/events/", "/me/auctions/"),
+        # the show on a phone: passport, favourites, the award, scans
+        *("/me/passport/", "/o/favourites/", "/o/awards/", "/o/my-scans/"),
+    ],
+    "seller": [
+        *("/seller/", "/seller/orders/", "/seller/settlement/", "/seller/products/new/"),
+        *("/seller/booths/", "/seller/booths/dashboard/", "/seller/booth-staff/", "/o/counter/"),
+    ],
+    "staff": ["/scanner/", "/o/counter/"],
 }
 AREA = {
     "visitor": None,
-    "buyer": ("/cart/", "/checkout/", "/orders/", "/me/"),
-    "seller": ("/seller/",),
-    "staff": ("/scanner/", "/backoffice/"),
+    "buyer": ("/cart/", "/checkout/", "/orders/", "/me/", "/o/"),
+    "seller": ("/seller/", "/o/counter/"),
+    "staff": ("/scanner/", "/backoffice/", "/o/counter/"),
 }
 # Not pages: the back office (its own language rule), the API, files, streams, sign-out.
 NOT_PAGES = re.compile(
-    r"^/(admin|api|media|static|i18n|payments)/|/logout/|/events$|\.(js|ico|png|jpg|svg|json)$"
+    r"^/(admin|api|media|static|i18n|payments)/|/logout/|/events$|\.(js|ico|png|jpg|svg|json|pdf|csv)$"
 )
 PUBLIC_ID = re.compile(r"^[a-z]{1,4}_[0-9a-z]{16}$")
 
@@ -122,7 +129,10 @@ def pattern(path: str) -> str:
     stand for any."""
     parts = path.split("/")
     for n, part in enumerate(parts):
-        if PUBLIC_ID.match(part) or part.isdigit() or (n and parts[n - 1] == "c"):
+        after = parts[n - 1] if n else ""
+        # a public id, a number, a category's slug (/c/…), a printed short code (/o/e/…)
+        short_code = n > 1 and after in ("e", "b") and parts[n - 2] == "o"
+        if PUBLIC_ID.match(part) or part.isdigit() or after == "c" or short_code:
             parts[n] = "{id}"
     return "/".join(parts)
 
