@@ -34,5 +34,9 @@
       city.addEventListener("change", function () {
         fill(district, districtsOf(province.value, city.value), form.dataset.promptDistrict);
       });
+      // A province picked before the file arrived (a slow network) still gets its cities.
+      if (province.value && city.options.length <= 1) {
+        fill(city, citiesOf(province.value).map(function (row) { return row[1]; }), form.dataset.promptCity);
+      }
     });
 })();
