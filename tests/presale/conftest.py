@@ -11,9 +11,11 @@ from django.utils import timezone
 import designmall.presale.tasks  # noqa: F401  (registers the sweeper, as the worker does)
 from designmall.accounts.models import User
 from designmall.core import clock
+from designmall.ledger.services import ledger_verify
 from designmall.payments.gateways import sandbox
 from designmall.payments.services import notification_receive
 from designmall.presale.models import Campaign, CampaignSku, Preorder
+from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import campaign_approve, campaign_create, campaign_submit
 from tests.factories import make_operator, make_product
 from tests.payments.conftest import (  # noqa: F401  (fixtures: the sandbox's keys and settings)
@@ -38,6 +40,14 @@ def _frozen_clock(_isolated):
 @pytest.fixture(autouse=True)
 def _presale_settings(settings):
     settings.PRESALE_DEPOSIT_HOLD_MINUTES = 30
+
+
+@pytest.fixture
+def books_balance(db):
+    """After the test: the ledger sums to zero and every campaign SKU's counters agree."""
+    yield
+    assert ledger_verify() == []
+    assert campaign_skus_verify() == []
 
 
 def deposit_fields(**changes) -> dict:

@@ -11,11 +11,10 @@ import pytest
 
 from designmall.catalog.models import Sku
 from designmall.core import clock
-from designmall.ledger.services import escrow_balance, ledger_verify
+from designmall.ledger.services import escrow_balance
 from designmall.payments.models import NotifyOutcome, Payment
 from designmall.presale import tasks
 from designmall.presale.models import Campaign, CampaignStatus, Preorder, PreorderStatus
-from designmall.presale.selectors import campaign_skus_verify
 from tests.api.conftest import ABSENT_ID, assert_error
 from tests.api.conftest import anon as anon
 from tests.api.conftest import api_as as api_as
@@ -36,14 +35,7 @@ from tests.presale.conftest import (
 )
 from tests.presale.test_fulfilment import pay
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_verify() == []
-    assert campaign_skus_verify() == []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_balance")]
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import pytest
 
 from designmall.core import clock
 from designmall.core.errors import Conflict, NotFound
-from designmall.ledger.services import escrow_balance, ledger_verify
+from designmall.ledger.services import escrow_balance
 from designmall.payments.gateways import sandbox
 from designmall.payments.models import NotifyOutcome, PaymentStatus
 from designmall.payments.services import notification_receive
 from designmall.presale import tasks
 from designmall.presale.models import CampaignSku, NoticeKind, PreorderNotice, PreorderStatus
-from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import (
     BALANCE_PAYABLE,
     preorder_balance_notify,
@@ -36,14 +35,7 @@ from tests.presale.conftest import (
     run_jobs,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_verify() == []
-    assert campaign_skus_verify() == []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_balance")]
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from designmall.payments.services import notification_receive
 from designmall.payments.tasks import payments_sweep
 from designmall.presale.cart_balance import CART_BALANCE_PAYABLE, checkout_with_balances_create
 from designmall.presale.models import PreorderStatus
-from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import (
     preorder_balance_pay,
     preorder_cancel,
@@ -48,17 +47,10 @@ from tests.presale.conftest import (
     run_jobs,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_balance")]
 
 CART_PRICE = 12_900
 BALANCE = PRICE - CREDIT
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_verify() == []
-    assert campaign_skus_verify() == []
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from designmall.core.errors import Conflict, NotFound
 from designmall.ledger.rules import split_commission
 from designmall.ledger.services import (
     escrow_balance,
-    ledger_verify,
     platform_revenue,
     seller_balance,
     transactions_for,
@@ -31,7 +30,6 @@ from designmall.presale.models import (
     PreorderNotice,
     PreorderStatus,
 )
-from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import (
     campaign_cancel,
     preorder_balance_pay,
@@ -51,14 +49,7 @@ from tests.presale.conftest import (
     taken,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_verify() == []
-    assert campaign_skus_verify() == []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_balance")]
 
 
 def deposit_paid(campaign, buyer=None):

@@ -8,25 +8,17 @@ from __future__ import annotations
 import pytest
 
 from designmall.core.errors import Conflict
-from designmall.ledger.services import escrow_balance, ledger_verify, seller_balance
+from designmall.ledger.services import escrow_balance, seller_balance
 from designmall.orders.models import OrderStatus
 from designmall.orders.services import order_confirm_receipt, order_ship
 from designmall.payments.models import Refund, RefundStatus
 from designmall.presale.models import PreorderStatus
-from designmall.presale.selectors import campaign_skus_verify
 from designmall.presale.services import preorder_force_refund
 from tests.factories import make_operator
 from tests.presale.conftest import CREDIT, DEPOSIT, PRICE, fresh, make_campaign, run_jobs
 from tests.presale.test_fulfilment import ADDRESS, TOTAL, balance_paid, deposit_paid
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_verify() == []
-    assert campaign_skus_verify() == []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("books_balance")]
 
 
 @pytest.fixture
