@@ -32,8 +32,9 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench import summary
 from bench.common import figure, live_server, percentile
-from bench.hotpath import pgbench_hot_row, print_rows, rows, selling_rate, write_rows
+from bench.hotpath import pgbench_hot_row, rows, selling_rate
 from bench.seed import fresh_postgres
 from bench.store import _buyers_with_tokens
 from bench.wrk import line, statuses
@@ -508,7 +509,6 @@ def run(
         correct=not bidding["problems"] and bidding["recorded"] == bids,
         thread_ceiling=results["ceiling"]["per_second"] if ceiling else None,
     )
-    print_rows("hot-lot bidding", results["summary"])
     return results
 
 
@@ -523,7 +523,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bids", type=int, default=BIDS)
     parser.add_argument("--no-ceiling", action="store_true", help="skip the psycopg-thread ceiling")
     parser.add_argument("--pgbench-seconds", type=int, default=8)
-    parser.add_argument("--summary-json", help="write the summary rows here (JSON)")
     args = parser.parse_args(argv)
     results = run(
         workers=args.workers,
@@ -534,7 +533,7 @@ def main(argv: list[str] | None = None) -> None:
         ceiling=not args.no_ceiling,
         pgbench_seconds=args.pgbench_seconds,
     )
-    write_rows(results["summary"], args.summary_json)
+    summary.report(results["summary"])
 
 
 if __name__ == "__main__":

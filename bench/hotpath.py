@@ -1,7 +1,6 @@
 """What the hot-path benchmarks share: pgbench's hot-row order transaction measured in the
 same run at 16 and 64 clients, the selling phase's rate (successes while units last), and
-the summary rows each benchmark hands back: ``(name, figure, target, met)``, ``met`` being
-``None`` where a line has no target.
+the summary rows each benchmark hands to ``bench.summary``.
 
 The selling phase runs from the moment the load starts until the last success (by the
 server's timestamps on the rows written): a rush whose refusals are cheap has a high
@@ -10,11 +9,8 @@ answers/s while buyers feel only how fast the units went.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 from datetime import datetime
-from pathlib import Path
 
 from bench import summary
 from bench.common import figure
@@ -22,8 +18,6 @@ from bench.common import figure
 PGBENCH_CLIENTS = (16, 64)
 PGBENCH_SECONDS = 8
 P99_TARGET_MS = 300.0
-
-Row = tuple[str, str, str, bool | None]
 
 
 def pgbench_hot_row(database_url: str, seconds: int = PGBENCH_SECONDS) -> dict[int, float]:
@@ -64,63 +58,43 @@ def rows(
     correct_name: str,
     correct: bool,
     thread_ceiling: float | None = None,
-) -> list[Row]:
+) -> list[summary.Row]:
     """The summary rows of one hot path against the same run's pgbench (64 clients, the
     HTTP load's own count; 16 beside it)."""
     reference = pgbench.get(64)
     selling, answers = result["selling_per_second"], result["per_second"]
-    out: list[Row] = [
-        (
-            f"{path}: {unit}/s while units last",
+    out = [
+        summary.Row(
+            path,
+            f"{unit}/s while units last",
             f"{selling:,.1f}/s ({_share(selling, reference)} of pgbench 64)",
             f">= {selling_share:.0%} of pgbench",
             None if not reference else selling >= selling_share * reference,
         ),
-        (
-            f"{path}: answers/s",
+        summary.Row(
+            path,
+            "answers/s",
             f"{answers:,.1f}/s ({_share(answers, reference)} of pgbench 64)",
             ">= 100% of pgbench",
             None if not reference else answers >= reference,
         ),
-        (
-            f"{path}: p50 / p99",
+        summary.Row(
+            path,
+            "p50 / p99",
             f"{result['p50_ms']:,.0f} / {result['p99_ms']:,.0f} ms",
             f"p99 < {P99_TARGET_MS:.0f} ms",
             result["p99_ms"] < P99_TARGET_MS,
         ),
-        (f"{path}: {correct_name}", "yes" if correct else "NO", "yes", correct),
+        summary.Row(path, correct_name, "yes" if correct else "NO", "yes", correct),
     ]
     for clients, tps in sorted(pgbench.items()):
-        out.append((f"{path}: pgbench hot row, {clients} clients", f"{tps:,.1f} tx/s", "", None))
+        out.append(summary.beside(path, f"pgbench hot row, {clients} clients", f"{tps:,.1f} tx/s"))
     if thread_ceiling:
         out.append(
-            (
-                f"{path}: psycopg 64-thread ceiling (GIL-bound)",
+            summary.beside(
+                path,
+                "psycopg 64-thread ceiling (GIL-bound)",
                 f"{thread_ceiling:,.1f}/s (answers {_share(answers, thread_ceiling)})",
-                "",
-                None,
             )
         )
     return out
-
-
-def print_rows(title: str, found: list[Row]) -> None:
-    print(f"summary: {title}")
-    for name, value, target, met in found:
-        verdict = "" if met is None else ("met" if met else "NOT MET")
-        print(f"  {name:<52} {value:>34}  {target:<22} {verdict}".rstrip(), flush=True)
-
-
-def write_rows(found: list[Row], destination: str | None) -> None:
-    """Hand the rows to whoever ran the benchmark in a subprocess (``--summary-json``), and
-    the targets among them to ``make bench``'s one summary table when it runs this."""
-    if os.environ.get(summary.ENV):
-        summary.report(
-            [
-                summary.Row(*name.split(": ", 1), figure=value, goal=target, met=met)
-                for name, value, target, met in found
-                if met is not None
-            ]
-        )
-    if destination:
-        Path(destination).write_text(json.dumps([list(row) for row in found], ensure_ascii=False))

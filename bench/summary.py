@@ -31,8 +31,8 @@ class Row:
     bench: str  # "flash sale", "reservation rush", "hot-lot bids", "flash deal"...
     target: str  # what is measured
     figure: str  # this run's figure, as shown
-    goal: str  # the target, as shown
-    met: bool
+    goal: str  # the target, as shown ("" for a line shown beside the targets)
+    met: bool | None  # None: a figure for reference (pgbench's, say), not a target
 
 
 def _shown(value: float | int, unit: str = "") -> str:
@@ -69,6 +69,11 @@ def equal(bench: str, target: str, value: object, *, expected: object) -> Row:
     return Row(bench, target, str(value), f"= {expected}", value == expected)
 
 
+def beside(bench: str, what: str, figure: str) -> Row:
+    """A figure shown beside the targets without being one (the same run's pgbench)."""
+    return Row(bench, what, figure, "", None)
+
+
 def report(rows: list[Row]) -> None:
     """Record a benchmark's rows: into ``BENCH_SUMMARY_FILE`` when ``python -m bench`` runs
     it, else printed as this benchmark's own table."""
@@ -93,12 +98,12 @@ def print_table(rows: list[Row]) -> None:
         print("\nsummary: no targets reported")
         return
     headers = ("bench", "target", "this run", "goal", "met")
-    table = [headers] + [
-        (r.bench, r.target, r.figure, r.goal, "yes" if r.met else "NO") for r in rows
-    ]
+    verdicts = {True: "yes", False: "NO", None: ""}
+    table = [headers] + [(r.bench, r.target, r.figure, r.goal, verdicts[r.met]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    met = sum(r.met for r in rows)
-    print(f"\n=== summary: {met} of {len(rows)} targets met in this run ===")
+    targets = [r for r in rows if r.met is not None]
+    met = sum(bool(r.met) for r in targets)
+    print(f"\n=== summary: {met} of {len(targets)} targets met in this run ===")
     for n, row in enumerate(table):
         print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         if n == 0:
