@@ -18,45 +18,9 @@ import pytest
 
 from designmall.demo.cluster import Cluster, _pg_bin
 from designmall.demo.serving import designmall_argv
+from tests.cluster.support import missing_servers
 
 pytestmark = pytest.mark.cluster
-
-
-def _missing() -> str | None:
-    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
-        return "nginx is not installed (make servers)"
-    if shutil.which("redis-server") is None:
-        return "redis-server is not installed"
-    try:
-        _pg_bin("initdb")
-    except RuntimeError as exc:
-        return str(exc)
-    return None
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the cluster tests need {missing}")
-        pytest.skip(missing)
-    fast_replica_rules = {
-        "REPLICA_STICKY_SECONDS": "2",
-        "REPLICA_MAX_LAG_SECONDS": "1",
-        "REPLICA_CHECK_SECONDS": "0.5",
-        "REDIS_RETRY_SECONDS": "1",
-    }
-    with Cluster(
-        nodes=2,
-        workers=2,
-        node_threads=4,
-        log=False,
-        log_statements=True,
-        extra_env=fast_replica_rules,
-        keep=os.environ.get("KEEP_CLUSTER") == "1",  # its logs, to see why a test failed
-    ) as running:
-        yield running
 
 
 def _get(url: str, headers: dict | None = None):
@@ -128,7 +92,7 @@ def test_the_replica_streams_what_the_primary_writes(cluster):
 
 
 def test_stopping_leaves_no_process_behind():
-    missing = _missing()
+    missing = missing_servers()
     if missing:
         pytest.skip(missing)
     running = Cluster(nodes=1, workers=1, node_threads=2, log=False)
