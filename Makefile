@@ -78,10 +78,13 @@ servers:
 	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
 	fi
 
-# The same suite against PostgreSQL, in a fresh database named for this run.
+# The same suite against PostgreSQL, in a fresh database named for this run. The cluster
+# tests (tests/cluster) start their own PostgreSQL primary and replica whatever DATABASE_URL
+# says, so `make test` has run them already.
+PG_MARKERS := not cluster$(if $(SKIP_BROWSER), and not browser,)
 test-postgres: $(STAMP) $(BROWSER_PREREQ) servers
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/designmall_$$$$} \
-	  $(BIN)/pytest -n 2 --dist loadfile --create-db $(PYTEST_BROWSER)
+	  $(BIN)/pytest -n 2 --dist loadfile --create-db -m "$(PG_MARKERS)"
 
 # schemathesis against the OpenAPI document: every operation, requests that fit it and
 # requests that don't; fails on any 5xx or a status the document does not list. A few
