@@ -11,7 +11,9 @@ online check-in, offline signature verification), and a hot auction lot
 (``bench.auctions``: bidding against its raw-SQL ceiling, 500 live watchers), and a
 pre-sale's deposit rush (``bench.presale``: 5,000 buyers for 500 units at 64 clients), and a
 flash deal (``bench.deals``: 20,000 buyers for 500 units over Redis and over the
-database alone, beside pgbench's hot-row order transaction).
+database alone, beside pgbench's hot-row order transaction), and the production tier
+(``bench.cluster``: the flash sale and product pages through nginx with 1 and with 2 web
+nodes, with the CPU each group of processes used).
 It ends with one summary table of the hot paths' targets (issue 17) and whether this run
 met each (``bench.summary``: every benchmark reports its rows to it).
 Record the figures in docs/BENCHMARKS.md.
@@ -80,6 +82,8 @@ def _run_all(args: argparse.Namespace) -> None:
         _run_module("bench.deals", dict(os.environ))
         print("\n=== the job queue with 2 and 4 workers on PostgreSQL ===", flush=True)
         _run_module("bench.jobs", dict(os.environ))
+        print("\n=== the cluster: nginx in front of 1 and of 2 web nodes ===", flush=True)
+        _run_module("bench.cluster", dict(os.environ))
 
 
 if __name__ == "__main__":

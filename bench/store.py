@@ -134,7 +134,10 @@ def _shop_with_skus(name: str, *, skus: int, stock: int, price_fen: int = 12_900
 # --- 1. the flash sale ----------------------------------------------------------------------
 
 
-def flash_sale(base: str, folder: Path, tokens: list[str], *, units: int, clients: int) -> dict:
+def flash_sale(
+    base: str, folder: Path, tokens: list[str], *, units: int, clients: int, runner=wrk
+) -> dict:
+    """``runner``: ``bench.wrk.run`` or a wrapper of it (``bench.cluster`` times CPU use)."""
     from django.db.models import Max
 
     from designmall.inventory.models import StockLevel
@@ -156,7 +159,7 @@ def flash_sale(base: str, folder: Path, tokens: list[str], *, units: int, client
         )
         for n, token in enumerate(tokens)
     ]
-    result = wrk(base, lines, clients=clients, folder=folder)
+    result = runner(base, lines, clients=clients, folder=folder)
     level = StockLevel.objects.get(sku=sku)
     sold = Order.objects.filter(lines__sku=sku)
     orders = sold.count()

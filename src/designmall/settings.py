@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -147,13 +148,25 @@ else:
     # about as much as a sequential one; with PostgreSQL's default (4) the planner reads a
     # whole table where the search index would touch a sixth of it.
     _default_db.setdefault("OPTIONS", {})
-    _default_db["OPTIONS"].setdefault(
-        "options", "-c random_page_cost=" + os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1")
-    )
+    # DATABASE_PGBOUNCER=true: DATABASE_URL is PgBouncer in transaction mode (deploy/README.md),
+    # where a server connection serves a client only for one transaction: no server-side
+    # cursors (they outlive it), no "options" startup parameter (PgBouncer refuses it: set
+    # random_page_cost on the database instead), and no pool of our own. Prepared statements
+    # are already off: Django passes psycopg prepare_threshold=None unless told otherwise.
+    _pgbouncer = os.environ.get("DATABASE_PGBOUNCER", "").lower() in ("1", "true", "yes")
+    if _pgbouncer:
+        _default_db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        _default_db["OPTIONS"].setdefault(
+            "options",
+            "-c random_page_cost=" + os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1"),
+        )
     # DATABASE_POOL_SIZE=N: each web or worker process shares at most N connections among
     # its threads (psycopg's pool through Django's "pool" option) instead of one per thread,
     # so nodes x processes x threads cannot use up PostgreSQL's max_connections.
     _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "0") or 0)
+    if _pool_size > 0 and _pgbouncer:
+        raise ImproperlyConfigured("DATABASE_POOL_SIZE and DATABASE_PGBOUNCER: choose one")
     if _pool_size > 0:
         _default_db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
         _default_db["OPTIONS"]["pool"] = {
@@ -185,6 +198,9 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
     )
     _replica_db["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
+    _replica_db["DISABLE_SERVER_SIDE_CURSORS"] = _default_db.get(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
     if "pool" in _replica_db["OPTIONS"]:
         _replica_db["CONN_MAX_AGE"] = 0
     _replica_db["TEST"] = {"MIRROR": "default"}

@@ -32,6 +32,7 @@ from designmall.demo.serving import designmall_argv, gunicorn_argv
 
 REPO = Path(__file__).resolve().parents[3]
 NGINX_TEMPLATE = REPO / "deploy" / "nginx.conf.template"
+PGBOUNCER_TEMPLATE = REPO / "deploy" / "pgbouncer.ini.template"
 PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 MAX_BODY = "12m"
 
@@ -67,6 +68,16 @@ def render_nginx_site(
         "ACCESS_LOG": access_log,
         "MAX_BODY": max_body,
     }
+    text = template.read_text(encoding="utf-8")
+    for name, value in values.items():
+        text = text.replace("{{ " + name + " }}", value)
+    if re.search(r"{{ [A-Z_]+ }}", text):
+        raise ClusterError(f"unfilled placeholder in {template}")
+    return text
+
+
+def render_template(template: Path, values: dict[str, str]) -> str:
+    """A shipped configuration template with its ``{{ NAME }}`` placeholders filled in."""
     text = template.read_text(encoding="utf-8")
     for name, value in values.items():
         text = text.replace("{{ " + name + " }}", value)
@@ -120,7 +131,12 @@ def _wait_for_health(url: str, *, timeout: float) -> None:
 class Cluster:
     """nginx + ``nodes`` web nodes + ``workers`` workers + PostgreSQL primary and replica +
     Redis, in ``folder`` (a new temporary folder by default, removed on stop unless
-    ``keep``)."""
+    ``keep``).
+
+    For benchmarks: ``replica=False`` leaves the replica out (every read on the primary),
+    ``pg_max_connections`` sets the primary's limit, and ``pgbouncer_pool`` > 0 puts
+    PgBouncer in transaction mode (``deploy/pgbouncer.ini.template``, that many server
+    connections) between the nodes and workers and the primary."""
 
     nodes: int = 2
     workers: int = 2
@@ -133,6 +149,9 @@ class Cluster:
     log: bool = True
     log_statements: bool = False  # every statement in each server's log (for tests)
     extra_env: dict[str, str] = field(default_factory=dict)
+    replica: bool = True
+    pg_max_connections: int = 200
+    pgbouncer_pool: int = 0
 
     def __post_init__(self) -> None:
         self.processes: dict[str, subprocess.Popen] = {}
@@ -159,15 +178,22 @@ class Cluster:
         return f"postgres://postgres@127.0.0.1:{self.ports['replica']}/designmall"
 
     @property
+    def pgbouncer_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.ports['pgbouncer']}/designmall"
+
+    @property
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.ports['redis']}/0"
 
-    def env(self) -> dict[str, str]:
-        """What every node and worker of this cluster runs with (the README's variables)."""
+    def env(self, *, direct: bool = False) -> dict[str, str]:
+        """What every node and worker of this cluster runs with (the README's variables);
+        ``direct``: straight to the primary even with PgBouncer (for migrations)."""
+        through_pgbouncer = {"DATABASE_URL": self.pgbouncer_url, "DATABASE_PGBOUNCER": "true"}
         return {
             **os.environ,
             "DATABASE_URL": self.primary_url,
-            "DATABASE_REPLICA_URL": self.replica_url,
+            **({"DATABASE_REPLICA_URL": self.replica_url} if self.replica else {}),
+            **(through_pgbouncer if self.pgbouncer_pool and not direct else {}),
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self._secret_key,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -189,7 +215,7 @@ class Cluster:
         self.stop()
 
     def start(self) -> None:
-        for name in ("nginx", "primary", "replica", "redis"):
+        for name in ("nginx", "primary", "replica", "redis", "pgbouncer"):
             self.ports[name] = free_port() if name != "nginx" or not self.port else self.port
         for index in range(self.nodes):
             self.ports[f"web{index}"] = free_port()
@@ -207,6 +233,8 @@ class Cluster:
             self._start_postgres()
             self._start_redis()
             self._prepare_database()
+            if self.pgbouncer_pool:
+                self._start_pgbouncer()
             self._start_nodes()
             self._start_workers()
             self._start_nginx()
@@ -231,12 +259,12 @@ class Cluster:
     def _start_postgres(self) -> None:
         primary = self.folder / "pg-primary"
         replica = self.folder / "pg-replica"
-        for folder in (primary, replica):
+        for folder in (primary, replica) if self.replica else (primary,):
             folder.mkdir()
             if os.geteuid() == 0:
                 shutil.chown(folder, "postgres", "postgres")
             folder.chmod(0o700)
-        self.pg_data = {"primary": primary, "replica": replica}
+        self.pg_data = {"primary": primary, **({"replica": replica} if self.replica else {})}
         subprocess.run(
             _as_postgres(
                 [_pg_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-EUTF8"]
@@ -249,7 +277,7 @@ class Cluster:
                 "\n# designmall cluster\n"
                 "listen_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{primary}'\n"
-                "max_connections = 200\n"
+                f"max_connections = {self.pg_max_connections}\n"
                 "wal_level = replica\n"
                 "max_wal_senders = 5\n"
                 "hot_standby = on\n"
@@ -260,6 +288,8 @@ class Cluster:
             )
         self._pg_ctl("primary", "start")
         self._say(f"PostgreSQL primary on 127.0.0.1:{self.ports['primary']}")
+        if not self.replica:
+            return
         subprocess.run(
             _as_postgres(
                 [
@@ -339,7 +369,7 @@ class Cluster:
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def _prepare_database(self) -> None:
-        env = self.env()
+        env = self.env(direct=True)
         subprocess.run(
             [
                 _pg_bin("createdb"),
@@ -358,7 +388,52 @@ class Cluster:
             subprocess.run(designmall_argv(*argv, "-v", "0"), env=env, check=True)
         if self.seed:
             subprocess.run(designmall_argv("seed"), env=env, check=True)
+        if self.pgbouncer_pool:
+            # Connections through PgBouncer carry no "options": the planner setting the
+            # nodes otherwise send lives on the database.
+            cost = os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1")
+            subprocess.run(
+                [
+                    _pg_bin("psql"),
+                    *("-h", "127.0.0.1", "-p", str(self.ports["primary"]), "-U", "postgres"),
+                    *("-d", "designmall", "-c"),
+                    f"ALTER DATABASE designmall SET random_page_cost = {float(cost)}",
+                ],
+                check=True,
+                capture_output=True,
+            )
         self._say("database migrated, static files collected")
+
+    def _start_pgbouncer(self) -> None:
+        pgbouncer = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(pgbouncer).exists():
+            raise ClusterError("pgbouncer was not found (Debian: apt-get install pgbouncer)")
+        home = self.folder / "pgbouncer"
+        home.mkdir(exist_ok=True)
+        if os.geteuid() == 0:  # PgBouncer refuses root too
+            shutil.chown(home, "postgres", "postgres")
+        config = render_template(
+            PGBOUNCER_TEMPLATE,
+            {
+                "DATABASE": "designmall",
+                "SERVER_HOST": "127.0.0.1",
+                "SERVER_PORT": str(self.ports["primary"]),
+                "SERVER_USER": "postgres",
+                "LISTEN_ADDR": "127.0.0.1",
+                "LISTEN_PORT": str(self.ports["pgbouncer"]),
+                "AUTH_TYPE": "any",
+                "POOL_SIZE": str(self.pgbouncer_pool),
+                "LOG_FILE": str(self.logs / "pgbouncer-server.log"),  # stdout: pgbouncer.log
+                "PID_FILE": str(home / "pgbouncer.pid"),
+            },
+        )
+        (home / "pgbouncer.ini").write_text(config, encoding="utf-8")
+        process = self._spawn("pgbouncer", _as_postgres([pgbouncer, str(home / "pgbouncer.ini")]))
+        _wait_for_port(self.ports["pgbouncer"], process=process, timeout=20)
+        self._say(
+            f"PgBouncer on 127.0.0.1:{self.ports['pgbouncer']} "
+            f"(transaction mode, {self.pgbouncer_pool} server connections)"
+        )
 
     def _start_nodes(self) -> None:
         env = {**self.env(), "WEB_THREADS": str(self.node_threads)}
@@ -444,6 +519,7 @@ class Cluster:
             self._stop_process(name)
         for name in [n for n in list(self.processes) if n.startswith("worker")]:
             self._stop_process(name)
+        self._stop_process("pgbouncer")
         self._stop_process("redis")
         for which in ("replica", "primary"):
             data = self.pg_data.get(which)
