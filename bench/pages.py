@@ -20,7 +20,9 @@ inherit each other's pages. The runs:
 - for reference, ``uniform`` with the page cache off (catalog data kept):
   every page rendered, as for a logged-in buyer.
 
-Prints p50/p99 latency and pages per second for each.
+Prints p50/p99 latency and pages per second for each, and how wrk's connections were
+spread over the server's two workers halfway through (a 16/0 split halves the cores a run
+gets: read patterns side by side only with like splits).
 
     .venv/bin/python -m bench.pages [--clients 16] [--seconds 20]
 """
@@ -34,13 +36,16 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.common import figure, live_server, setup_django
 
 PRODUCTS = 2_000
+WORKERS = 2  # live_server's default
 WARM_UP = 100
 # Picks a path by the PATTERN env variable: uniform, or Zipf by inverse CDF.
 WRK_SCRIPT = """
@@ -80,8 +85,30 @@ def _product_paths(limit: int) -> list[str]:
     return [f"/p/{pid}/" for pid in ids]
 
 
+def _connections_per_worker(base: str) -> str:
+    """How the server's established connections are spread over its worker processes, as
+    "10/6": wrk's keep-alive connections stay with the worker that accepted them, and one
+    worker can use one core, so a lopsided split slows a whole run ("" without ``ss``)."""
+    port = base.rsplit(":", 1)[1]
+    try:
+        listing = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    counts = sorted(Counter(re.findall(r"pid=(\d+)", listing)).values(), reverse=True)
+    counts += [0] * (WORKERS - len(counts))  # a worker that accepted none
+    return "/".join(str(n) for n in counts)
+
+
 def _wrk(base: str, *, pattern: str, clients: int, seconds: int, folder: Path) -> dict:
     env = {**os.environ, "PATTERN": pattern, "PATHS_FILE": str(folder / "paths.txt")}
+    split: list[str] = []
+    sampler = threading.Timer(seconds / 2, lambda: split.append(_connections_per_worker(base)))
+    sampler.start()
     out = subprocess.run(
         [
             "wrk",
@@ -97,8 +124,10 @@ def _wrk(base: str, *, pattern: str, clients: int, seconds: int, folder: Path) -
         text=True,
         check=True,
     ).stdout
+    sampler.join()
     requests, errors, duration_us, p50, p99 = _RESULT.search(out).groups()
     return {
+        "connections_per_worker": split[0] if split else "",
         "p50_ms": float(p50),
         "p99_ms": float(p99),
         "per_second": int(requests) / (int(duration_us) / 1e6),
@@ -157,6 +186,7 @@ def run(*, clients: int, seconds: int) -> dict[str, dict]:
             figure("p99", result["p99_ms"], "ms")
             figure("pages/s", result["per_second"])
             figure("errors and non-2xx/3xx responses", result["errors"])
+            figure("wrk connections per server worker", result["connections_per_worker"])
     return results
 
 

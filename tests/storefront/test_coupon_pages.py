@@ -459,3 +459,13 @@ def test_the_refund_form_caps_a_lines_refund_at_what_it_really_cost(client, stor
         str(lamps.pk),
         "1",
     )
+
+
+def test_a_page_no_coupon_covers_has_the_strips_empty_mark_as_the_template_draws_it(rf):
+    from django.template.loader import render_to_string
+
+    from designmall.storefront.views.browse import coupon_strip
+
+    assert coupon_strip(rf.get("/"), []) == render_to_string(
+        "storefront/coupons/_strip.html", {"cards": []}
+    )

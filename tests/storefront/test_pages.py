@@ -167,6 +167,37 @@ def test_category_nav_is_cached_for_a_minute(client, catalog):
     assert reverse("storefront:category", args=["new-in"]) not in response.text
 
 
+def test_category_bar_follows_the_categories_once_their_minute_is_up(client, catalog):
+    from django.core.cache import cache
+
+    from designmall.storefront.selectors import NAV_CACHE_KEY
+    from tests.factories import make_category
+
+    client.get(reverse("storefront:home"))  # the bar is rendered once and kept per process
+    make_category(slug="new-in", name_zh="新分类")
+    cache.delete(NAV_CACHE_KEY)  # as when the kept categories expire
+    response = client.get(reverse("storefront:login"))
+    assert reverse("storefront:category", args=["new-in"]) in response.text
+
+
+def test_category_bar_marks_the_current_category_only_on_its_page(client, catalog):
+    furniture = reverse("storefront:category", args=["furniture"])
+    marked = f'<a href="{furniture}" aria-current="page">'
+    client.get(reverse("storefront:home"))
+    assert marked in client.get(furniture).text
+    assert marked not in client.get(reverse("storefront:home")).text
+
+
+def test_category_bar_is_in_the_page_language(client, catalog):
+    client.get(reverse("storefront:home"))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("storefront:login")).text
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get(reverse("storefront:login")).text
+    assert ">Furniture</a>" in english and ">家具</a>" not in english
+    assert ">家具</a>" in chinese
+
+
 def test_language_switch_turns_pages_english(client, catalog):
     url = reverse("storefront:product", args=[catalog.chair.public_id])
     response = client.post(reverse("set_language"), {"language": "en", "next": url})

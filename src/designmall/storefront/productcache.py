@@ -144,12 +144,13 @@ def product_page(*, public_id: str, language: str) -> tuple[ProductData, dict[st
     key, key_of_parts = data_key(public_id), parts_key(public_id, language)
     found = cache.get_many([key, key_of_parts])
     data, parts = found.get(key), found.get(key_of_parts)
+    storing = {}
     if data is None:
-        data = _read(public_id)
-        cache.set(key, data, _spread(seconds))
+        data = storing[key] = _read(public_id)
     if parts is None or parts.get("token") != data.token:
-        parts = {**_render_parts(data), "token": data.token}
-        cache.set(key_of_parts, parts, _spread(seconds))
+        parts = storing[key_of_parts] = {**_render_parts(data), "token": data.token}
+    if storing:  # a first visit stores both in one round trip
+        cache.set_many(storing, _spread(seconds))
     return data, parts
 
 

@@ -36,6 +36,8 @@ from designmall.storefront.week import design_week
 
 PER_PAGE = 24
 COUPONS_SHOWN = 6
+# What storefront/coupons/_strip.html renders without coupons (the script finds the mark).
+EMPTY_COUPON_STRIP = "<div data-coupon-strip></div>\n"
 MAX_PAGE = 1000
 
 
@@ -249,6 +251,8 @@ def coupon_strip(request: HttpRequest, templates) -> str:
     claim buttons (drawn for every visitor, from ``claimable_index``; a logged-in
     visitor's own claims are read only when some coupon applies)."""
     found = templates[:COUPONS_SHOWN]
+    if not found:  # no coupon covers it: the empty mark the script looks for, unrendered
+        return EMPTY_COUPON_STRIP
     return render_to_string(
         "storefront/coupons/_strip.html",
         {
