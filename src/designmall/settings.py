@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "designmall.core.metrics.RequestMetricsMiddleware",
     "designmall.core.requestid.RequestIdMiddleware",
     "designmall.core.proxy.ForwardedClientMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -97,6 +98,12 @@ MIDDLEWARE = [
 # Addresses of our own proxies (nginx in front of the nodes): their X-Forwarded-For names
 # the client (core/proxy.py). Empty: REMOTE_ADDR is the client.
 TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+
+# Who may read /metrics (core/metrics.py): these addresses or networks, or a request
+# with "Authorization: Bearer $METRICS_TOKEN" (when set). Anyone else gets a 404.
+_metrics_ips = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_ALLOWED_IPS = [a.strip() for a in _metrics_ips.split(",") if a.strip()]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 ROOT_URLCONF = "designmall.urls"
 WSGI_APPLICATION = "designmall.wsgi.application"

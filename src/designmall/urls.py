@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from designmall.api.urls import api_urlpatterns
 from designmall.core.media import serve_media
+from designmall.core.metrics import metrics_view
 
 # The back office carries the show's name, in the page's language.
 admin.site.site_header = _("设计周商城后台")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     *api_urlpatterns,
     path("payments/", include("designmall.payments.urls")),
+    # Prometheus' scrape: for METRICS_ALLOWED_IPS / METRICS_TOKEN only (core/metrics.py).
+    path("metrics", metrics_view, name="metrics"),
     path("", include("designmall.storefront.urls")),
     # Uploaded and generated images. Behind a real web server this path is
     # served by it (with the same types and headers: core/media.py); here the app serves

@@ -68,7 +68,7 @@ from designmall.auctions.snapshot import (
     steps_rows,
 )
 from designmall.catalog.models import ShopStatus
-from designmall.core import clock
+from designmall.core import clock, metrics
 from designmall.core.audit import audit_record
 from designmall.core.errors import (
     Conflict,
@@ -463,6 +463,7 @@ def bid_place(
     bid, lot, state, events = apply(**attempt)
     if not bid.accepted:
         raise _refusal_error(bid, lot, state)
+    metrics.count_on_commit(metrics.BIDS_ACCEPTED)
     accepted = events[0]
     assert isinstance(accepted, engine.BidAccepted)
     return BidResult(

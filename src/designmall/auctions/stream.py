@@ -43,7 +43,7 @@ from designmall.auctions import fanout
 from designmall.auctions.models import Bid, Lot
 from designmall.auctions.selectors import Phase, bidder_code, handle_label, lot_phase
 from designmall.auctions.snapshot import lot_state
-from designmall.core import clock
+from designmall.core import clock, metrics
 from designmall.core.money import format_fen
 
 POLL_SECONDS = 1.0
@@ -196,11 +196,13 @@ class StreamSlots:
             if self.open >= self.limit():
                 return False
             self.open += 1
-            return True
+        metrics.LIVE_STREAMS.inc()
+        return True
 
     def give_back(self) -> None:
         with self._lock:
             self.open -= 1
+        metrics.LIVE_STREAMS.dec()
 
 
 slots = StreamSlots()

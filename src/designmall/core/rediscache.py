@@ -25,6 +25,8 @@ import time
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from designmall.core.metrics import redis_timer
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,6 +56,7 @@ class KeptClientRedisCacheClient(RedisCacheClient):
     def _guarded(self, method, fallback, *args, **kwargs):
         if time.monotonic() < self._down_until:
             return fallback
+        started = time.perf_counter()
         try:
             return method(*args, **kwargs)
         except self._errors as error:
@@ -62,6 +65,8 @@ class KeptClientRedisCacheClient(RedisCacheClient):
                     logger.warning("Redis unreachable, the cache keeps nothing for now: %s", error)
                 self._down_until = time.monotonic() + settings.REDIS_RETRY_SECONDS
             return fallback
+        finally:
+            redis_timer(method.__name__).observe(time.perf_counter() - started)
 
     def get(self, key, default):
         return self._guarded(super().get, default, key, default)

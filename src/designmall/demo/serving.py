@@ -57,6 +57,9 @@ def gunicorn_argv(
         "-m",
         "gunicorn",
         WSGI_APP,
+        # Server hooks: each run's metrics folder, shared by its workers (core/metrics.py).
+        "--config",
+        "python:designmall.core.gunicornhooks",
         "--bind",
         bind,
         "--workers",

@@ -41,7 +41,7 @@ from django.utils.translation import gettext_noop
 
 from designmall.accounts.models import User
 from designmall.catalog.models import Sku
-from designmall.core import clock, leansql
+from designmall.core import clock, leansql, metrics
 from designmall.core.errors import (
     Conflict,
     DomainError,
@@ -396,6 +396,7 @@ def _as_prefetched(instance, relation: str, objects: list) -> None:
 def _orders_insert(orders: list[Order]) -> None:
     """Insert the orders inside a caller's transaction (a lot's checkout: ``lots``); pickup
     codes that collide with an open order's are drawn again, under a savepoint."""
+    metrics.count_on_commit(metrics.ORDERS_CREATED, len(orders))
     if not any(order.pickup_code for order in orders):
         Order.objects.bulk_create(orders)
         return
@@ -565,6 +566,7 @@ def _checkout_insert(
     ]
     try:
         leansql.insert(orders)
+        metrics.count_on_commit(metrics.ORDERS_CREATED, len(orders))
     except IntegrityError as error:
         if not pickup:
             raise

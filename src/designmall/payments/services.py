@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from designmall.accounts.models import User
-from designmall.core import clock, leansql
+from designmall.core import clock, leansql, metrics
 from designmall.core.audit import audit_record
 from designmall.core.errors import Conflict, DomainError, ValidationFailed
 from designmall.core.jobs import enqueue
@@ -226,6 +226,8 @@ def payment_credit(*, payment: Payment, trade_no: str, via: str) -> str:
             refusal = f"refused: {exc.code}"
             log.warning("payment %s: the payable refused it (%s)", payment.public_id, exc.code)
     outcome = NotifyOutcome.REFUNDING if refusal else NotifyOutcome.CREDITED
+    if not refusal:
+        metrics.count_on_commit(metrics.PAYMENTS_CREDITED)
     audit_record(
         actor=None,
         action="payment.paid",

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from designmall.core import clock
+from designmall.core import clock, metrics
 from designmall.core.errors import (
     Conflict,
     NotFound,
@@ -288,6 +288,14 @@ def _record(
             scan_ids=[item.scan_id for n, item in todo if answers[n] is None]
         )
     }
+    admitted = [
+        results[item.scan_id]
+        for n, item in todo
+        if answers[n] is None and n not in replayed and results[item.scan_id].ok
+    ]
+    metrics.count_on_commit(
+        metrics.CHECKINS, sum(1 for r in admitted if r.direction == ScanDirection.ENTRY)
+    )
     for n, item in todo:
         if answers[n] is None:
             result = results[item.scan_id]
