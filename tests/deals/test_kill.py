@@ -223,10 +223,14 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
     sold_at_kill = 0
     deadline = time.monotonic() + 240
     while kills < KILLS and time.monotonic() < deadline:
+        # Buyers are answered at admission, so the rush may be over long before the
+        # orders are written: the kill waits for orders, not for buyers.
         sold = DealTicket.objects.filter(deal=deal).count()
-        if sold >= UNITS or not any(t.is_alive() for t in threads):
+        if sold >= UNITS:
             break
         if sold < sold_at_kill + 12:
+            if kills and not any(t.is_alive() for t in threads):
+                break  # the rush is over; the dead writer's queue stays unwritten
             time.sleep(0.02)
             continue
         workers = _children(master.pid)
@@ -237,13 +241,13 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
         sold_at_kill = sold
         time.sleep(1.0)  # PostgreSQL rolls the dead connections' transactions back
         caught.update(_orphans(redis_deals, deal))
-        if caught and kills >= 2:
+        if caught:
             break
     for thread in threads:
         thread.join(timeout=300)
     assert not any(t.is_alive() for t in threads), "buyers still waiting"
     assert master.poll() is None, "gunicorn's master died"
-    assert kills >= 1, "the units sold out before a worker could be killed"
+    assert kills >= 1, "the orders were all written before a worker could be killed"
 
     # The rush is over: stop the server, then look at what Redis still holds.
     master.send_signal(signal.SIGTERM)
