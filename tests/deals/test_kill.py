@@ -291,7 +291,9 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
         "deal_sold_out",
         "deal_limit_reached",
     }
-    assert sum(b.dropped for b in buyers) > 0  # the kills did cut connections
+    # (Connections cut by the kill are retried under their key, answered the same ticket;
+    # but buyers are answered at admission, so the kill may come after the last answer:
+    # what it always cuts is the writer's queue, the orphans above.)
     assert stock_verify() == []
     assert hold_open_quantity(owner_ref=deal.owner_ref) == UNITS  # paid: none yet
 
