@@ -3,7 +3,9 @@ this process and SQL statements per request, through the site's WSGI application
 (``designmall.wsgi.application``, with whatever sits in front of Django), on PostgreSQL +
 Redis, for
 
-- an admitted buy (201: the order written), ``--units`` of them;
+- an admitted buy (202: answered at admission, the order queued), ``--units`` of them;
+- the order written behind it (``deals.deal_write_queued``, the writer thread's work,
+  done here in this thread so that it is counted), per order;
 - a buy after the last unit (409 ``deal_sold_out``), as most of a rush's buyers get.
 
 ``--profile`` prints cProfile's heaviest functions (cumulative CPU time) for each.
@@ -79,6 +81,25 @@ def _measure(app, deal_id, tokens, *, want: str, name: str, profile: bool):
     return 1000 * cpu / len(tokens), 1000 * wall / len(tokens), statements / len(tokens)
 
 
+def _measure_writes(deal, units: int, write) -> tuple[float, float, float]:
+    from django.db import connection
+
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        cpu, wall = time.process_time(), time.perf_counter()
+        written = write(deal=deal)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if written != units:
+        raise SystemExit(f"wanted {units} orders written, wrote {written}")
+    return 1000 * cpu / units, 1000 * wall / units, statements / units
+
+
 def run(*, units: int, sold_out: int, profile: bool) -> dict:
     prefix = f"bench-deal-cpu-{os.getpid()}"
     os.environ.update(
@@ -87,13 +108,14 @@ def run(*, units: int, sold_out: int, profile: bool) -> dict:
         DEAL_REDIS_PREFIX=prefix,
         CACHE_PREFIX=prefix,
         RATE_LIMITS_ENABLED="false",
+        DEAL_WRITER_THREAD="false",  # the orders are written below, measured apart
     )
     results = {}
     with fresh_postgres("dealcpu"):
         from bench.store import _buyers_with_tokens, _shop_with_skus
         from designmall.core import clock
         from designmall.promotions import deal_admission
-        from designmall.promotions.deals import deal_schedule_unchecked
+        from designmall.promotions.deals import deal_schedule_unchecked, deal_write_queued
         from designmall.wsgi import application
 
         warm = 20
@@ -110,15 +132,17 @@ def run(*, units: int, sold_out: int, profile: bool) -> dict:
         )
         try:
             for n, token in enumerate(tokens[:warm]):  # connections opened, code loaded
-                _buy(application, deal.public_id, token, f"warm-{n}", "201")
-            results["admitted (201)"] = _measure(
+                _buy(application, deal.public_id, token, f"warm-{n}", "202")
+            deal_write_queued(deal=deal)
+            results["admitted (202)"] = _measure(
                 application,
                 deal.public_id,
                 tokens[warm : warm + units],
-                want="201",
+                want="202",
                 name="won",
                 profile=profile,
             )
+            results["order written behind"] = _measure_writes(deal, units, deal_write_queued)
             results["sold out (409)"] = _measure(
                 application,
                 deal.public_id,

@@ -6,6 +6,9 @@ per buyer, 256 connections at once (``POST /api/v1/deals/{id}/buy`` with an
 ``Idempotency-Key``): answers/s, p50/p99, orders/s while units last (from the first
 ticket to the 500th), and proof: exactly 500 orders, no buyer over the limit, the stock
 books balanced and Redis agreeing with the database (the reconciler finds nothing to do).
+On the Redis path a buyer who won is answered 202 at admission and the order is written
+behind the answer (``promotions.deal_writer``): the orders are counted once the writers
+caught up, and the time from admission to order is reported (p50/p99/max).
 Then the same deal with the server pointed at no Redis (the database path: one
 conditional update of the deal's row per admission). Then pgbench's hot-row figure.
 
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import time
 from datetime import timedelta
 
 from bench.common import figure, live_server
@@ -78,6 +82,12 @@ def rush(base: str, folder, tokens: list[str], label: str, name: str) -> dict:
     # Time enough for every buyer (wrk's duration would cut the run short, unanswered).
     result = wrk(base, lines, clients=CLIENTS, folder=folder, seconds=1_800)
     live = DealTicket.objects.filter(LIVE_TICKET, deal=deal)
+    caught_up_after = _writer_caught_up(live)
+    waits = sorted(
+        (ticket.created_at - ticket.admitted_at).total_seconds() * 1000
+        for ticket in live.only("created_at", "admitted_at")
+        if ticket.admitted_at is not None
+    )
     span = live.aggregate(first=Min("created_at"), last=Max("created_at"))
     seconds_selling = (
         (span["last"] - span["first"]).total_seconds() if span["first"] is not None else 0
@@ -87,6 +97,10 @@ def rush(base: str, folder, tokens: list[str], label: str, name: str) -> dict:
         live.values("buyer_id").annotate(n=Count("id")).values_list("n", flat=True), default=0
     )
     result.update(
+        caught_up_after=caught_up_after,
+        order_p50_ms=_percentile(waits, 50),
+        order_p99_ms=_percentile(waits, 99),
+        order_max_ms=waits[-1] if waits else 0.0,
         orders=orders,
         most_per_buyer=most,
         books=stock_verify(),
@@ -98,6 +112,10 @@ def rush(base: str, folder, tokens: list[str], label: str, name: str) -> dict:
     figure("p50", result["p50_ms"], "ms")
     figure("p99", result["p99_ms"], "ms")
     figure("orders/s while units last", result["orders_per_second"])
+    figure("time to order p50 (admitted -> order written)", result["order_p50_ms"], "ms")
+    figure("time to order p99", result["order_p99_ms"], "ms")
+    figure("time to order max", result["order_max_ms"], "ms")
+    figure("writer caught up after the last answer", caught_up_after, "s")
     figure("answers by status", statuses(result))
     figure("buyers answered", f"{result['answered']:,} of {len(tokens):,}")
     figure("buyers unanswered (must be 0)", result["unanswered"])
@@ -114,6 +132,29 @@ def rush(base: str, folder, tokens: list[str], label: str, name: str) -> dict:
     return result
 
 
+def _writer_caught_up(live, *, patience: float = 120.0) -> float:
+    """Seconds from the rush's last answer until every admitted unit is an order (on the
+    Redis path the orders are written behind the answers): until UNITS live tickets, or
+    no new one for ``patience`` seconds (the proof below then shows what is missing)."""
+    started = time.monotonic()
+    last_change, seen = started, -1
+    while True:
+        count = live.count()
+        if count >= UNITS:
+            return time.monotonic() - started
+        if count != seen:
+            last_change, seen = time.monotonic(), count
+        elif time.monotonic() - last_change > patience:
+            return time.monotonic() - started
+        time.sleep(0.1)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
 def _redis_agrees(deal) -> dict:
     from django.conf import settings
 
@@ -125,7 +166,11 @@ def _redis_agrees(deal) -> dict:
     figure("Redis units left (must be 0)", left if left is not None else "-")
     figure(
         "reconciler repairs (must be 0)",
-        report["voided"] + report["restored"] + report["removed"] + report["loaded"],
+        report["written"]
+        + report["voided"]
+        + report["restored"]
+        + report["removed"]
+        + report["loaded"],
     )
     keys = list(deal_admission.store().client.scan_iter(f"{settings.DEAL_REDIS_PREFIX}:*"))
     if keys:

@@ -502,9 +502,12 @@ DEAL_REDIS_URL = os.environ.get("DEAL_REDIS_URL", REDIS_URL)
 DEAL_REDIS_PREFIX = os.environ.get(
     "DEAL_REDIS_PREFIX", os.environ.get("CACHE_PREFIX", "designmall")
 )
-# An admission in Redis whose order is not in the database after this long is voided by
-# the reconciler and its unit goes back on sale.
+# An admission in Redis whose order is not in the database after this long is written by
+# the reconciler from its kept request (or voided, its unit back on sale, without one).
 DEAL_ADMISSION_GRACE_SECONDS = int(os.environ.get("DEAL_ADMISSION_GRACE_SECONDS", "60"))
+# On the Redis path a buy is answered at admission and its order written right after by a
+# writer thread of the web process (promotions.deal_writer); false: left to the reconciler.
+DEAL_WRITER_THREAD = os.environ.get("DEAL_WRITER_THREAD", "true").lower() in {"1", "true", "yes"}
 
 # --- the worker -------------------------------------------------------------------
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

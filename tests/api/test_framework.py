@@ -190,6 +190,7 @@ EXPECTED_PATHS = {
     "/api/v1/deals/{public_id}": {"get"},
     "/api/v1/deals/{public_id}/state": {"get"},
     "/api/v1/deals/{public_id}/buy": {"post"},
+    "/api/v1/deals/{public_id}/tickets/{ticket}": {"get"},
 }
 
 

@@ -47,6 +47,9 @@ def path(request, settings):
             pytest.skip("needs Redis at 127.0.0.1:6379")
         settings.DEAL_REDIS_URL = REDIS_URL
         settings.DEAL_REDIS_PREFIX = f"test-deals-{uuid.uuid4().hex[:10]}"
+        # Orders answered at admission are written by the test (``deal_write_queued``),
+        # not by a thread on a connection of its own that the test's transaction hides.
+        settings.DEAL_WRITER_THREAD = False
         yield "redis"
         store = deal_admission.store()
         for key in store.client.scan_iter(f"{settings.DEAL_REDIS_PREFIX}:*"):

@@ -1,11 +1,13 @@
 """A web process killed (SIGKILL) in the middle of a deal rush, for real: ``designmall
 serve`` (gunicorn, one worker) on this test's PostgreSQL database and a Redis key prefix of
 its own, hundreds of buyers pressing "buy" over HTTP from threads, the worker killed -9
-while units are still selling (so some units are admitted in Redis and their order never
-written), buyers retrying with their Idempotency-Key as an app does after a dropped
-connection; then the reconciler. Every unit Redis admitted is then an order or back on
-sale: units on sale + live orders == the deal's quantity, no buyer over the limit, the
-stock books balanced, and the units back on sale sell again, never beyond the quantity."""
+while orders are still being written (so some units are admitted in Redis, their buyers
+answered 202, and their order never written by the dead process's writer), buyers retrying
+with their Idempotency-Key as an app does after a dropped connection; then the reconciler.
+Every unit Redis admitted is then an order or back on sale: units on sale + live orders ==
+the deal's quantity, every buyer answered 202 holds exactly one order (the reconciler wrote
+the dead process's), no buyer over the limit, the stock books balanced, and the units back
+on sale sell again, never beyond the quantity."""
 
 from __future__ import annotations
 
@@ -170,9 +172,9 @@ def _press(port: int, deal_id: str, buyer: Buyer) -> None:
             buyer.dropped += 1
             continue
         buyer.status = response.status
-        buyer.code = answer.get("error", {}).get("code", "") if response.status != 201 else ""
-        # The limit still held by the dead process's admission: refused until the
-        # reconciler gives it back (within the grace period), so not retried here.
+        buyer.code = answer.get("error", {}).get("code", "") if response.status != 202 else ""
+        # A retry after an admission whose answer was lost is answered the same ticket
+        # (the key is kept with the admission in Redis).
         return
 
 
@@ -214,17 +216,21 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
     for thread in threads:
         thread.start()
 
-    # Kill the worker (SIGKILL: no cleanup of any kind) while units are selling, again
-    # after gunicorn's master has started a new one and it has sold some more, until a
-    # unit is caught between its admission in Redis and its order.
+    # Kill the worker (SIGKILL: no cleanup of any kind) while orders are being written,
+    # again after gunicorn's master has started a new one and it has written some more,
+    # until a unit is caught between its admission in Redis and its order.
     kills, caught = 0, set()
     sold_at_kill = 0
     deadline = time.monotonic() + 240
     while kills < KILLS and time.monotonic() < deadline:
+        # Buyers are answered at admission, so the rush may be over long before the
+        # orders are written: the kill waits for orders, not for buyers.
         sold = DealTicket.objects.filter(deal=deal).count()
-        if sold >= UNITS or not any(t.is_alive() for t in threads):
+        if sold >= UNITS:
             break
         if sold < sold_at_kill + 12:
+            if kills and not any(t.is_alive() for t in threads):
+                break  # the rush is over; the dead writer's queue stays unwritten
             time.sleep(0.02)
             continue
         workers = _children(master.pid)
@@ -235,19 +241,20 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
         sold_at_kill = sold
         time.sleep(1.0)  # PostgreSQL rolls the dead connections' transactions back
         caught.update(_orphans(redis_deals, deal))
-        if caught and kills >= 2:
+        if caught:
             break
     for thread in threads:
         thread.join(timeout=300)
     assert not any(t.is_alive() for t in threads), "buyers still waiting"
     assert master.poll() is None, "gunicorn's master died"
-    assert kills >= 1, "the units sold out before a worker could be killed"
+    assert kills >= 1, "the orders were all written before a worker could be killed"
 
     # The rush is over: stop the server, then look at what Redis still holds.
     master.send_signal(signal.SIGTERM)
     master.wait(timeout=30)
+    # (Orphans caught right after a kill may include the new worker's queue, written
+    # since; what counts is what is left now.)
     orphans = set(_orphans(redis_deals, deal))
-    assert caught <= orphans
     assert orphans, (
         f"no unit was caught between Redis and its order in {kills} kills: "
         "the crash window was not exercised"
@@ -257,15 +264,14 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
 
     report = deal_reconcile(deal=Deal.objects.get(pk=deal.pk), grace_seconds=0)
 
-    assert report["voided"] == len(orphans)
+    # The buyers were told "you got one": the reconciler writes their orders.
+    assert (report["written"], report["voided"]) == (len(orphans), 0)
     assert report["confirmed"] == len(admitted_tokens - orphans)
-    # Every admission Redis still held is now an order (a live ticket with its order) or
-    # void, its unit back on sale.
+    # Every admission Redis still held is now an order (a live ticket with its order).
     tickets = {t.token: t for t in DealTicket.objects.filter(token__in=admitted_tokens)}
     assert set(tickets) == admitted_tokens
-    for token in orphans:
-        assert tickets[token].status == TicketStatus.VOID
-    for token in admitted_tokens - orphans:
+    for token in admitted_tokens:
+        assert tickets[token].status == TicketStatus.PENDING
         assert tickets[token].checkout_id is not None
     _free, in_flight = redis_deals.snapshot(deal.public_id)
     assert in_flight == []
@@ -275,18 +281,19 @@ def test_a_worker_killed_mid_rush_loses_no_unit_after_the_reconciler(server, red
     assert live.count() == orders
     left = redis_deals.units_left(deal.public_id)
     assert left + orders == UNITS
-    assert left >= len(orphans)
-    # No buyer over the limit (1), and a buyer answered 201 is exactly one holding a unit.
+    # No buyer over the limit (1), and a buyer answered 202 is exactly one holding a unit.
     per_buyer = Counter(live.values_list("buyer_id", flat=True))
     assert max(per_buyer.values()) == 1
     answered = [b for b in buyers if b.status is not None]
     assert len(answered) == BUYERS, f"{BUYERS - len(answered)} buyers never got an answer"
-    assert {b.user.pk for b in buyers if b.status == 201} == set(per_buyer)
+    assert {b.user.pk for b in buyers if b.status == 202} == set(per_buyer)
     assert {b.code for b in buyers if b.status == 409} <= {
         "deal_sold_out",
         "deal_limit_reached",
     }
-    assert sum(b.dropped for b in buyers) > 0  # the kills did cut connections
+    # (Connections cut by the kill are retried under their key, answered the same ticket;
+    # but buyers are answered at admission, so the kill may come after the last answer:
+    # what it always cuts is the writer's queue, the orphans above.)
     assert stock_verify() == []
     assert hold_open_quantity(owner_ref=deal.owner_ref) == UNITS  # paid: none yet
 

@@ -10,18 +10,25 @@ Per deal, four keys under ``<DEAL_REDIS_PREFIX>:deal:<public id>:``:
   be in the database;
 - ``callers``: the callers ever admitted (an opaque reference of their credentials, see
   ``api.deal_front``), so that the sold-out answer given before Django (``sold_out_for``)
-  is never given to a caller whose retry should replay its order.
+  is never given to a caller whose retry should replay its order;
+- ``requests``: token → the buy's request (JSON: delivery, address), written with the
+  admission, so that its order can be written after the buyer was answered (by this
+  process's writer, or by the reconciler after a crash): dropped with ``admitted``;
+- ``keys``: ``buyer|Idempotency-Key`` → ``token|fingerprint``: a retry under the same key
+  is answered the same ticket (``again``) without taking another unit.
 
 ``ADMIT`` (Lua, atomic) checks the window, refuses when ``free`` is empty (sold out: no
 database touched), finds the buyer's lowest free sequence number (over the limit: refused),
-pops a slot and records the admission. The web process then writes the order and the
-``DealTicket`` (token, slot, seq) in one transaction and drops the token from ``admitted``
-(``confirm``); if the write fails it gives the unit back (``give_back``). A crash between
-the two leaves the token in ``admitted``: the reconciler (``deals.deal_reconcile``) writes a
-``void`` ticket under that token (so a late write of the order fails on the unique token)
-and gives the unit back, or finds the order and confirms it. The live tickets' unique
-(deal, slot) and (deal, buyer, seq) keep the database from ever holding an oversold unit or
-a buyer over the limit, whatever Redis says.
+pops a slot and records the admission (and its request, and its Idempotency-Key). The
+order and the ``DealTicket`` (token, slot, seq) are then written in one transaction (in
+the request, or behind its answer: ``deals.deal_grab``) and the token dropped from
+``admitted`` (``confirm``); if the write is refused the unit goes back (``give_back``). A
+crash between the two leaves the token in ``admitted``: the reconciler
+(``deals.deal_reconcile``) writes its order from the kept request, or, without one or when
+the order is refused, a ``void`` ticket under that token (so a late write of the order
+fails on the unique token) and gives the unit back; or it finds the order and confirms it.
+The live tickets' unique (deal, slot) and (deal, buyer, seq) keep the database from ever
+holding an oversold unit or a buyer over the limit, whatever Redis says.
 
 When the deal's keys are missing (a Redis restart), ``load`` rebuilds them from the
 database's live tickets. Redis errors are raised to the caller as ``AdmissionUnavailable``.
@@ -29,14 +36,20 @@ database's live tickets. Redis errors are raised to the caller as ``AdmissionUna
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 
 from django.conf import settings
 
+# ARGV: buyer, token, now ms, caller, request JSON ('' none), key field ('' none), fingerprint.
 _ADMIT = """
 local st = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'limit', 'status')
 if not st[1] then return {'missing'} end
+if ARGV[6] ~= '' then
+  local first = redis.call('HGET', KEYS[7], ARGV[6])
+  if first then return {'again', first} end
+end
 local now = tonumber(ARGV[3])
 if st[4] ~= 'scheduled' then return {'ended'} end
 if now < tonumber(st[1]) then return {'not_started'} end
@@ -52,6 +65,8 @@ local slot = redis.call('SPOP', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], bit.bor(mask, bit.lshift(1, seq - 1)))
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. slot .. '|' .. seq .. '|' .. ARGV[3])
 if ARGV[4] ~= '' then redis.call('SADD', KEYS[5], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[6], ARGV[2], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[7], ARGV[6], ARGV[2] .. '|' .. ARGV[7]) end
 return {'ok', slot, tostring(seq)}
 """
 
@@ -71,6 +86,7 @@ return 1
 _GIVE_BACK = """
 if ARGV[4] ~= '' then
   if redis.call('HDEL', KEYS[4], ARGV[4]) == 0 then return 0 end
+  redis.call('HDEL', KEYS[6], ARGV[4])
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local mask = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
@@ -139,10 +155,11 @@ class AdmissionUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Admission:
-    outcome: str  # ok, sold_out, limit, not_started, ended, missing
+    outcome: str  # ok, again (the key's first token), sold_out, limit, not_started, ended, missing
     token: str = ""
     slot: int = 0
     seq: int = 0
+    fingerprint: str = ""  # again: the first request's
 
 
 @dataclass(frozen=True)
@@ -197,6 +214,8 @@ class RedisDeals:
             base + "buyers",
             base + "admitted",
             base + "callers",
+            base + "requests",
+            base + "keys",
         ]
 
     def _call(self, fn, *args, **kwargs):
@@ -206,17 +225,56 @@ class RedisDeals:
             raise AdmissionUnavailable(str(error)) from error
 
     def admit(
-        self, deal_id: str, *, buyer_id: int, token: str, now_ms: int, caller: str = ""
+        self,
+        deal_id: str,
+        *,
+        buyer_id: int,
+        token: str,
+        now_ms: int,
+        caller: str = "",
+        request: dict | None = None,
+        key: str = "",
+        fingerprint: str = "",
     ) -> Admission:
-        answer = self._call(
-            self._admit, keys=self.keys(deal_id), args=[buyer_id, token, now_ms, caller]
-        )
+        """Admit one unit; with ``request`` it is kept for the order's writer, with
+        ``key`` (an Idempotency-Key) a second admission under it answers ``again``."""
+        args = [
+            buyer_id,
+            token,
+            now_ms,
+            caller,
+            json.dumps(request, separators=(",", ":")) if request is not None else "",
+            f"{buyer_id}|{key}" if key else "",
+            fingerprint,
+        ]
+        answer = self._call(self._admit, keys=self.keys(deal_id), args=args)
+        if answer[0] == "again":
+            first, _sep, first_fingerprint = answer[1].partition("|")
+            return Admission("again", token=first, fingerprint=first_fingerprint)
         if answer[0] != "ok":
             return Admission(answer[0])
         return Admission("ok", token=token, slot=int(answer[1]), seq=int(answer[2]))
 
     def confirm(self, deal_id: str, token: str) -> None:
-        self._call(self.client.hdel, self.keys(deal_id)[3], token)
+        keys = self.keys(deal_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hdel(keys[3], token)
+        pipe.hdel(keys[5], token)
+        self._call(pipe.execute)
+
+    def admitted(self, deal_id: str, token: str) -> tuple[Admitted, dict | None] | None:
+        """An admission not yet confirmed, and its request (None when it was admitted
+        without one); None when the token is not admitted (any more)."""
+        keys = self.keys(deal_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hget(keys[3], token)
+        pipe.hget(keys[5], token)
+        value, request = self._call(pipe.execute)
+        if value is None:
+            return None
+        buyer, slot, seq, at = value.split("|")
+        entry = Admitted(token, int(buyer), int(slot), int(seq), int(at))
+        return entry, (json.loads(request) if request else None)
 
     def give_back(
         self, deal_id: str, *, buyer_id: int, slot: int | None, seq: int, token: str = ""
@@ -273,7 +331,7 @@ class RedisDeals:
 
     def snapshot(self, deal_id: str) -> tuple[set[int], list[Admitted]]:
         """The free slots and the admissions not yet confirmed, read at one moment."""
-        _state, free, _buyers, admitted, _callers = self.keys(deal_id)
+        _state, free, _buyers, admitted, *_rest = self.keys(deal_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.smembers(free)
         pipe.hgetall(admitted)

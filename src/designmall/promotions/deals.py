@@ -16,9 +16,16 @@ the ledger and after-sales are the orders' own.
 
 Admission. With Redis (``DEAL_REDIS_URL``) a unit is admitted by one Lua script
 (``deal_admission``) and the order and its ``DealTicket`` are inserted without touching a
-shared row; sold out is answered from Redis. Without it (the embedded tier) the deal's row
-takes the unit with one conditional update (``taken < quantity``), held until the commit.
-Either way the ticket's unique live slot and buyer sequence number are the last guard.
+shared row; sold out is answered from Redis. The API and the deal page buy with
+``deal_grab``: on the Redis path the buyer is answered at admission (a ticket, 排队中: "you
+got one, your order is being written") and the order is written right behind the answer
+by this process's writer thread (``deal_writer``); the admission and its request are kept
+in Redis until the order is in the database, and the reconciler writes any order a crash
+left unwritten (or, when the order is refused, puts the unit back on sale). The buyer polls
+the ticket (``deal_ticket_state``) until its order exists. Without Redis (the embedded
+tier) the deal's row takes the unit with one conditional update (``taken < quantity``),
+held until the commit. Either way the ticket's unique live slot and buyer sequence number
+are the last guard.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ import contextlib
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -351,13 +359,18 @@ def _load_quietly(deal: Deal) -> None:
         log.warning("deal %s not loaded into Redis (unavailable); loaded on first use", deal)
 
 
-def _void(deal: Deal, token: str) -> bool:
+def _void(deal: Deal, token: str, buyer_id: int | None = None) -> bool:
     """Write a void ticket under ``token``: True if it was free (the order was never
-    written: now it never will be), False if a ticket holds it already."""
+    written: now it never will be), False if a ticket holds it already. With the buyer,
+    so that the buyer's ticket reads "failed" (``deal_ticket_state``)."""
     try:
         with transaction.atomic():
             DealTicket.objects.create(
-                deal=deal, token=token, status=TicketStatus.VOID, created_at=clock.now()
+                deal=deal,
+                token=token,
+                buyer_id=buyer_id,
+                status=TicketStatus.VOID,
+                created_at=clock.now(),
             )
         return True
     except IntegrityError:
@@ -369,14 +382,22 @@ def deal_reconcile(*, deal: Deal, grace_seconds: int | None = None) -> dict[str,
 
     - Redis empty (a restart): the deal is loaded again from the live tickets.
     - An admission older than ``grace_seconds`` (default ``DEAL_ADMISSION_GRACE_SECONDS``)
-      whose order is not in the database is voided and its unit goes back on sale; one
-      whose order is there is confirmed.
+      whose order is not in the database: written from its kept request when it has one
+      (the buyer was answered "you got one"), else (or when the order is refused) voided,
+      its unit back on sale; one whose order is there is confirmed.
     - A slot neither free, nor admitted, nor in a live ticket (lost between a database
       commit and Redis) goes back on sale; a free slot that a live ticket holds is taken
       out; the buyers' counts follow the live tickets.
     - The deal's ``taken`` counter is set from the live tickets.
     """
-    report = {"loaded": 0, "voided": 0, "confirmed": 0, "restored": 0, "removed": 0}
+    report = {
+        "loaded": 0,
+        "written": 0,
+        "voided": 0,
+        "confirmed": 0,
+        "restored": 0,
+        "removed": 0,
+    }
     if deal_admission.enabled() and deal.settled_at is None:
         redis = deal_admission.store()
         if not redis.is_loaded(deal.public_id):
@@ -391,18 +412,10 @@ def deal_reconcile(*, deal: Deal, grace_seconds: int | None = None) -> dict[str,
             for entry in admitted:
                 if entry.at_ms > due_ms:
                     continue
-                if _void(deal, entry.token):
-                    redis.give_back(
-                        deal.public_id,
-                        buyer_id=entry.buyer_id,
-                        slot=entry.slot,
-                        seq=entry.seq,
-                        token=entry.token,
-                    )
-                    report["voided"] += 1
-                else:
-                    redis.confirm(deal.public_id, entry.token)
-                    report["confirmed"] += 1
+                found = redis.admitted(deal.public_id, entry.token)
+                if found is None:  # confirmed or given back since the snapshot
+                    continue
+                report[_finish_admission(deal, entry, found[1])] += 1
             free, admitted = redis.snapshot(deal.public_id)
             live = _live_tickets(deal)
             live_slots = {slot for slot, _b, _s in live}
@@ -477,7 +490,15 @@ def _deal_for_buying(public_id: Any) -> Deal:
 
 
 def _write_order(
-    *, deal: Deal, buyer: User, delivery: str, address: dict, token: str, slot: int, seq: int
+    *,
+    deal: Deal,
+    buyer: User,
+    delivery: str,
+    address: dict,
+    token: str,
+    slot: int,
+    seq: int,
+    admitted_at: datetime | None = None,
 ) -> Checkout:
     """The order and the ticket, in the caller's transaction."""
     now = clock.now()
@@ -501,6 +522,7 @@ def _write_order(
         seq=seq,
         checkout=checkout,
         created_at=now,
+        admitted_at=admitted_at or now,
     )
     return checkout
 
@@ -716,6 +738,208 @@ def _settle_quietly(deal: Deal, state: _Admitted, result: Checkout | None) -> No
         _settle_admission(deal, state, result)
     except Exception:  # the reconciler sees to it
         log.exception("deal %s: admission left to the reconciler", deal.public_id)
+
+
+# --- answered at admission, the order written behind it ------------------------------------
+
+
+@dataclass(frozen=True)
+class Grab:
+    """The answer to a buy, and what its ticket shows later: ``queued`` (admitted, the
+    order being written), ``ordered`` (``checkout`` holds it) or ``failed`` (the order was
+    refused when written: the unit went back on sale)."""
+
+    deal: str
+    ticket: str
+    status: str
+    checkout: Checkout | None = None
+
+
+def _grab_of(deal: Deal, checkout: Checkout) -> Grab:
+    token = DealTicket.objects.filter(checkout=checkout).values_list("token", flat=True).first()
+    return Grab(deal=deal.public_id, ticket=token or "", status="ordered", checkout=checkout)
+
+
+def _idempotency_key_reused() -> Conflict:
+    return Conflict(
+        _("这个 Idempotency-Key 已用于另一个不同的请求。"), code="idempotency_key_reused"
+    )
+
+
+def deal_grab(
+    *,
+    buyer: User,
+    deal: str,
+    delivery: str,
+    address: dict | None = None,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+    caller: str = "",
+) -> Grab:
+    """``buyer`` presses "buy": refused as ``deal_buy``, else answered with a ticket.
+
+    On the Redis path the answer comes at admission, ``queued``: the unit is the buyer's
+    (Redis admitted it, with the request kept beside it) and the order is written right
+    after by this process's writer (``deal_writer``), or by the reconciler after a crash;
+    ``deal_ticket_state`` tells when it exists. With ``idempotency_key`` the key is kept
+    with the admission in Redis: the same key answers the same ticket (its state now),
+    another request under it is ``idempotency_key_reused``; a refusal is not kept. On the
+    database path the order is written in the request (``deal_buy``): ``ordered``."""
+    if not deal_admission.enabled():
+        checkout = deal_buy(
+            buyer=buyer,
+            deal=deal,
+            delivery=delivery,
+            address=address,
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint,
+            caller=caller,
+        )
+        return _grab_of(_deal_for_buying(deal), checkout)
+    if not buyer or not buyer.is_active:
+        raise PermissionDenied(_("账号不可用。"), code="account_inactive")
+    delivery = _clean_delivery(delivery)
+    address = clean_address(address) if delivery == "address" else {}
+    found = _deal_for_buying(deal)
+    key = fingerprint = ""
+    if idempotency_key is not None:
+        key = idempotency.clean_key(idempotency_key)
+        fingerprint = request_fingerprint or idempotency.fingerprint_of(
+            deal=found.public_id, delivery=delivery, address=address
+        )
+    redis = deal_admission.store()
+    token = uuid.uuid4().hex
+
+    def admit() -> deal_admission.Admission:
+        return redis.admit(
+            found.public_id,
+            buyer_id=buyer.pk,
+            token=token,
+            now_ms=_ms(clock.now()),
+            caller=caller,
+            request={"delivery": delivery, "address": address},
+            key=key,
+            fingerprint=fingerprint,
+        )
+
+    admission = admit()
+    if admission.outcome == "missing":
+        found = _reload_into_redis(found)
+        admission = admit() if found is not None else deal_admission.Admission("ended")
+        found = found or _deal_for_buying(deal)
+    if admission.outcome == "again":
+        if admission.fingerprint != fingerprint:
+            raise _idempotency_key_reused()
+        return deal_ticket_state(buyer=buyer, deal=found.public_id, ticket=admission.token)
+    if admission.outcome != "ok":
+        raise _refusal(admission.outcome, found)
+    from designmall.promotions import deal_writer
+
+    deal_writer.submit(found, token)
+    return Grab(deal=found.public_id, ticket=token, status="queued")
+
+
+def _reload_into_redis(deal: Deal) -> Deal | None:
+    """The deal's keys are missing from Redis (a restart): loaded again from the
+    database while it runs; None when it does not run any more."""
+    fresh = Deal.objects.select_related("sku", "shop").get(pk=deal.pk)
+    _kept.pop(fresh.public_id, None)
+    if fresh.status != DealStatus.SCHEDULED or fresh.settled_at is not None:
+        return None
+    _load(fresh)
+    return fresh
+
+
+def deal_write_admission(*, deal: Deal, token: str) -> bool:
+    """Write the order of one admission answered before it (``deal_grab``), once: the
+    writer's step. False when there was nothing to write (written or given back already,
+    or an admission of ``deal_buy``, which writes its own) or the order was refused (its
+    unit then went back on sale)."""
+    found = deal_admission.store().admitted(deal.public_id, token)
+    if found is None or found[1] is None:
+        return False
+    entry, request = found
+    return _finish_admission(deal, entry, request) == "written"
+
+
+def deal_write_queued(*, deal: Deal) -> int:
+    """Write every order still queued for the deal (an admission with its request and no
+    order): what the writer threads do one by one, done here at once (the tests', the
+    benchmark's and an operator's catch-up). Returns how many were written."""
+    _free, admitted = deal_admission.store().snapshot(deal.public_id)
+    written = 0
+    for entry in admitted:
+        written += deal_write_admission(deal=deal, token=entry.token)
+    return written
+
+
+def _finish_admission(deal: Deal, entry: deal_admission.Admitted, request: dict | None) -> str:
+    """An admission whose order may not be written: ``written`` (now), ``confirmed``
+    (it was already), or ``voided`` (without a request to write it from, or refused: its
+    token is void and the unit back on sale)."""
+    redis = deal_admission.store()
+    if request is not None:
+        buyer = User.objects.filter(pk=entry.buyer_id, is_active=True).first()
+        try:
+            if buyer is None:
+                raise PermissionDenied(_("账号不可用。"), code="account_inactive")
+            with transaction.atomic():
+                _write_order(
+                    deal=deal,
+                    buyer=buyer,
+                    delivery=request.get("delivery", ""),
+                    address=request.get("address") or {},
+                    token=entry.token,
+                    slot=entry.slot,
+                    seq=entry.seq,
+                    admitted_at=datetime.fromtimestamp(entry.at_ms / 1000, tz=UTC),
+                )
+        except IntegrityError:
+            pass  # its token is taken (written, or voided), or the slot: decided below
+        except DomainError as refused:
+            log.warning("deal %s: order of %s refused: %s", deal.public_id, entry.token, refused)
+        else:
+            redis.confirm(deal.public_id, entry.token)
+            return "written"
+    if not _void(deal, entry.token, buyer_id=entry.buyer_id):
+        redis.confirm(deal.public_id, entry.token)
+        return "confirmed"
+    slot_taken = DealTicket.objects.filter(LIVE_TICKET, deal=deal, slot=entry.slot).exists()
+    redis.give_back(
+        deal.public_id,
+        buyer_id=entry.buyer_id,
+        slot=None if slot_taken else entry.slot,
+        seq=entry.seq,
+        token=entry.token,
+    )
+    return "voided"
+
+
+def deal_ticket_state(*, buyer: User, deal: str, ticket: Any) -> Grab:
+    """What ``buyer``'s ticket of the deal shows now: ``queued``, ``ordered`` (with its
+    checkout) or ``failed``. ``NotFound`` ``deal_ticket_not_found`` for a ticket that is
+    not the buyer's (or not known)."""
+    found = _deal_for_buying(deal)
+    if isinstance(ticket, str) and 0 < len(ticket) <= 40:
+        for _attempt in range(2):  # the order may commit between the two reads
+            row = (
+                DealTicket.objects.filter(deal=found, token=ticket, buyer=buyer)
+                .only("checkout_id")
+                .first()
+            )
+            if row is not None:
+                checkout = Checkout.objects.filter(pk=row.checkout_id).first()
+                status = "ordered" if checkout is not None else "failed"
+                return Grab(found.public_id, ticket, status, checkout)
+            if not deal_admission.enabled():
+                break
+            try:
+                admitted = deal_admission.store().admitted(found.public_id, ticket)
+            except deal_admission.AdmissionUnavailable:
+                admitted = None
+            if admitted is not None and admitted[0].buyer_id == buyer.pk:
+                return Grab(found.public_id, ticket, "queued")
+    raise NotFound(_("没有找到这个秒杀名额。"), code="deal_ticket_not_found")
 
 
 # --- after the order ---------------------------------------------------------------------------

@@ -405,6 +405,8 @@ class DealTicket(models.Model):
         _("状态"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.PENDING
     )
     created_at = models.DateTimeField(_("创建时间"))
+    # When Redis admitted the unit (its order is written behind the buyer's answer).
+    admitted_at = models.DateTimeField(_("抢到时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:

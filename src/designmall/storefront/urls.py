@@ -35,6 +35,7 @@ urlpatterns = [
     path("s/<str:public_id>/", browse.shop, name="shop"),
     path("deals/", deals.deal_list, name="deals"),
     path("deals/<str:public_id>/", deals.deal, name="deal"),
+    path("deals/<str:public_id>/tickets/<str:ticket>/", deals.deal_ticket, name="deal_ticket"),
     path("login/", account.login, name="login"),
     path("register/", account.register, name="register"),
     path("logout/", account.logout, name="logout"),

@@ -1,3 +1,22 @@
+// A won unit's ticket page (排队中): ask the API about the ticket every second and, once
+// its order is written (or refused), load the page again: the server then sends the
+// buyer on to the cashier (or back to the deal).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-deal-ticket]");
+  if (!box) return;
+  function poll() {
+    fetch(box.dataset.ticketUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (ticket) {
+        if (ticket && ticket.status !== "queued") { window.location.reload(); return; }
+        setTimeout(poll, (ticket && ticket.poll_after_ms) || 1000);
+      })
+      .catch(function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, 500);
+})();
+
 // The deal page: count down to the start, then poll the deal's state every few seconds
 // (phase and units left) until it is sold out or over.
 (function () {

@@ -8,10 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -79,7 +80,7 @@ def deal(request: HttpRequest, public_id: str) -> HttpResponse:
         return _page(request, found, form)
     delivery = form.cleaned_data["delivery"]
     try:
-        done = deal_services.deal_buy(
+        grab = deal_services.deal_grab(
             buyer=request.user,
             deal=found.public_id,
             delivery=delivery,
@@ -97,7 +98,40 @@ def deal(request: HttpRequest, public_id: str) -> HttpResponse:
         form = DealBuyForm(data)
         form.is_valid()
         return _page(request, found, form)
-    return _to_cashier(request, done)
+    return _after_grab(request, found, grab)
+
+
+def _after_grab(request: HttpRequest, found, grab: deal_services.Grab) -> HttpResponse:
+    """Ordered: to the cashier; queued: the ticket's page (排队中) until it is; failed: back
+    to the deal, saying so."""
+    if grab.status == "ordered":
+        return _to_cashier(request, grab.checkout)
+    if grab.status == "failed":
+        messages.error(request, _("订单未能生成，名额已退回。"))
+        return redirect("storefront:deal", public_id=found.public_id)
+    return redirect("storefront:deal_ticket", public_id=found.public_id, ticket=grab.ticket)
+
+
+@login_required
+@require_GET
+def deal_ticket(request: HttpRequest, public_id: str, ticket: str) -> HttpResponse:
+    """A unit won, its order being written (排队中): the page looks again every second (a
+    small script asks the API; without it, the page refreshes) and goes on to the cashier
+    once the order exists."""
+    try:
+        found = deal_services.deal_by_public_id(public_id)
+        grab = deal_services.deal_ticket_state(
+            buyer=request.user, deal=found.public_id, ticket=ticket
+        )
+    except NotFound:
+        raise Http404(_("没有找到这个秒杀名额。")) from None
+    if grab.status != "queued":
+        return _after_grab(request, found, grab)
+    return render(
+        request,
+        "storefront/deal_ticket.html",
+        {"deal": found, "ticket": grab.ticket, "hold_minutes": settings.DEAL_HOLD_MINUTES},
+    )
 
 
 @require_GET
