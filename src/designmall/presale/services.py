@@ -739,7 +739,7 @@ def _preorder_create(
     payment = payment_create(
         buyer=buyer,
         amount_fen=deposit_fen,
-        subject=subject % {"title": campaign.title_zh},
+        subject=subject % {"title": campaign.title},
         payable_type=DEPOSIT_PAYABLE,
         payable_id=public_id,
         expires_at=hold_expires_at,
@@ -1139,7 +1139,7 @@ def preorder_balance_pay(
     payment = payment_create(
         buyer=buyer,
         amount_fen=preorder.balance_due_fen,
-        subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title_zh},
+        subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title},
         payable_type=BALANCE_PAYABLE,
         payable_id=preorder.public_id,
         expires_at=expires_at,
