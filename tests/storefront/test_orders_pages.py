@@ -193,6 +193,7 @@ def test_the_order_history_reads_the_systems_reasons_in_the_pages_language(
     page = client.get(order_url(paid[0])).text
     assert "Booth pickup redeemed in full" in page
     assert "展位自提核销完成" not in page
+    assert "{#" not in page
     assert '<span class="muted" data-i18n-exempt>库存盘点有误</span>' in page
 
 
