@@ -75,7 +75,12 @@ from designmall.ledger.services import (
 )
 from designmall.orders import idempotency
 from designmall.orders import rules as order_rules
-from designmall.orders.checkout import _clean_delivery, _orders_insert, clean_address
+from designmall.orders.checkout import (
+    _clean_delivery,
+    _orders_insert,
+    clean_address,
+    order_line_build,
+)
 from designmall.orders.coupons import _REFUSALS as COUPON_REFUSALS
 from designmall.orders.coupons import clean_coupon_ids
 from designmall.orders.models import (
@@ -84,7 +89,6 @@ from designmall.orders.models import (
     IdempotencyScope,
     Order,
     OrderEvent,
-    OrderLine,
     OrderStatus,
 )
 from designmall.orders.rules import Delivery
@@ -1291,17 +1295,14 @@ def preorder_fully_paid(
         prepaid_payment_id=preorder.deposit_payment_id if balance is not None else None,
     )
     _orders_insert([order])
-    title = row.sku.product.title
-    OrderLine.objects.create(
+    # Both languages, as every order line keeps them (not the payer's language in the _zh one).
+    order_line_build(
         order=order,
         sku=row.sku,
-        product_title=title[:120],
-        sku_label=row.sku.label[:200],
         unit_price_fen=preorder.price_fen,
         quantity=1,
-        line_total_fen=preorder.price_fen,
         discount_fen=discount,
-    )
+    ).save()
     money = {
         "preorder": preorder.public_id,
         "deposit_payment": preorder.deposit_payment.public_id,
