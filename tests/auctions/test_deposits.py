@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from designmall.accounts.roles import Role
 from designmall.auctions.deposits import deposit_create, deposit_settle
@@ -40,6 +41,14 @@ def test_a_deposit_is_a_pending_payment_of_the_lots_amount(lot, alice):
         deposit.public_id,
     )
     assert payment.buyer == alice
+
+
+def test_the_deposits_payment_is_named_in_the_bidders_language(alice):
+    # The cashier shows it: one language, not an English label around a Chinese title.
+    lot = make_lot(deposit_fen=yuan(500), title_zh="紫砂盖碗", title_en="Zisha Clay Gaiwan")
+    with translation.override("en"):
+        deposit = deposit_create(bidder=alice, lot=lot)
+    assert deposit.payment.subject == "Bidder deposit · Zisha Clay Gaiwan"
 
 
 def test_asking_again_while_it_can_be_paid_returns_the_same_deposit(lot, alice):

@@ -4,10 +4,13 @@ Tmall and JD do), and the category bar scrolls sideways instead of being cut off
 # The browser tests' fixtures are imported by name, so tests taking them redefine the names.
 # ruff: noqa: F811
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.browser.test_browse import CHROMIUM, SHOTS, chair, page  # noqa: F401  (fixtures)
-from tests.factories import make_category
+from tests.factories import make_category, make_event, make_session
 
 pytestmark = [
     pytest.mark.browser,
@@ -88,3 +91,20 @@ def test_a_category_page_shows_its_category_in_the_bar(many_categories, page):
     assert current.inner_text() == "艺术版画"
     box = current.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_a_list_of_long_rows_fits_a_phone_in_english(transactional_db, live_server, page):
+    # A row's title is cut (…) to the screen with its status beside it, and the page does
+    # not scroll sideways (the programme, my orders, the seller's lists all share .rows).
+    title = "The Future of Everyday: Contemporary Chinese Design Biennale"
+    event = make_event(title_zh="日常的未来", title_en=title)
+    session = make_session(event=event, starts_in=timedelta(days=1))
+    day = timezone.localtime(session.starts_at).date().isoformat()
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"/events/?day={day}")
+    row = page.locator(".rows .row").filter(has_text="The Future of Everyday").first
+    assert row.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = row.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.screenshot(path=SHOTS / "phone-programme-en.png")

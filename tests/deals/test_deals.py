@@ -82,6 +82,12 @@ def test_a_deal_order_is_an_order_of_the_shop_at_the_deal_price(store, path, buy
     assert (ticket.status, ticket.slot is not None, ticket.seq) == ("pending", True, 1)
 
 
+def test_a_deal_orders_line_keeps_the_title_in_both_languages(store, path, buyer):
+    deal = schedule(store.lamp, title_zh="纸灯笼台灯", title_en="Paper Lantern Lamp")
+    line = buy(buyer, deal).orders.get().lines.get()
+    assert (line.product_title_zh, line.product_title_en) == ("纸灯笼台灯", "Paper Lantern Lamp")
+
+
 def test_the_per_buyer_limit_and_sold_out(store, path, buyer):
     deal = schedule(store.lamp, quantity=2)
     buy(buyer, deal)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from designmall.accounts.models import User
 from designmall.core import clock
+from designmall.core.errors import Conflict
+from designmall.demo.accounts import DEMO_EMAIL_DOMAIN
 from designmall.demo.programme import BUYER_EMAIL
 from designmall.promotions.models import CodeBatch, Coupon, CouponState, CouponTemplate
 from designmall.promotions.selectors import coupons_of_buyer, templates_claimable
+from designmall.promotions.services import coupon_claim_by_code
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +40,14 @@ def test_the_demo_buyer_holds_claimed_coupons_usable_now(seeded):
     assert {c.source for c in held} == {"claim", "code"}
     buyer = held.first().buyer
     assert coupons_of_buyer(buyer=buyer, state=CouponState.AVAILABLE).count() == held.count()
+
+
+def test_another_code_of_the_batch_is_the_new_sellers_to_redeem_not_the_buyers(seeded):
+    # What the README tells a newcomer: the buyer already holds the batch's one per person.
+    batch = CodeBatch.objects.get()
+    code = batch.codes.filter(claimed_by__isnull=True).first().code
+    buyer = User.objects.get(email=BUYER_EMAIL)
+    with pytest.raises(Conflict):
+        coupon_claim_by_code(code=code, buyer=buyer)
+    newseller = User.objects.get(email=f"newseller@{DEMO_EMAIL_DOMAIN}")
+    assert coupon_claim_by_code(code=code.lower(), buyer=newseller).source == "code"

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from designmall.core import clock
 from designmall.core.audit import audit_trail
@@ -55,6 +56,15 @@ def test_a_priced_session_holds_the_seats_with_a_payment_for_their_price(visitor
     assert (payment.payable_type, payment.payable_id) == ("reservation", reservation.public_id)
     assert seats(session) == (0, 2)
     assert not tickets_for_user(user=visitor).exists()
+
+
+def test_the_payment_is_named_in_the_visitors_language(visitor):
+    # The cashier shows it: the event's title in the language the visitor reserved in.
+    event = make_event(title_zh="日常的未来", title_en="The Future of Everyday")
+    session = make_session(event=event, capacity=10, price_fen=5_000)
+    with translation.override("en"):
+        reservation = reservation_create(session=session, user=visitor, seats=1)
+    assert reservation.payment.subject.startswith("The Future of Everyday ")
 
 
 def test_paying_confirms_the_held_seats_and_issues_the_tickets(visitor):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from designmall.catalog.models import Sku
 from designmall.core import clock
@@ -74,6 +75,13 @@ def test_a_deposit_order_locks_the_terms_and_asks_for_the_deposit_as_its_own_pay
     assert payment.expires_at == preorder.hold_expires_at
     assert taken(row) == 1
     assert campaign_skus_verify() == []
+
+
+def test_the_deposits_payment_is_named_in_the_buyers_language(buyer, row):
+    # The cashier shows it: one language, not an English label around a Chinese title.
+    with translation.override("en"):
+        preorder = preorder_deposit_create(buyer=buyer, campaign_sku=row)
+    assert preorder.deposit_payment.subject == "Pre-sale deposit · Limited walnut chair pre-sale"
 
 
 def test_a_later_price_change_never_touches_a_pre_order(buyer, row):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from designmall.core import clock
 from designmall.core.errors import Conflict, NotFound, ValidationFailed
@@ -123,6 +124,17 @@ def test_a_fully_paid_pre_order_becomes_a_paid_order_with_its_promised_ship_date
     assert (line.unit_price_fen, line.quantity, line.paid_fen) == (PRICE, 1, TOTAL)
     # Not credited twice: escrow holds exactly the two payments.
     assert escrow_balance() == TOTAL
+
+
+def test_the_order_line_keeps_both_languages_whatever_language_the_balance_was_paid_in():
+    campaign = make_campaign(quantity=3)
+    product = campaign.product
+    with translation.override("en"):
+        preorder = balance_paid(
+            campaign, deposit_paid(campaign, delivery="address", address=ADDRESS)
+        )
+    line = preorder.order.lines.get()
+    assert (line.product_title_zh, line.product_title_en) == (product.title_zh, product.title_en)
 
 
 def test_receipt_settles_deposit_and_balance_less_commission_to_the_seller():

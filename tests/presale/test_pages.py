@@ -336,6 +336,15 @@ def test_the_seller_creates_a_draft_campaign(client, seller_product):
     )
 
 
+def test_the_campaign_forms_deposit_rule_reads_in_english(client, seller_product):
+    # A template msgid with a percent sign is looked up with it doubled (20%%).
+    client.cookies["django_language"] = "en"
+    url = reverse("storefront:seller_presale_new") + f"?product={seller_product.public_id}"
+    page = client.get(url).content.decode()
+    assert "The deposit is at most 20% of the pre-sale price" in page
+    assert "定金不超过预售价" not in page
+
+
 def test_a_broken_rule_is_shown_with_everything_typed_kept(client, seller_product):
     url = reverse("storefront:seller_presale_new") + f"?product={seller_product.public_id}"
     sku = seller_product.skus.order_by("id").first()

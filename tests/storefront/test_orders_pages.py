@@ -179,6 +179,24 @@ def test_buyer_pages_render_in_chinese_and_english(client, buyer, paid, paid_pic
             assert word in page.text, (language, url)
 
 
+def test_the_order_history_reads_the_systems_reasons_in_the_pages_language(
+    client, store, buyer, paid
+):
+    # The worker records its reasons in Chinese (their msgid); a seller's note is their own.
+    at = clock.now()
+    paid[0].events.create(to_status=OrderStatus.COMPLETED, reason="展位自提核销完成", at=at)
+    paid[0].events.create(
+        to_status=OrderStatus.REFUNDED, reason="库存盘点有误", by=store.shop_a.owner, at=at
+    )
+    client.force_login(buyer)
+    client.cookies["django_language"] = "en"
+    page = client.get(order_url(paid[0])).text
+    assert "Booth pickup redeemed in full" in page
+    assert "展位自提核销完成" not in page
+    assert "{#" not in page
+    assert '<span class="muted" data-i18n-exempt>库存盘点有误</span>' in page
+
+
 # --- the seller ----------------------------------------------------------------------------
 
 

@@ -128,14 +128,14 @@ def deposit_create(
         if lot.shop.owner_id == bidder.pk:
             raise PermissionDenied(_("卖家不能对自己店铺的拍品出价。"), code="own_lot")
         amount, takes_bids = lot.deposit_fen, _lot_takes_bids(lot, now)
-        subject = _("竞拍保证金 · %(title)s") % {"title": lot.title_zh}
+        subject = _("竞拍保证金 · %(title)s") % {"title": lot.title}
     else:
         sale = AuctionSale.objects.get(pk=sale.pk)
         if not sale.is_published:
             raise NotFound(_("没有找到这个拍卖专场。"), code="sale_not_found")
         amount = sale.deposit_fen
         takes_bids = _sale_takes_bids(sale.pk, now)
-        subject = _("专场竞拍保证金 · %(title)s") % {"title": sale.title_zh}
+        subject = _("专场竞拍保证金 · %(title)s") % {"title": sale.title}
     if amount <= 0:
         raise Conflict(_("无需缴纳保证金。"), code="deposit_not_required")
     if not takes_bids:

@@ -75,7 +75,12 @@ from designmall.ledger.services import (
 )
 from designmall.orders import idempotency
 from designmall.orders import rules as order_rules
-from designmall.orders.checkout import _clean_delivery, _orders_insert, clean_address
+from designmall.orders.checkout import (
+    _clean_delivery,
+    _orders_insert,
+    clean_address,
+    order_line_build,
+)
 from designmall.orders.coupons import _REFUSALS as COUPON_REFUSALS
 from designmall.orders.coupons import clean_coupon_ids
 from designmall.orders.models import (
@@ -84,7 +89,6 @@ from designmall.orders.models import (
     IdempotencyScope,
     Order,
     OrderEvent,
-    OrderLine,
     OrderStatus,
 )
 from designmall.orders.rules import Delivery
@@ -739,7 +743,7 @@ def _preorder_create(
     payment = payment_create(
         buyer=buyer,
         amount_fen=deposit_fen,
-        subject=subject % {"title": campaign.title_zh},
+        subject=subject % {"title": campaign.title},
         payable_type=DEPOSIT_PAYABLE,
         payable_id=public_id,
         expires_at=hold_expires_at,
@@ -1139,7 +1143,7 @@ def preorder_balance_pay(
     payment = payment_create(
         buyer=buyer,
         amount_fen=preorder.balance_due_fen,
-        subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title_zh},
+        subject=_("预售尾款 · %(title)s") % {"title": preorder.campaign.title},
         payable_type=BALANCE_PAYABLE,
         payable_id=preorder.public_id,
         expires_at=expires_at,
@@ -1291,17 +1295,14 @@ def preorder_fully_paid(
         prepaid_payment_id=preorder.deposit_payment_id if balance is not None else None,
     )
     _orders_insert([order])
-    title = row.sku.product.title
-    OrderLine.objects.create(
+    # Both languages, as every order line keeps them (not the payer's language in the _zh one).
+    order_line_build(
         order=order,
         sku=row.sku,
-        product_title=title[:120],
-        sku_label=row.sku.label[:200],
         unit_price_fen=preorder.price_fen,
         quantity=1,
-        line_total_fen=preorder.price_fen,
         discount_fen=discount,
-    )
+    ).save()
     money = {
         "preorder": preorder.public_id,
         "deposit_payment": preorder.deposit_payment.public_id,

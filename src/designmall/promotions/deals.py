@@ -507,6 +507,7 @@ def _write_order(
         shop=deal.shop,
         sku=deal.sku,
         title=deal.title_zh,
+        title_en=deal.title_en,
         price_fen=deal.price_fen,
         deposit_credit_fen=0,
         delivery=delivery,

@@ -280,7 +280,7 @@ def _tickets_revoke(reservation: Reservation, *, reason: str) -> int:
 
 
 def _subject(session: Session, seats: int) -> str:
-    return f"{session.event.title_zh} {_local(session.starts_at)} × {seats}"
+    return f"{session.event.title} {_local(session.starts_at)} × {seats}"
 
 
 def _open_reservation(
