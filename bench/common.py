@@ -81,7 +81,8 @@ def live_server(env: dict[str, str], *, workers: int = 2, threads: int = 8) -> I
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # A busy shared machine can take over a minute to start two workers.
+        deadline = time.monotonic() + 180
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:

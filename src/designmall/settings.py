@@ -76,19 +76,21 @@ INSTALLED_APPS = [
     "designmall.demo",
 ]
 
+# Sessions, CSRF, auth, messages and the CSP header are passed by for API calls with a
+# bearer token (core/apitokens.py); API calls on a browser session keep them all.
 MIDDLEWARE = [
     "designmall.core.metrics.RequestMetricsMiddleware",
     "designmall.core.requestid.RequestIdMiddleware",
     "designmall.core.proxy.ForwardedClientMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "designmall.core.apitokens.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "designmall.core.apitokens.SessionMiddleware",
     "designmall.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "designmall.core.apitokens.CsrfViewMiddleware",
+    "designmall.core.apitokens.AuthenticationMiddleware",
+    "designmall.core.apitokens.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "designmall.storefront.middleware.TooManyRequestsPageMiddleware",
     # Last: its process_view runs the replica-read views after every other middleware's.
@@ -246,6 +248,9 @@ else:
 # On only where the cache is Redis: the database cache would cost a read as the lookup does.
 # Dropped when a token is revoked or its user saved (accounts.services.api_tokens_forget).
 API_TOKEN_CACHE_SECONDS = int(os.environ.get("API_TOKEN_CACHE_SECONDS", "60" if REDIS_URL else "0"))
+# Sessions read from the cache and written through to the database (kept across a cache
+# flush): on where the cache is Redis; with the database cache it would read twice.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["designmall.accounts.backends.EmailOrMobileBackend"]
 AUTH_PASSWORD_VALIDATORS = [

@@ -226,3 +226,26 @@ def test_bad_token_does_not_fall_back_to_the_session(client, buyer):
     client.force_login(buyer)
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer dm_revoked"})
     assert_error(response, 401, "not_authenticated")
+
+
+# --- what a bearer-token call does not pay for ---------------------------------------------
+
+
+def test_a_token_call_neither_reads_nor_sets_the_session_and_gets_no_page_headers(client, buyer):
+    raw = login(ApiClient(Client()), buyer).json()["token"]
+    client.force_login(buyer)  # a session cookie rides along, and is not consulted
+
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+
+    assert response.json()["public_id"] == buyer.public_id
+    assert not response.cookies  # no session saved, no CSRF cookie, no messages
+    assert "Content-Security-Policy" not in response  # JSON for a program, not a page
+
+
+def test_a_session_call_to_the_api_keeps_the_page_middleware(client, buyer):
+    client.force_login(buyer)
+
+    response = client.get("/api/v1/me")
+
+    assert response.json()["public_id"] == buyer.public_id
+    assert "Content-Security-Policy" in response

@@ -142,3 +142,31 @@ def test_instances_split_a_joined_row_and_give_none_for_a_join_that_found_nothin
 
     assert sku == product.skus.order_by("id").first()
     assert designer is None
+
+
+def test_groups_inserted_together_get_their_keys_in_order_in_one_statement_on_postgresql():
+    user = make_user()
+    events = [
+        AuditEvent(at=clock.now(), action=f"a{n}", target_type="t", target_id=str(n))
+        for n in range(3)
+    ]
+    tokens = [_token(user)]
+
+    with CaptureQueriesContext(connection) as statements:
+        leansql.insert_together(events, [], tokens)
+
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
+    assert [AuditEvent.objects.get(pk=e.pk).action for e in events] == ["a0", "a1", "a2"]
+    assert ApiToken.objects.get(pk=tokens[0].pk).user == user
+
+
+def test_a_row_of_one_group_failing_a_constraint_fails_them_all():
+    user = make_user()
+    leansql.insert([_key(user, "a")])
+    event = AuditEvent(at=clock.now(), action="a", target_type="t", target_id="1")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        leansql.insert_together([event], [_key(user, "b")])
+
+    if connection.vendor == "postgresql":
+        assert not AuditEvent.objects.filter(action="a").exists()

@@ -14,7 +14,14 @@ def exec_calls(monkeypatch):
     """Record the command ``serve`` would turn into instead of becoming gunicorn."""
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
-    for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "ACCESS_LOG", "WEB_KEEPALIVE_SECONDS"):
+    for name in (
+        "PORT",
+        "WEB_CONCURRENCY",
+        "WEB_THREADS",
+        "ACCESS_LOG",
+        "WEB_KEEPALIVE_SECONDS",
+        "SERVER",
+    ):
         monkeypatch.setenv(name, "")  # recorded, so what serve sets is undone afterwards
         monkeypatch.delenv(name)
     return calls
@@ -67,6 +74,18 @@ def test_serve_takes_port_workers_and_threads_from_the_environment(exec_calls, m
     assert _option(argv, "--bind") == "127.0.0.1:8765"
     assert (_option(argv, "--workers"), _option(argv, "--threads")) == ("3", "8")
     assert _option(argv, "--access-logfile") == "-"
+
+
+def test_server_granian_serves_the_same_app_in_wsgi_mode_with_as_many_threads(
+    exec_calls, monkeypatch
+):
+    monkeypatch.setenv("SERVER", "granian")
+    call_command("serve", bind="127.0.0.1:8765", workers=3, threads=8)
+    argv = exec_calls[0]
+    assert argv[:4] == [sys.executable, "-m", "granian", "designmall.wsgi:application"]
+    assert _option(argv, "--interface") == "wsgi"
+    assert (_option(argv, "--host"), _option(argv, "--port")) == ("127.0.0.1", "8765")
+    assert (_option(argv, "--workers"), _option(argv, "--blocking-threads")) == ("3", "8")
 
 
 def test_an_explicit_bind_wins_over_the_port(exec_calls, monkeypatch):

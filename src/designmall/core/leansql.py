@@ -50,11 +50,9 @@ def _insert_sql(model: type[Model], rows: int, using: str, skip_conflicts: bool)
     )
 
 
-def _insert(objs: Sequence[Model], using: str, skip_conflicts: bool) -> list[tuple]:
+def _insert_params(objs: Sequence[Model], connection, params: list[Any]) -> None:
     model = type(objs[0])
-    connection = connections[using]
     fields = _insert_fields(model)
-    params: list[Any] = []
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert: all rows must be of one model")
@@ -62,8 +60,15 @@ def _insert(objs: Sequence[Model], using: str, skip_conflicts: bool) -> list[tup
         # gives its key now; an unsaved one is refused.
         obj._prepare_related_fields_for_save(operation_name="insert")
         params.extend(
-            field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
+            [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
         )
+
+
+def _insert(objs: Sequence[Model], using: str, skip_conflicts: bool) -> list[tuple]:
+    model = type(objs[0])
+    connection = connections[using]
+    params: list[Any] = []
+    _insert_params(objs, connection, params)
     sql = _insert_sql(model, len(objs), using, skip_conflicts)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -85,6 +90,43 @@ def insert(objs: Sequence[M], *, using: str = DEFAULT_DB_ALIAS) -> Sequence[M]:
         for obj, (pk,) in zip(objs, returned, strict=True):
             _saved(obj, pk, using)
     return objs
+
+
+@lru_cache(maxsize=256)
+def _insert_together_sql(shape: tuple[tuple[type[Model], int], ...], using: str) -> str:
+    inserts = [
+        f"i{n} AS ({_insert_sql(model, rows, using, False)})"
+        for n, (model, rows) in enumerate(shape)
+    ]
+    returned = " UNION ALL ".join(f"SELECT {n}, * FROM i{n}" for n in range(len(shape)))
+    return f"WITH {', '.join(inserts)} {returned}"
+
+
+def insert_together(*groups: Sequence[Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Insert several groups of unsaved instances (one model per group) that do not refer
+    to each other, and set their primary keys: on PostgreSQL in one statement (each
+    group's INSERT a data-modifying CTE), elsewhere one ``insert`` per group. Any row
+    failing a constraint fails them all."""
+    groups = tuple(group for group in groups if group)
+    connection = connections[using]
+    if len(groups) < 2 or connection.vendor != "postgresql":
+        for group in groups:
+            insert(group, using=using)
+        return
+    params: list[Any] = []
+    for group in groups:
+        _insert_params(group, connection, params)
+    sql = _insert_together_sql(tuple((type(g[0]), len(g)) for g in groups), using)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    keys: list[list[Any]] = [[] for _group in groups]
+    for n, pk in returned:
+        keys[n].append(pk)
+    for group, pks in zip(groups, keys, strict=True):
+        # Keys are drawn from the sequence in the order of the VALUES rows.
+        for obj, pk in zip(group, sorted(pks), strict=True):
+            _saved(obj, pk, using)
 
 
 def insert_unless_exists(obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> bool:

@@ -95,6 +95,37 @@ def gunicorn_argv(
     return argv
 
 
+def granian_argv(*, bind: str, workers: int, threads: int, access_log: bool) -> list[str]:
+    """The command line that serves the site with Granian (a server with a Rust core) in
+    WSGI mode, for comparing with gunicorn (``SERVER=granian designmall serve``; measured
+    in docs/BENCHMARKS.md, 2026-12-06). Each worker runs the application on ``threads``
+    blocking threads, as gunicorn's threaded worker does."""
+    host, _colon, port = bind.rpartition(":")
+    argv = [
+        sys.executable,
+        "-m",
+        "granian",
+        WSGI_APP,
+        "--interface",
+        "wsgi",
+        "--host",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        # As many requests in flight per worker as it has threads; more wait in the backlog.
+        "--backpressure",
+        str(threads),
+        "--respawn-failed-workers",
+    ]
+    if access_log:
+        argv.append("--access-log")
+    return argv
+
+
 def designmall_argv(*args: str) -> list[str]:
     """Run another ``designmall`` command with this same interpreter."""
     return [sys.executable, "-m", "designmall.cli", *args]

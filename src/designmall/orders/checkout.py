@@ -501,6 +501,8 @@ def _checkout_insert(
         # Held for this checkout, or the whole transaction rolls back (``Conflict``
         # ``coupon_unavailable``): of two checkouts racing for one coupon, one wins.
         coupons_lock(buyer=buyer, coupon_ids=plan.coupon_ids, checkout_ref=public_id)
+    # The payment's audit row and the checkout's go in one statement, at the end.
+    audit_rows: list[AuditEvent] = []
     payment = payment_create(
         buyer=buyer,
         amount_fen=priced.total_fen - plan.discount_fen + extra_fen,
@@ -508,6 +510,7 @@ def _checkout_insert(
         payable_type=extra.payable_type if extra is not None else PAYABLE_TYPE,
         payable_id=public_id,
         expires_at=pay_by,
+        audit_rows=audit_rows,
     )
     if extra is not None:
         extra.attach(payment)
@@ -585,20 +588,21 @@ def _checkout_insert(
         ]
         for order, part in zip(orders, priced.shops, strict=True)
     ]
-    leansql.insert([line for lines in order_lines for line in lines])
     # What was written comes with the checkout, as if prefetched: its answer shows it
     # without reading it back.
     for order, lines in zip(orders, order_lines, strict=True):
         _as_prefetched(order, "lines", lines)
     _as_prefetched(checkout, "orders", orders)
-    leansql.insert(
+    # Lines, history and audit refer to rows already written, not to each other: one
+    # statement on PostgreSQL.
+    leansql.insert_together(
+        [line for lines in order_lines for line in lines],
         [
             OrderEvent(order=order, to_status=OrderStatus.PENDING_PAYMENT, by=buyer, at=now)
             for order in orders
-        ]
-    )
-    leansql.insert(
+        ],
         [
+            *audit_rows,
             _audit_row(
                 actor=buyer,
                 action="checkout.created",
@@ -613,8 +617,8 @@ def _checkout_insert(
                         else {}
                     ),
                 },
-            )
-        ]
+            ),
+        ],
     )
     if from_cart:
         CartLine.objects.filter(

@@ -9,6 +9,7 @@ from designmall.demo.serving import (
     DEFAULT_THREADS,
     default_bind,
     env_int,
+    granian_argv,
     gunicorn_argv,
 )
 
@@ -43,14 +44,21 @@ class Command(BaseCommand):
         threads = threads or env_int("WEB_THREADS", DEFAULT_THREADS)
         # The workers' settings size the live streams by their thread count.
         os.environ["WEB_THREADS"] = str(threads)
-        argv = gunicorn_argv(
-            bind=bind or default_bind(),
-            workers=workers or env_int("WEB_CONCURRENCY", 2),
-            threads=threads,
-            access_log=bool(access_log or env_int("ACCESS_LOG", 0)),
-            keepalive=env_int("WEB_KEEPALIVE_SECONDS", DEFAULT_KEEPALIVE_SECONDS),
-        )
-        self.stdout.write(f"serve: http://{argv[argv.index('--bind') + 1]}/")
+        bind = bind or default_bind()
+        workers = workers or env_int("WEB_CONCURRENCY", 2)
+        access_log = bool(access_log or env_int("ACCESS_LOG", 0))
+        if os.environ.get("SERVER", "gunicorn") == "granian":
+            # Measured against gunicorn, not adopted (docs/BENCHMARKS.md, 2026-12-06).
+            argv = granian_argv(bind=bind, workers=workers, threads=threads, access_log=access_log)
+        else:
+            argv = gunicorn_argv(
+                bind=bind,
+                workers=workers,
+                threads=threads,
+                access_log=access_log,
+                keepalive=env_int("WEB_KEEPALIVE_SECONDS", DEFAULT_KEEPALIVE_SECONDS),
+            )
+        self.stdout.write(f"serve: http://{bind}/")
         sys.stdout.flush()
         # gunicorn takes this process over: its signals (TERM, INT, HUP) are its own.
         os.execv(argv[0], argv)
