@@ -5,8 +5,15 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from designmall.demo.serving import ProcessGroup, port_is_free
+from designmall.demo.management.commands import serve as serve_command
+from designmall.demo.serving import (
+    ProcessGroup,
+    gunicorn_argv,
+    port_is_free,
+    workers_listen_on_their_own_sockets,
+)
 
 
 @pytest.fixture
@@ -14,6 +21,8 @@ def exec_calls(monkeypatch):
     """Record the command ``serve`` would turn into instead of becoming gunicorn."""
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
+    # Whatever else runs on this machine (a demo on 8000, say) is not these tests' business.
+    monkeypatch.setattr(serve_command, "port_is_free", lambda host, port: True)
     for name in (
         "PORT",
         "WEB_CONCURRENCY",
@@ -116,3 +125,21 @@ def test_a_port_in_use_is_not_free():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         assert not port_is_free("127.0.0.1", taken.getsockname()[1])
+
+
+def test_several_workers_listen_on_sockets_of_their_own_so_connections_spread():
+    if not workers_listen_on_their_own_sockets():
+        pytest.skip("this gunicorn shares the master's socket under --reuse-port")
+    two = gunicorn_argv(bind="127.0.0.1:8000", workers=2, threads=8, access_log=False)
+    one = gunicorn_argv(bind="127.0.0.1:8000", workers=1, threads=8, access_log=False)
+    assert "--reuse-port" in two
+    assert "--reuse-port" not in one
+
+
+def test_serve_refuses_a_port_in_use_rather_than_share_it(exec_calls, monkeypatch):
+    if not workers_listen_on_their_own_sockets():
+        pytest.skip("no --reuse-port here: gunicorn itself refuses a port in use")
+    monkeypatch.setattr(serve_command, "port_is_free", lambda host, port: False)
+    with pytest.raises(CommandError, match=r"8000 on 127\.0\.0\.1 is in use"):
+        call_command("serve")
+    assert exec_calls == []

@@ -11,6 +11,7 @@ from designmall.demo.serving import (
     env_int,
     granian_argv,
     gunicorn_argv,
+    port_is_free,
 )
 
 
@@ -58,6 +59,10 @@ class Command(BaseCommand):
                 access_log=access_log,
                 keepalive=env_int("WEB_KEEPALIVE_SECONDS", DEFAULT_KEEPALIVE_SECONDS),
             )
+        host, _, port = bind.rpartition(":")
+        if "--reuse-port" in argv and port.isdigit() and not port_is_free(host, int(port)):
+            # With SO_REUSEPORT a second server could share the port without a word.
+            raise CommandError(f"port {port} on {host} is in use")
         self.stdout.write(f"serve: http://{bind}/")
         sys.stdout.flush()
         # gunicorn takes this process over: its signals (TERM, INT, HUP) are its own.
