@@ -161,10 +161,10 @@ def _reads_return_to_the_replica(cluster, *, within: float = 20, opener=None) ->
 
 
 def test_catalog_pages_read_from_the_replica(cluster):
+    # Polled: right after another test's writes the replica may still be replaying them,
+    # and a lagging replica rightly sends reads to the primary for a moment.
     for _ in range(4):  # both nodes
-        token = _token()
-        assert _search(cluster, token) == 200
-        assert _searched_on(cluster, token) == {"replica"}
+        assert _reads_return_to_the_replica(cluster)
 
 
 def test_a_visitor_who_has_just_written_reads_from_the_primary(cluster):
